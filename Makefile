@@ -1,0 +1,157 @@
+# kgil: top-level build.  `make` builds the module and the userspace parts,
+# `make test` installs what is missing and runs every test, `make run` runs
+# the main job (reproduce the seeds' experiments against the module).
+
+# Kernel to build against: the running kernel's build tree when it has one,
+# else the newest Debian headers installed by scripts/deps.sh (the VM boots
+# the matching /boot/vmlinuz, see scripts/vm-run).
+KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -1; fi)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+VERSION := 0.1.0
+B := build
+
+CC ?= cc
+CPPFLAGS += -Iinclude/uapi -Iuser/include -Itests/lib -D_GNU_SOURCE
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -pthread
+LDLIBS_LIB := -luring -pthread
+CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null)
+TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
+
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+TOOL_SRCS := $(wildcard user/tools/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o)
+KMOD_SRCS := $(wildcard tests/kmod/*.c)
+KMOD_OBJS := $(KMOD_SRCS:%.c=$(B)/obj/%.o)
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(B)/obj/%.o)
+HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+STRESS := $(patsubst tests/stress/%.c,$(B)/%,$(wildcard tests/stress/kgil-*.c))
+
+TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
+	     $(if $(KMOD_SRCS),$(B)/tests/kmod-tests) $(HELPERS) $(STRESS)
+
+.PHONY: all module user test test-unit test-device run install uninstall \
+	clean check-style deps help
+.DEFAULT_GOAL := all
+
+all: module user
+
+help:
+	@echo "make            build kmod/kgil.ko and build/ (library, tool, tests)"
+	@echo "make run        reproduce the seeds' experiments (VM when needed)"
+	@echo "make test       install deps, build, run unit and device tests"
+	@echo "make check-style sparse (C=1) and W=1 on the module"
+	@echo "make install    library, headers, pkg-config file, tool"
+
+deps:
+	@scripts/deps.sh
+
+# ---- the module --------------------------------------------------------
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+check-style:
+	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh"; exit 1; }
+	@# C=2 checks every file again; sparse only warns, so its output decides.
+	@mkdir -p $(B)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 KCFLAGS=-Werror modules 2>&1 | tee $(B)/check-style.log
+	@! grep -E '(warning|error):' $(B)/check-style.log || \
+		{ echo "check-style: sparse or W=1 found problems"; exit 1; }
+	@echo "check-style: clean (sparse C=2, W=1)"
+
+# ---- userspace ---------------------------------------------------------
+user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TRACE_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libkgil.a: $(LIB_OBJS)
+	@mkdir -p $(B)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libkgil.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libkgil.so.0 -o $@ $^ $(LDLIBS_LIB)
+
+$(B)/kgil: $(TOOL_OBJS) $(B)/libkgil.a
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(B)/libkgil.a $(LDLIBS_LIB) -lm
+
+$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+
+$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+
+$(B)/tests/helpers/%: tests/helpers/%.c $(B)/libkgil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libkgil.a $(LDLIBS_LIB) -lm
+
+$(B)/kgil-%: tests/stress/kgil-%.c $(wildcard tests/stress/*.h) $(B)/libkgil.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libkgil.a $(LDLIBS_LIB) -lm
+
+$(B)/kgil.pc: user/kgil.pc.in Makefile
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# ---- tests -------------------------------------------------------------
+# Unit tests run here; device tests run wherever the module can be loaded
+# (here, or in the VM: scripts/with-module decides).
+test: deps
+	$(MAKE) all
+	$(MAKE) test-unit
+	$(MAKE) test-device
+
+test-unit: user
+	scripts/test-unit.sh
+
+test-device: all
+	scripts/with-module --timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/test-device.sh
+
+# ---- the main job ------------------------------------------------------
+run: deps
+	$(MAKE) all
+	scripts/with-module --timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/run-main.sh
+
+# ---- install -----------------------------------------------------------
+install: user
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(B)/libkgil.a $(DESTDIR)$(LIBDIR)/libkgil.a
+	install -m 755 $(B)/libkgil.so $(DESTDIR)$(LIBDIR)/libkgil.so.$(VERSION)
+	ln -sf libkgil.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkgil.so.0
+	ln -sf libkgil.so.0 $(DESTDIR)$(LIBDIR)/libkgil.so
+	install -m 644 user/include/kgil*.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/uapi/linux/kgil.h $(DESTDIR)$(INCLUDEDIR)/linux/kgil.h
+	install -m 644 $(B)/kgil.pc $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc
+	install -m 755 $(B)/kgil $(DESTDIR)$(BINDIR)/kgil
+	-[ -z "$(DESTDIR)" ] && ldconfig
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libkgil.* $(DESTDIR)$(INCLUDEDIR)/kgil*.h \
+	      $(DESTDIR)$(INCLUDEDIR)/linux/kgil.h $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc \
+	      $(DESTDIR)$(BINDIR)/kgil
+
+clean:
+	-[ -n "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(B)

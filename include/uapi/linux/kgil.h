@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kgil: a Python-style global interpreter lock in the kernel.
+ *
+ * This header is the one contract between the kgil module and userspace.
+ * It follows Documentation/driver-api/ioctl.rst and
+ * Documentation/process/botching-up-ioctls.rst:
+ *  - every struct has fixed-width fields, naturally aligned, padded to a
+ *    multiple of 8 bytes, with explicit reserved fields that the kernel
+ *    checks to be zero (-EINVAL otherwise), so they can gain a meaning later;
+ *  - pointers travel as __u64, times as __u64 nanoseconds on CLOCK_MONOTONIC;
+ *  - new behaviour comes as new commands or new feature bits, never as a
+ *    changed meaning of an existing field: test KGIL_IOC_FEATURES first.
+ *
+ * Model: each open file description of /dev/kgil is one lock domain (one
+ * "interpreter").  A thread ATTACHes to a domain, then ACQUIREs and RELEASEs
+ * its lock, calls CHECK at its periodic check points, and brackets blocking
+ * I/O with IO_BEGIN/IO_END.  The lock is cooperative: the module never takes
+ * it away from a holder, it only asks (the drop request in the shared page).
+ */
+#ifndef _UAPI_LINUX_KGIL_H
+#define _UAPI_LINUX_KGIL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KGIL_DEVICE_PATH	"/dev/kgil"
+
+/* Bumped when a command or struct is added; existing ones never change. */
+#define KGIL_API_VERSION	1
+
+/* Not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define KGIL_IOC_MAGIC		0xB8
+
+/* ---- features query ------------------------------------------------- */
+
+#define KGIL_FEAT_LOCK		(1ULL << 0)  /* acquire/release/check */
+#define KGIL_FEAT_TIMEOUT	(1ULL << 1)  /* KGIL_ACQUIRE_TIMEOUT/TRY */
+#define KGIL_FEAT_IO		(1ULL << 2)  /* IO_BEGIN / IO_END */
+#define KGIL_FEAT_STATS		(1ULL << 3)  /* KGIL_IOC_STATS */
+#define KGIL_FEAT_MMAP		(1ULL << 4)  /* struct kgil_shared page */
+#define KGIL_FEAT_OWNER_DEATH	(1ULL << 5)  /* KGIL_ACQUIRED_OWNER_DEAD */
+#define KGIL_FEAT_TRACEPOINTS	(1ULL << 6)  /* TRACE_SYSTEM kgil */
+#define KGIL_FEAT_URING_CMD	(1ULL << 7)  /* KGIL_URING_CMD_ACQUIRE */
+#define KGIL_FEAT_POLICY(id)	(1ULL << (32 + (id)))  /* policy id known */
+
+struct kgil_features {
+	__u32 api_version;	/* out: KGIL_API_VERSION of the module */
+	__u32 max_threads;	/* out: per-domain thread limit */
+	__u64 features;		/* out: KGIL_FEAT_* */
+	char version[32];	/* out: module version, NUL-terminated */
+	__u32 max_domains_per_user;	/* out: 0 means unlimited */
+	__u32 reserved0;
+	__u64 reserved[4];	/* out: zero */
+};
+
+/* ---- policies ------------------------------------------------------- */
+
+enum kgil_policy_id {
+	KGIL_POLICY_LEGACY = 1,	/* Python 2: ticks, release+signal+retake */
+	KGIL_POLICY_NEWGIL = 2,	/* CPython 3.2+: switch interval, drop request */
+	KGIL_POLICY_FIFO = 3,	/* strict handoff to the longest waiter */
+	KGIL_POLICY_IOPRIO = 4,	/* threads back from I/O go first */
+	KGIL_POLICY_BFS = 5,	/* virtual deadlines (optional) */
+	KGIL_POLICY_MAX = 5,
+};
+
+#define KGIL_POLICY_FORCE_SWITCH	(1U << 0)  /* newgil: wait for a taker */
+#define KGIL_POLICY_FLAGS_ALL		(KGIL_POLICY_FORCE_SWITCH)
+
+#define KGIL_DEFAULT_CHECK_INTERVAL	100		/* Python 2 ticks */
+#define KGIL_DEFAULT_SWITCH_INTERVAL_NS	5000000ULL	/* CPython 3: 5 ms */
+#define KGIL_DEFAULT_IO_BOOST_NS	1000000ULL	/* ioprio: 1 ms */
+#define KGIL_MIN_SWITCH_INTERVAL_NS	1000ULL		/* 1 us */
+#define KGIL_MAX_SWITCH_INTERVAL_NS	10000000000ULL	/* 10 s */
+
+/*
+ * SET_POLICY takes every field; GET_POLICY fills every field.  A field a
+ * policy does not use must still be valid (nonzero intervals), so that a
+ * later switch to a policy that uses it is well defined.
+ */
+struct kgil_policy {
+	__u32 policy;		/* enum kgil_policy_id */
+	__u32 flags;		/* KGIL_POLICY_* */
+	__u32 check_interval;	/* ticks between checks (legacy); >= 1 */
+	__u32 reserved0;
+	__u64 switch_interval_ns; /* newgil/fifo/ioprio/bfs */
+	__u64 io_boost_ns;	/* ioprio: hold time after IO_END that keeps
+				 * the priority; a holder past it is demoted */
+	__u64 reserved[4];
+};
+
+/* ---- threads -------------------------------------------------------- */
+
+struct kgil_attach {
+	__u32 flags;		/* in: 0 */
+	__u32 id;		/* out: the thread's id in this domain, >= 1 */
+	__u64 reserved[2];
+};
+
+/* ---- acquire -------------------------------------------------------- */
+
+#define KGIL_ACQUIRE_TIMEOUT	(1U << 0)  /* give up after timeout_ns */
+#define KGIL_ACQUIRE_TRY	(1U << 1)  /* never sleep: -EBUSY if held */
+#define KGIL_ACQUIRE_FLAGS_ALL	(KGIL_ACQUIRE_TIMEOUT | KGIL_ACQUIRE_TRY)
+
+#define KGIL_ACQUIRED_OWNER_DEAD (1U << 0) /* previous holder died holding */
+#define KGIL_ACQUIRED_SWITCHED	 (1U << 1) /* CHECK: gave the lock away */
+
+/*
+ * Used by ACQUIRE, IO_END and CHECK.  Errors: -EINTR when a signal arrives
+ * while waiting (the wait is not restarted, so a handler can run and the
+ * caller decide), -ETIMEDOUT, -EBUSY for TRY, -EDEADLK if the caller
+ * already holds the lock, -ENOENT if the caller is not attached, -EBADF if
+ * the domain was closed while waiting.
+ */
+struct kgil_acquire {
+	__u32 flags;		/* in: KGIL_ACQUIRE_* */
+	__u32 result;		/* out: KGIL_ACQUIRED_* */
+	__u64 timeout_ns;	/* in: relative, with KGIL_ACQUIRE_TIMEOUT */
+	__u64 wait_ns;		/* out: time spent waiting */
+	__u32 failed_attempts;	/* out: woke up, found it taken, slept again */
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* ---- statistics ----------------------------------------------------- */
+
+#define KGIL_STATS_DOMAIN	0
+#define KGIL_STATS_THREAD	1
+#define KGIL_WAIT_HIST_BUCKETS	32	/* bucket i: wait in [2^i, 2^(i+1)) ns */
+
+struct kgil_counters {
+	__u64 acquisitions;
+	__u64 releases;
+	__u64 handoffs;		/* lock passed to a different thread */
+	__u64 failed_acquires;
+	__u64 drop_requests;
+	__u64 forced_switches;	/* holder waited for a taker (newgil) */
+	__u64 owner_deaths;
+	__u64 checks;		/* CHECK calls (slow path only) */
+	__u64 io_begins;
+	__u64 timeouts;
+	__u64 interrupts;	/* waits ended by a signal */
+	__u64 total_wait_ns;
+	__u64 total_hold_ns;
+	__u64 max_wait_ns;
+	__u64 wait_hist[KGIL_WAIT_HIST_BUCKETS];
+	__u64 reserved[8];
+};
+
+struct kgil_stats {
+	__u32 scope;		/* in: KGIL_STATS_DOMAIN or KGIL_STATS_THREAD */
+	__u32 id;		/* in: thread id for THREAD; 0 = the caller */
+	__u32 nr_threads;	/* out: attached threads (DOMAIN) */
+	__u32 holder_id;	/* out: current holder, 0 if free */
+	__u64 domain_id;	/* out: as in the tracepoints */
+	__u64 reserved[2];
+	struct kgil_counters c;	/* out */
+};
+
+/* ---- the shared page (mmap, read-only, offset 0, one page) --------- */
+
+/*
+ * The hot check reads drop_request; a nonzero value means "the holder
+ * should call KGIL_IOC_CHECK now".  All fields are written by the kernel
+ * with WRITE_ONCE and only ever read by userspace.
+ */
+struct kgil_shared {
+	__u32 drop_request;
+	__u32 holder_id;	/* 0: free */
+	__u64 switch_number;	/* incremented at every change of holder */
+	__u32 policy;
+	__u32 nr_waiting;
+	__u32 check_interval;
+	__u32 reserved0;
+	__u64 switch_interval_ns;
+	__u64 domain_id;
+};
+
+/* ---- commands ------------------------------------------------------- */
+
+#define KGIL_IOC_FEATURES	_IOR(KGIL_IOC_MAGIC, 0x00, struct kgil_features)
+#define KGIL_IOC_SET_POLICY	_IOW(KGIL_IOC_MAGIC, 0x01, struct kgil_policy)
+#define KGIL_IOC_GET_POLICY	_IOR(KGIL_IOC_MAGIC, 0x02, struct kgil_policy)
+#define KGIL_IOC_ATTACH		_IOWR(KGIL_IOC_MAGIC, 0x03, struct kgil_attach)
+#define KGIL_IOC_DETACH		_IO(KGIL_IOC_MAGIC, 0x04)
+#define KGIL_IOC_ACQUIRE	_IOWR(KGIL_IOC_MAGIC, 0x05, struct kgil_acquire)
+#define KGIL_IOC_RELEASE	_IO(KGIL_IOC_MAGIC, 0x06)
+#define KGIL_IOC_CHECK		_IOWR(KGIL_IOC_MAGIC, 0x07, struct kgil_acquire)
+#define KGIL_IOC_IO_BEGIN	_IO(KGIL_IOC_MAGIC, 0x08)
+#define KGIL_IOC_IO_END		_IOWR(KGIL_IOC_MAGIC, 0x09, struct kgil_acquire)
+#define KGIL_IOC_STATS		_IOWR(KGIL_IOC_MAGIC, 0x0a, struct kgil_stats)
+
+/* ---- io_uring (IORING_OP_URING_CMD, sqe->cmd_op) -------------------- */
+
+/*
+ * Completes (cqe->res = 0, or a negative errno as for ACQUIRE) once the
+ * lock has been granted to the submitting thread, which must be attached.
+ * sqe->addr, sqe->len and the command area must be zero.
+ */
+#define KGIL_URING_CMD_ACQUIRE	0x4b01
+
+#endif /* _UAPI_LINUX_KGIL_H */

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of kgil, TRACE_SYSTEM kgil.  Every event carries the domain
+ * id (as in struct kgil_stats.domain_id) and the acting thread: its kernel
+ * tid and its id within the domain.  These formats are an interface: the
+ * trace tools in user/trace parse them by field name (docs/tracing.md).
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM kgil
+
+#include "kgil_reasons.h"
+
+#if !defined(_KGIL_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _KGIL_TRACE_H
+
+#include <linux/tracepoint.h>
+
+/* Why a holder let go; shown by name in the trace. */
+#define KGIL_RELEASE_REASONS				\
+	EM(KGIL_REL_EXPLICIT, "explicit")		\
+	EM(KGIL_REL_CHECK, "check")			\
+	EM(KGIL_REL_IO, "io")				\
+	EM(KGIL_REL_DETACH, "detach")			\
+	EM(KGIL_REL_CLOSE, "close")			\
+	EMe(KGIL_REL_EXIT, "exit")
+
+#undef EM
+#undef EMe
+#define EM(a, b)	TRACE_DEFINE_ENUM(a);
+#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
+KGIL_RELEASE_REASONS
+#undef EM
+#undef EMe
+#define EM(a, b)	{ a, b },
+#define EMe(a, b)	{ a, b }
+
+TRACE_EVENT(kgil_open,
+	TP_PROTO(u64 domain, pid_t pid, uid_t uid),
+	TP_ARGS(domain, pid, uid),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(pid_t, pid)
+		__field(uid_t, uid)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->pid = pid;
+		__entry->uid = uid;
+	),
+	TP_printk("domain=%llu pid=%d uid=%u",
+		  __entry->domain, __entry->pid, __entry->uid)
+);
+
+TRACE_EVENT(kgil_close,
+	TP_PROTO(u64 domain, u32 nr_threads),
+	TP_ARGS(domain, nr_threads),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u32, nr_threads)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->nr_threads = nr_threads;
+	),
+	TP_printk("domain=%llu nr_threads=%u",
+		  __entry->domain, __entry->nr_threads)
+);
+
+DECLARE_EVENT_CLASS(kgil_thread_class,
+	TP_PROTO(u64 domain, pid_t tid, u32 id),
+	TP_ARGS(domain, tid, id),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(pid_t, tid)
+		__field(u32, id)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->tid = tid;
+		__entry->id = id;
+	),
+	TP_printk("domain=%llu tid=%d id=%u",
+		  __entry->domain, __entry->tid, __entry->id)
+);
+
+DEFINE_EVENT(kgil_thread_class, kgil_attach,
+	TP_PROTO(u64 domain, pid_t tid, u32 id), TP_ARGS(domain, tid, id));
+DEFINE_EVENT(kgil_thread_class, kgil_detach,
+	TP_PROTO(u64 domain, pid_t tid, u32 id), TP_ARGS(domain, tid, id));
+/* A waiter woke up, found the lock taken and went back to sleep. */
+DEFINE_EVENT(kgil_thread_class, kgil_failed_acquire,
+	TP_PROTO(u64 domain, pid_t tid, u32 id), TP_ARGS(domain, tid, id));
+/* A thread exited (or was killed) holding the lock; it was released. */
+DEFINE_EVENT(kgil_thread_class, kgil_owner_death,
+	TP_PROTO(u64 domain, pid_t tid, u32 id), TP_ARGS(domain, tid, id));
+
+TRACE_EVENT(kgil_acquire_begin,
+	TP_PROTO(u64 domain, pid_t tid, u32 id, bool io),
+	TP_ARGS(domain, tid, id, io),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(pid_t, tid)
+		__field(u32, id)
+		__field(u8, io)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->tid = tid;
+		__entry->id = id;
+		__entry->io = io;
+	),
+	TP_printk("domain=%llu tid=%d id=%u io=%u",
+		  __entry->domain, __entry->tid, __entry->id, __entry->io)
+);
+
+/* ret is 0 when the lock was granted, else the negative errno returned. */
+TRACE_EVENT(kgil_acquire_end,
+	TP_PROTO(u64 domain, pid_t tid, u32 id, u64 wait_ns, u32 failed,
+		 int ret, bool owner_dead),
+	TP_ARGS(domain, tid, id, wait_ns, failed, ret, owner_dead),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u64, wait_ns)
+		__field(pid_t, tid)
+		__field(u32, id)
+		__field(u32, failed)
+		__field(int, ret)
+		__field(u8, owner_dead)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->wait_ns = wait_ns;
+		__entry->tid = tid;
+		__entry->id = id;
+		__entry->failed = failed;
+		__entry->ret = ret;
+		__entry->owner_dead = owner_dead;
+	),
+	TP_printk("domain=%llu tid=%d id=%u wait_ns=%llu failed=%u ret=%d owner_dead=%u",
+		  __entry->domain, __entry->tid, __entry->id, __entry->wait_ns,
+		  __entry->failed, __entry->ret, __entry->owner_dead)
+);
+
+TRACE_EVENT(kgil_release,
+	TP_PROTO(u64 domain, pid_t tid, u32 id, u64 hold_ns, int reason),
+	TP_ARGS(domain, tid, id, hold_ns, reason),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u64, hold_ns)
+		__field(pid_t, tid)
+		__field(u32, id)
+		__field(int, reason)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->hold_ns = hold_ns;
+		__entry->tid = tid;
+		__entry->id = id;
+		__entry->reason = reason;
+	),
+	TP_printk("domain=%llu tid=%d id=%u hold_ns=%llu reason=%s",
+		  __entry->domain, __entry->tid, __entry->id, __entry->hold_ns,
+		  __print_symbolic(__entry->reason, KGIL_RELEASE_REASONS))
+);
+
+/* A waiter (requester) asked the holder to drop the lock at its next check. */
+TRACE_EVENT(kgil_drop_request,
+	TP_PROTO(u64 domain, u32 requester, u32 holder),
+	TP_ARGS(domain, requester, holder),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u32, requester)
+		__field(u32, holder)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->requester = requester;
+		__entry->holder = holder;
+	),
+	TP_printk("domain=%llu requester=%u holder=%u",
+		  __entry->domain, __entry->requester, __entry->holder)
+);
+
+/*
+ * The lock went from one thread to another; latency_ns runs from the
+ * release by "from" to the grant to "to" (from_tid/to_tid: kernel tids).
+ */
+TRACE_EVENT(kgil_handoff,
+	TP_PROTO(u64 domain, pid_t from_tid, u32 from, pid_t to_tid, u32 to,
+		 u64 latency_ns),
+	TP_ARGS(domain, from_tid, from, to_tid, to, latency_ns),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u64, latency_ns)
+		__field(pid_t, from_tid)
+		__field(u32, from)
+		__field(pid_t, to_tid)
+		__field(u32, to)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->latency_ns = latency_ns;
+		__entry->from_tid = from_tid;
+		__entry->from = from;
+		__entry->to_tid = to_tid;
+		__entry->to = to;
+	),
+	TP_printk("domain=%llu from_tid=%d from=%u to_tid=%d to=%u latency_ns=%llu",
+		  __entry->domain, __entry->from_tid, __entry->from,
+		  __entry->to_tid, __entry->to, __entry->latency_ns)
+);
+
+TRACE_EVENT(kgil_policy_change,
+	TP_PROTO(u64 domain, u32 old_policy, u32 new_policy,
+		 u32 check_interval, u64 switch_interval_ns, u32 flags),
+	TP_ARGS(domain, old_policy, new_policy, check_interval,
+		switch_interval_ns, flags),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u64, switch_interval_ns)
+		__field(u32, old_policy)
+		__field(u32, new_policy)
+		__field(u32, check_interval)
+		__field(u32, flags)
+	),
+	TP_fast_assign(
+		__entry->domain = domain;
+		__entry->switch_interval_ns = switch_interval_ns;
+		__entry->old_policy = old_policy;
+		__entry->new_policy = new_policy;
+		__entry->check_interval = check_interval;
+		__entry->flags = flags;
+	),
+	TP_printk("domain=%llu old=%u new=%u check_interval=%u switch_interval_ns=%llu flags=%#x",
+		  __entry->domain, __entry->old_policy, __entry->new_policy,
+		  __entry->check_interval, __entry->switch_interval_ns,
+		  __entry->flags)
+);
+
+#endif /* _KGIL_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE kgil_trace
+#include <trace/define_trace.h>

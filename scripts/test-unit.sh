@@ -1,0 +1,16 @@
+#!/bin/bash
+# Userspace unit tests, run natively.  The library suite is parameterised
+# by backend (KGIL_BACKEND); natively it runs on the userspace backends,
+# the kernel backend runs in scripts/test-device.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build
+fail=0
+run() {
+	echo "== $*"
+	"$@" || fail=1
+}
+for backend in ${KGIL_UNIT_BACKENDS:-user-legacy user-newgil}; do
+	KGIL_BACKEND=$backend run $B/tests/unit-tests --jobs 2 ${KGIL_TEST_FILTER:+--filter "$KGIL_TEST_FILTER"}
+done
+exit $fail

@@ -1,0 +1,58 @@
+#!/bin/sh
+# /init of the kgil test VM (runs under busybox in the initramfs).
+#
+# It loads the virtio/9p modules, mounts the host's root read-only and the
+# repository read-write at its host path, builds a usable root in a tmpfs
+# overlay of mount points, and chroots there to run the job script that
+# scripts/vm-run left in the run directory.  The job's exit status goes back
+# through the shared run directory *and* as a console marker, so the host can
+# tell "the command failed" from "the guest never got that far".
+export PATH=/bin:/sbin
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sys /sys
+/bin/busybox mount -t devtmpfs dev /dev
+
+arg() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
+RUNDIR=$(arg kgil.rundir)
+REPO=$(arg kgil.repo)
+say() { echo "kgil-vm: $*" > /dev/console; }
+die() { say "$*"; echo "KGIL-VM-EXIT=125" > /dev/console; poweroff -f; }
+
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+	 virtio_pci netfs fscache 9pnet 9pnet_virtio 9p; do
+	insmod /modules/$m.ko 2>/dev/null || grep -q "^$m " /proc/modules ||
+		die "cannot load $m"
+done
+
+R=/newroot
+mkdir -p $R
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot $R ||
+	die "cannot mount the host root over 9p"
+mount -t proc proc $R/proc
+mount -t sysfs sys $R/sys
+mount -t devtmpfs dev $R/dev
+mkdir -p $R/dev/pts $R/dev/shm
+mount -t devpts devpts $R/dev/pts 2>/dev/null
+mount -t tmpfs -o size=256m tmp $R/tmp
+mount -t tmpfs run $R/run
+mount -t tmpfs -o size=64m shm $R/dev/shm 2>/dev/null
+mount -t tracefs tracefs $R/sys/kernel/tracing ||
+	die "cannot mount tracefs"
+mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none repo $R$REPO ||
+	die "cannot mount the repository share at $REPO"
+# /root and /var/tmp are read-only through the host share; tools that
+# want a writable home (trace-cmd, python) get one in the tmpfs.
+mkdir -p $R/tmp/home
+hostname kgil-vm
+echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null
+say "guest up, running job"
+chroot $R /bin/sh -c "HOME=/tmp/home; export HOME; . $RUNDIR/job.sh" \
+	< /dev/console > /dev/console 2>&1
+rc=$?
+# The sync matters: 9p with cache=none writes through, but be explicit.
+echo $rc > $R$RUNDIR/rc 2>/dev/null
+dmesg > $R$RUNDIR/dmesg 2>/dev/null
+sync
+echo "KGIL-VM-EXIT=$rc" > /dev/console
+poweroff -f
