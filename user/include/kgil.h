@@ -1,13 +1,47 @@
 /* SPDX-License-Identifier: LGPL-2.1 */
 /*
- * libkgil: the userspace API of kgil.  (Grown by the libkgil issue; this
- * first cut only talks to the device.)  Every function returns 0 or a
- * negative errno value and never prints.
+ * libkgil: drive a Python-style global interpreter lock from C.
+ *
+ * One API, three backends chosen when a domain is opened:
+ *   KGIL_BACKEND_KERNEL      the kgil kernel module, /dev/kgil;
+ *   KGIL_BACKEND_USER_LEGACY a pthread mutex + condition variable lock with
+ *                            a tick-counted check interval, as Python 2's
+ *                            thread_pthread.h + ceval.c did it;
+ *   KGIL_BACKEND_USER_NEWGIL CPython 3's Python/ceval_gil.c: switch
+ *                            interval, drop request, forced switching.
+ * so that one workload can run on the kernel lock and on the userspace
+ * reference locks side by side.
+ *
+ * Conventions
+ *  - Every function returns 0 (or a count) on success and a negative errno
+ *    value on failure; errno itself is left alone.  Nothing is printed.
+ *  - A domain (struct kgil) is shared by the threads of a process.  A thread
+ *    must kgil_attach() before any lock call and kgil_detach() before it
+ *    exits (the kernel backend also cleans up a thread that exits attached).
+ *  - A thread is attached to at most one domain at a time.
+ *
+ * Thread-safety rules
+ *  - kgil_open/kgil_close: once per domain; close only when no thread of
+ *    this process is attached any more (-EBUSY otherwise).
+ *  - kgil_set_policy, kgil_get_policy, kgil_stats, kgil_thread_stats: any
+ *    thread, any time, lock held or not.
+ *  - kgil_acquire: attached, not holding (-EDEADLK if holding).
+ *  - kgil_release, kgil_check, kgil_tick, kgil_io_begin: attached and
+ *    holding; misuse returns -EPERM (kgil_tick ignores it), never crashes.
+ *  - kgil_io_end: attached, after kgil_io_begin; it reacquires the lock.
+ *  - kgil_uring_*: attached and holding on entry; holding again on return
+ *    (also on error, unless the error is from reacquiring, -EINTR/-EBADF).
  */
 #ifndef KGIL_H
 #define KGIL_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <linux/kgil.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define KGIL_LIB_VERSION "0.1.0"
 
@@ -16,8 +50,153 @@ const char *kgil_lib_version(void);
 
 /*
  * Query the module behind an open /dev/kgil descriptor (or open
- * KGIL_DEVICE_PATH when fd < 0).  Returns 0 or a negative errno.
+ * KGIL_DEVICE_PATH when fd < 0).
  */
 int kgil_query_features(int fd, struct kgil_features *out);
+
+/* ---- backends and domains ------------------------------------------ */
+
+enum kgil_backend {
+	KGIL_BACKEND_KERNEL = 0,
+	KGIL_BACKEND_USER_LEGACY = 1,
+	KGIL_BACKEND_USER_NEWGIL = 2,
+};
+
+/* "kernel", "user-legacy", "user-newgil"; NULL for an unknown value. */
+const char *kgil_backend_name(enum kgil_backend b);
+/* Parse a backend name; -EINVAL if unknown. */
+int kgil_backend_parse(const char *name, enum kgil_backend *out);
+/* The backend named by $KGIL_BACKEND, or def when it is unset. */
+int kgil_backend_from_env(enum kgil_backend def, enum kgil_backend *out);
+
+/* "legacy", "newgil", "fifo", "ioprio", "bfs"; NULL if unknown. */
+const char *kgil_policy_name(uint32_t policy);
+int kgil_policy_parse(const char *name, uint32_t *out);
+
+struct kgil;
+
+/*
+ * Open a new lock domain.  The kernel backend opens /dev/kgil (-ENOENT if
+ * the module is not loaded) and maps its shared page; the user backends
+ * allocate their lock.  The initial policy is the backend's default:
+ * newgil for kernel and user-newgil, legacy for user-legacy.
+ */
+int kgil_open(enum kgil_backend backend, struct kgil **out);
+int kgil_close(struct kgil *g);
+enum kgil_backend kgil_backend_of(const struct kgil *g);
+/* The kernel backend's descriptor, -1 for the user backends. */
+int kgil_fd(const struct kgil *g);
+
+/*
+ * Policies.  The user backends implement one policy each (user-legacy:
+ * KGIL_POLICY_LEGACY, user-newgil: KGIL_POLICY_NEWGIL) and accept only
+ * that one, with its parameters (-EOPNOTSUPP for another policy).
+ * kgil_policy_default() fills the defaults for a policy id.
+ */
+int kgil_policy_default(uint32_t policy, struct kgil_policy *out);
+int kgil_set_policy(struct kgil *g, const struct kgil_policy *p);
+int kgil_get_policy(struct kgil *g, struct kgil_policy *out);
+
+/* ---- threads -------------------------------------------------------- */
+
+/* Attach the calling thread; returns its id (>= 1) in the domain. */
+int kgil_attach(struct kgil *g);
+int kgil_detach(struct kgil *g);
+/* The calling thread's id in its domain, 0 if not attached. */
+uint32_t kgil_self_id(void);
+
+/* ---- the lock ------------------------------------------------------- */
+
+/* Extra information from an acquisition, optional (NULL is fine). */
+struct kgil_acquire_info {
+	uint64_t wait_ns;
+	uint32_t failed_attempts;
+	bool owner_dead;	/* the previous holder died holding the lock */
+	bool switched;		/* kgil_check: the lock went to another thread */
+};
+
+int kgil_acquire(struct kgil *g, struct kgil_acquire_info *info);
+/* -ETIMEDOUT after timeout_ns; timeout_ns == 0 is a try (-EBUSY). */
+int kgil_acquire_timeout(struct kgil *g, uint64_t timeout_ns,
+			 struct kgil_acquire_info *info);
+int kgil_release(struct kgil *g);
+
+/*
+ * The periodic check, slow path: what the policy does at a check interval
+ * or on a drop request (legacy: release, signal, retake; newgil: drop and,
+ * with forced switching, wait for a taker, then retake).  Returns 1 if the
+ * lock went to another thread meanwhile, 0 if not.
+ */
+int kgil_check(struct kgil *g, struct kgil_acquire_info *info);
+
+/* ---- the tick fast path -------------------------------------------- */
+
+/*
+ * Per-thread state behind kgil_tick(); private, in the header only so the
+ * fast path can be inlined.  countdown reaches 0 at the check interval;
+ * drop is the domain's drop-request word (the kernel's read-only shared
+ * page, or the user backend's atomic), checked at every tick like CPython's
+ * eval breaker.
+ */
+struct kgil__tls {
+	struct kgil *g;
+	int32_t countdown;
+	int32_t interval;
+	const volatile uint32_t *drop;
+	uint64_t ticks;
+};
+extern __thread struct kgil__tls kgil__tls;
+int kgil__tick_slow(void);
+
+/*
+ * One "interpreter instruction".  With nothing to do it is a decrement, a
+ * load and two predictable branches: no call, no system call.  Returns 0,
+ * or what the slow path returned (1 if the lock was handed over).
+ */
+static inline int kgil_tick(void)
+{
+	struct kgil__tls *t = &kgil__tls;
+
+	t->ticks++;
+	if (__builtin_expect(--t->countdown <= 0 || (t->drop && *t->drop), 0))
+		return kgil__tick_slow();
+	return 0;
+}
+
+/* ---- I/O ------------------------------------------------------------ */
+
+/* Release the lock around blocking I/O (tagged as I/O) and retake it. */
+int kgil_io_begin(struct kgil *g);
+int kgil_io_end(struct kgil *g, struct kgil_acquire_info *info);
+
+struct io_uring;
+struct io_uring_cqe;
+struct __kernel_timespec;
+
+/*
+ * io_uring waits with the lock released for exactly the time the thread
+ * blocks: if a completion is already there, the lock is not touched at
+ * all; otherwise io_begin, wait, io_end.  Return what liburing returns
+ * (0 or -errno), or the error of reacquiring.
+ */
+int kgil_uring_wait_cqe(struct kgil *g, struct io_uring *ring,
+			struct io_uring_cqe **cqe);
+int kgil_uring_wait_cqe_timeout(struct kgil *g, struct io_uring *ring,
+				struct io_uring_cqe **cqe,
+				struct __kernel_timespec *ts);
+/* Submit what is queued and wait for wait_nr completions, lock released. */
+int kgil_uring_submit_and_wait(struct kgil *g, struct io_uring *ring,
+			       unsigned int wait_nr);
+
+/* ---- statistics ----------------------------------------------------- */
+
+/* The same counters for every backend (see struct kgil_counters). */
+int kgil_stats(struct kgil *g, struct kgil_counters *out);
+/* One thread's counters; id 0 is the calling thread. */
+int kgil_thread_stats(struct kgil *g, uint32_t id, struct kgil_counters *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KGIL_H */
