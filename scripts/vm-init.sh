@@ -39,6 +39,9 @@ mount -t tmpfs -o size=64m shm $R/dev/shm 2>/dev/null
 mount -t tracefs tracefs $R/sys/kernel/tracing ||
 	die "cannot mount tracefs"
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+# The repository may live under a directory that is a tmpfs in here
+# (/tmp, /run): create its mount point in that tmpfs.
+mkdir -p $R$REPO 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none repo $R$REPO ||
 	die "cannot mount the repository share at $REPO"
 # /root and /var/tmp are read-only through the host share; tools that
