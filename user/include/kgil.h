@@ -27,10 +27,21 @@
  *    thread, any time, lock held or not.
  *  - kgil_acquire: attached, not holding (-EDEADLK if holding).
  *  - kgil_release, kgil_check, kgil_tick, kgil_io_begin: attached and
- *    holding; misuse returns -EPERM (kgil_tick ignores it), never crashes.
+ *    holding; misuse returns -EPERM, never crashes.
  *  - kgil_io_end: attached, after kgil_io_begin; it reacquires the lock.
  *  - kgil_uring_*: attached and holding on entry; holding again on return
  *    (also on error, unless the error is from reacquiring, -EINTR/-EBADF).
+ *
+ * Misuse, uniformly on every backend (checked by the library before the
+ * backend is asked): a NULL domain is -EINVAL; a lock call (acquire,
+ * release, check, tick, io_*, uring_*) from a thread that is not attached
+ * to that domain is -ENOENT; release/check/tick/io_begin without holding
+ * is -EPERM; io_end without a pending io_begin is -EPERM; acquire while
+ * holding is -EDEADLK; attach while attached (to any domain) is -EBUSY.
+ *
+ * A thread that exits attached is cleaned up: the user backends release
+ * the lock if it held it and tell the next acquirer (owner_dead, counter
+ * owner_deaths), as the kernel module does for the kernel backend.
  */
 #ifndef KGIL_H
 #define KGIL_H
@@ -132,11 +143,26 @@ int kgil_check(struct kgil *g, struct kgil_acquire_info *info);
 /* ---- the tick fast path -------------------------------------------- */
 
 /*
+ * kgil_tick's thread-local state is reached with the initial-exec TLS model
+ * so that the inlined fast path is a %fs-relative access, never a call to
+ * __tls_get_addr (even from a shared library or PIC code).
+ */
+#if defined(__GNUC__)
+#define KGIL__TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define KGIL__TLS_MODEL
+#endif
+
+/*
  * Per-thread state behind kgil_tick(); private, in the header only so the
  * fast path can be inlined.  countdown reaches 0 at the check interval;
  * drop is the domain's drop-request word (the kernel's read-only shared
  * page, or the user backend's atomic), checked at every tick like CPython's
- * eval breaker.
+ * eval breaker.  interval is what countdown is reloaded with: the policy's
+ * check_interval under legacy, a long refresh period (the slow path then
+ * only re-reads the policy) under the time-based policies.  countdown is
+ * kept at 0 while the thread does not hold the lock, so a misplaced tick
+ * reaches the slow path and gets its error.
  */
 struct kgil__tls {
 	struct kgil *g;
@@ -145,13 +171,14 @@ struct kgil__tls {
 	const volatile uint32_t *drop;
 	uint64_t ticks;
 };
-extern __thread struct kgil__tls kgil__tls;
+extern __thread struct kgil__tls kgil__tls KGIL__TLS_MODEL;
 int kgil__tick_slow(void);
 
 /*
  * One "interpreter instruction".  With nothing to do it is a decrement, a
  * load and two predictable branches: no call, no system call.  Returns 0,
- * or what the slow path returned (1 if the lock was handed over).
+ * what the slow path returned (1 if the lock was handed over), or a
+ * negative errno on misuse (-ENOENT not attached, -EPERM not holding).
  */
 static inline int kgil_tick(void)
 {
@@ -190,10 +217,34 @@ int kgil_uring_submit_and_wait(struct kgil *g, struct io_uring *ring,
 
 /* ---- statistics ----------------------------------------------------- */
 
-/* The same counters for every backend (see struct kgil_counters). */
+/*
+ * The same counters for every backend (see struct kgil_counters), with
+ * these meanings:
+ *  - acquisitions/releases count changes of ownership: a check that gives
+ *    the lock back to the same thread (nobody took it) counts neither; at
+ *    any quiet moment acquisitions == releases + (1 if someone holds).
+ *  - every acquisition adds its wait to total_wait_ns, max_wait_ns and one
+ *    wait_hist bucket, so the histogram sums to acquisitions.
+ *  - handoffs: acquisitions by a thread other than the previous holder.
+ *  - failed_acquires: a waiter woken by a release (or spuriously) found the
+ *    lock taken again and slept again; newgil's own interval timer
+ *    expiring is not a failed attempt (it is how drop requests are made).
+ *  - drop_requests: a waiter raised the drop request (from 0 to 1);
+ *    forced_switches: a releaser waited for a taker (newgil FORCE_SWITCH).
+ *  - checks: slow-path checks performed (a legacy tick check, a newgil
+ *    drop-request check, kgil_check); io_begins; timeouts of
+ *    kgil_acquire_timeout; interrupts (kernel only: signals).
+ * Domain counters are the sums of the thread counters (the user backends
+ * keep a thread's counters after it detached, until kgil_close).
+ */
 int kgil_stats(struct kgil *g, struct kgil_counters *out);
 /* One thread's counters; id 0 is the calling thread. */
 int kgil_thread_stats(struct kgil *g, uint32_t id, struct kgil_counters *out);
+/*
+ * The whole UAPI struct: set s->scope (KGIL_STATS_DOMAIN or _THREAD) and
+ * s->id, the rest is filled (nr_threads, holder_id, domain_id, counters).
+ */
+int kgil_stats_query(struct kgil *g, struct kgil_stats *s);
 
 #ifdef __cplusplus
 }

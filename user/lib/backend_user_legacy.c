@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * user-legacy: the GIL of Python 2, in userspace.
+ *
+ * Python 2's lock (thread_pthread.h, the mutex + condition variable
+ * variant) is a "locked" flag guarded by a mutex; acquiring waits on the
+ * condition variable while the flag is set, releasing clears it, unlocks
+ * the mutex and then signals one waiter.  The interpreter (ceval.c) counts
+ * down check_interval "ticks" and then releases the lock and immediately
+ * acquires it again ("other threads may run now").
+ *
+ * Nothing hands the lock to the woken waiter: the signal only makes it
+ * runnable, and by the time it runs and takes the mutex the releasing
+ * thread, which never stopped running, has usually set the flag again.
+ * The waiter finds it taken (a failed acquisition) and sleeps again.  On a
+ * multicore machine this battle is what made two CPU-bound threads slower
+ * than one; the counters make it visible.
+ */
+#include <errno.h>
+
+#include "ulock.h"
+
+/* Python 2's PyThread_acquire_lock(lock, 1), with a deadline or a try. */
+static int legacy_take(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		       const struct kgil_acq_req *req,
+		       struct kgil_acquire_info *info)
+{
+	uint64_t start = kgil__now_ns();
+	uint64_t deadline = kgil__ulock_deadline(req, start);
+	uint32_t failed = 0;
+	bool switched;
+
+	pthread_mutex_lock(&ul->mutex);
+	if (ul->locked) {
+		if (req->flags & KGIL_ACQUIRE_TRY) {
+			pthread_mutex_unlock(&ul->mutex);
+			return -EBUSY;
+		}
+		ul->nr_waiting++;
+		while (ul->locked) {
+			int r = kgil__ulock_wait(ul, &ul->cond, deadline);
+
+			if (!ul->locked)
+				break;
+			if (r == ETIMEDOUT) {
+				ul->nr_waiting--;
+				rec->c.timeouts++;
+				pthread_mutex_unlock(&ul->mutex);
+				return -ETIMEDOUT;
+			}
+			/* Woken, but the releaser took it back first. */
+			failed++;
+		}
+		ul->nr_waiting--;
+	}
+	switched = kgil__ulock_grant(ul, rec, start, failed, info);
+	pthread_mutex_unlock(&ul->mutex);
+	return switched;
+}
+
+/* Python 2's PyThread_release_lock: clear, unlock, then signal. */
+static void legacy_let_go(struct kgil_ulock *ul, struct kgil_uthread *rec,
+			  bool io, bool by_check)
+{
+	pthread_mutex_lock(&ul->mutex);
+	kgil__ulock_ungrant(ul, rec, io, by_check);
+	pthread_mutex_unlock(&ul->mutex);
+	pthread_cond_signal(&ul->cond);
+}
+
+static int legacy_open(struct kgil *g)
+{
+	return kgil__ulock_open(g, KGIL_POLICY_LEGACY, legacy_take,
+				legacy_let_go);
+}
+
+/* ceval.c's periodic check: release, let others run, acquire again. */
+static int legacy_check(struct kgil *g, struct kgil_acquire_info *info)
+{
+	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_uthread *rec = kgil__urec();
+	const struct kgil_acq_req req = { 0 };
+
+	legacy_let_go(ul, rec, false, true);
+	/* Other threads may run now. */
+	return legacy_take(ul, rec, &req, info);
+}
+
+static void legacy_tick_reload(struct kgil *g, struct kgil__tls *t)
+{
+	struct kgil_ulock *ul = kgil__ulock(g);
+
+	t->interval = (int32_t)__atomic_load_n(&ul->policy.check_interval,
+					       __ATOMIC_RELAXED);
+	t->countdown = t->interval;
+	t->drop = NULL;
+}
+
+/* The ticker ran out (tick.c reloads it afterwards). */
+static int legacy_tick(struct kgil *g, struct kgil__tls *t)
+{
+	(void)t;
+	return legacy_check(g, NULL);
+}
+
+const struct kgil_ops kgil__user_legacy_ops = {
+	.open = legacy_open,
+	.close = kgil__ulock_close,
+	.set_policy = kgil__ulock_set_policy,
+	.get_policy = kgil__ulock_get_policy,
+	.attach = kgil__ulock_attach,
+	.detach = kgil__ulock_detach,
+	.thread_exit = kgil__ulock_thread_exit,
+	.acquire = kgil__ulock_acquire,
+	.release = kgil__ulock_release,
+	.check = legacy_check,
+	.tick = legacy_tick,
+	.tick_reload = legacy_tick_reload,
+	.stats = kgil__ulock_stats,
+};
