@@ -25,13 +25,15 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -pthread
 LDLIBS_LIB := -luring -pthread
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
-TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null)
-TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
+TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent libtracecmd 2>/dev/null)
+TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent libtracecmd 2>/dev/null)
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 TOOL_SRCS := $(wildcard user/tools/*.c)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/obj/%.o)
+# The trace tools' reader and analysis, also unit- and device-tested.
+TRACE_TOOL_OBJS := $(filter $(B)/obj/user/tools/trace_%.o,$(TOOL_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o)
 KMOD_SRCS := $(wildcard tests/kmod/*.c)
@@ -90,15 +92,15 @@ $(B)/libkgil.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libkgil.so.0 -o $@ $^ $(LDLIBS_LIB)
 
 $(B)/kgil: $(TOOL_OBJS) $(B)/libkgil.a
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(B)/libkgil.a $(LDLIBS_LIB) -lm
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(B)/libkgil.a $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
-$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a
+$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
-$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a
+$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
 $(B)/tests/helpers/%: tests/helpers/%.c $(B)/libkgil.a
 	@mkdir -p $(dir $@)

@@ -9,7 +9,7 @@ PKGS=(
 	linux-headers-amd64 linux-image-amd64
 	qemu-system-x86
 	liburing-dev libcriterion-dev
-	trace-cmd libtracefs-dev libtraceevent-dev
+	trace-cmd libtracefs-dev libtraceevent-dev libtracecmd-dev
 	gnuplot-nox python3 file xz-utils zstd procps util-linux
 )
 # Extra packages a caller asks for (make debug-kernel adds its own).

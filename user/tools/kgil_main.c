@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kgil.h"
+#include "trace_cmd.h"
 
 static int usage(FILE *f)
 {
@@ -39,5 +40,7 @@ int main(int argc, char **argv)
 		return usage(stdout);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info();
+	if (!strcmp(argv[1], "trace"))
+		return cmd_trace(argc - 1, argv + 1);
 	return usage(stderr);
 }

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kgil trace`: the subcommands that read a trace.dat. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trace_analysis.h"
+#include "trace_cmd.h"
+#include "trace_export.h"
+#include "trace_read.h"
+#include "trace_report.h"
+#include "trace_spawn.h"
+#include "trace_timeline.h"
+
+static int trace_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kgil trace record [-o FILE] [-b KB] [--no-sched] -- COMMAND [ARG...]\n"
+		"       kgil trace report FILE [--json] [-o OUT]\n"
+		"       kgil trace timeline FILE -o OUT.png|OUT.svg [--from MS] [--to MS]\n"
+		"                           [--title TEXT] [--width PX] [--data PREFIX]\n"
+		"       kgil trace export FILE -o OUT.json\n"
+		"FILE is a trace-cmd trace.dat (see docs/tracing.md).\n");
+	return f == stderr ? 2 : 0;
+}
+
+/* Read and replay FILE; prints the error. */
+static int load(const char *path, struct kt_trace *t, struct kt_analysis *a)
+{
+	int ret = kt_read_tracedat(path, t);
+
+	if (ret) {
+		fprintf(stderr, "kgil trace: cannot read %s: %s\n", path,
+			ret == -EINVAL ? "not a trace-cmd trace.dat" : strerror(-ret));
+		return ret;
+	}
+	ret = kt_analyze(t, a);
+	if (ret)
+		fprintf(stderr, "kgil trace: %s: %s\n", path, strerror(-ret));
+	if (!ret && (t->lost_events || t->lost_unknown))
+		fprintf(stderr, "kgil trace: warning: %s lost events (ring buffer "
+			"overrun): counts are incomplete\n", path);
+	return ret;
+}
+
+static FILE *open_out(const char *out)
+{
+	FILE *f = !out || !strcmp(out, "-") ? stdout : fopen(out, "w");
+
+	if (!f)
+		fprintf(stderr, "kgil trace: cannot write %s: %s\n", out,
+			strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f)
+{
+	int bad = ferror(f);
+
+	if (f == stdout)
+		return fflush(f) || bad ? 1 : 0;
+	return fclose(f) || bad ? 1 : 0;
+}
+
+/* FILE plus -o and flags, common to report / timeline / export. */
+struct args {
+	const char *file, *out, *title, *data;
+	bool json, help;
+	double from_ms, to_ms;
+	int width;
+};
+
+static int parse(int argc, char **argv, struct args *r)
+{
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "title", required_argument, NULL, 't' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(r, 0, sizeof(*r));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': r->out = optarg; break;
+		case 'j': r->json = true; break;
+		case 'F': r->from_ms = atof(optarg); break;
+		case 'T': r->to_ms = atof(optarg); break;
+		case 't': r->title = optarg; break;
+		case 'w': r->width = atoi(optarg); break;
+		case 'd': r->data = optarg; break;
+		case 'h': r->help = true; return 0;
+		default: return -1;
+		}
+	}
+	if (optind != argc - 1)
+		return -1;
+	r->file = argv[optind];
+	return 0;
+}
+
+static int cmd_report(const struct args *r, struct kt_trace *t,
+		      struct kt_analysis *a)
+{
+	FILE *f = open_out(r->out);
+
+	if (!f)
+		return 1;
+	if (r->json)
+		kt_report_json(f, t, a);
+	else
+		kt_report_text(f, t, a);
+	return close_out(f);
+}
+
+static int cmd_export(const struct args *r, struct kt_analysis *a)
+{
+	FILE *f;
+
+	if (!r->out) {
+		fprintf(stderr, "kgil trace export: -o OUT.json is required\n");
+		return 2;
+	}
+	f = open_out(r->out);
+	if (!f)
+		return 1;
+	kt_export_chrome(f, a);
+	return close_out(f);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static int cmd_timeline(const struct args *r, struct kt_analysis *a)
+{
+	struct kt_timeline_opts o = {
+		.title = r->title, .from_ms = r->from_ms, .to_ms = r->to_ms,
+		.width = r->width, .out = r->out,
+	};
+	char dir[] = "/tmp/kgil-timeline.XXXXXX", dat[PATH_MAX], gp[PATH_MAX];
+	char title[PATH_MAX + 32];
+	char *av[] = { "gnuplot", gp, NULL };
+	FILE *df, *sf;
+	struct stat st;
+	int ret;
+
+	if (!r->out || !(ends_with(r->out, ".png") || ends_with(r->out, ".svg"))) {
+		fprintf(stderr, "kgil trace timeline: -o OUT.png or -o OUT.svg is required\n");
+		return 2;
+	}
+	o.png = ends_with(r->out, ".png");
+	if (!o.title) {
+		snprintf(title, sizeof(title), "kgil timeline: %s", r->file);
+		o.title = title;
+	}
+	if (r->data) {
+		snprintf(dat, sizeof(dat), "%s.dat", r->data);
+		snprintf(gp, sizeof(gp), "%s.gp", r->data);
+	} else {
+		if (!mkdtemp(dir)) {
+			perror("kgil trace timeline: mkdtemp");
+			return 1;
+		}
+		snprintf(dat, sizeof(dat), "%s/timeline.dat", dir);
+		snprintf(gp, sizeof(gp), "%s/timeline.gp", dir);
+	}
+	df = fopen(dat, "w");
+	sf = fopen(gp, "w");
+	ret = 1;
+	if (!df || !sf) {
+		fprintf(stderr, "kgil trace timeline: cannot write %s: %s\n",
+			df ? gp : dat, strerror(errno));
+		goto out;
+	}
+	if (!kt_timeline_write(df, sf, dat, a, &o))
+		fprintf(stderr, "kgil trace timeline: nothing to draw in that window\n");
+	if (close_out(df) | close_out(sf)) {
+		df = sf = NULL;
+		fprintf(stderr, "kgil trace timeline: write error\n");
+		goto out;
+	}
+	df = sf = NULL;
+	ret = kt_spawn_wait(av);
+	if (ret < 0)
+		fprintf(stderr, "kgil trace timeline: cannot run gnuplot: %s "
+			"(install gnuplot-nox)\n", strerror(-ret));
+	else if (ret)
+		fprintf(stderr, "kgil trace timeline: gnuplot failed (status %d)\n", ret);
+	else if (stat(r->out, &st) || !st.st_size)
+		fprintf(stderr, "kgil trace timeline: gnuplot wrote no %s\n", r->out);
+	else
+		ret = 0;
+	ret = ret ? 1 : 0;
+out:
+	if (df)
+		fclose(df);
+	if (sf)
+		fclose(sf);
+	if (!r->data) {
+		unlink(dat);
+		unlink(gp);
+		rmdir(dir);
+	}
+	return ret;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct kt_trace t = { 0 };
+	struct kt_analysis a = { 0 };
+	struct args r;
+	const char *sub = argc > 1 ? argv[1] : "";
+	int ret;
+
+	if (!strcmp(sub, "record"))
+		return kt_cmd_record(argc - 1, argv + 1);
+	if (!strcmp(sub, "__run"))
+		return kt_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help"))
+		return trace_usage(stdout);
+	if (strcmp(sub, "report") && strcmp(sub, "timeline") && strcmp(sub, "export"))
+		return trace_usage(stderr);
+	if (parse(argc - 1, argv + 1, &r))
+		return trace_usage(stderr);
+	if (r.help)
+		return trace_usage(stdout);
+	if (load(r.file, &t, &a)) {
+		ret = 1;
+	} else if (!strcmp(sub, "report")) {
+		ret = cmd_report(&r, &t, &a);
+	} else if (!strcmp(sub, "timeline")) {
+		ret = cmd_timeline(&r, &a);
+	} else {
+		ret = cmd_export(&r, &a);
+	}
+	kt_analysis_free(&a);
+	kt_trace_free(&t);
+	return ret;
+}

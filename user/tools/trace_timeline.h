@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `kgil trace timeline`: per-thread lanes drawn by gnuplot. */
+#ifndef KGIL_TRACE_TIMELINE_H
+#define KGIL_TRACE_TIMELINE_H
+
+#include <stdio.h>
+
+#include "trace_analysis.h"
+
+struct kt_timeline_opts {
+	const char *title;
+	double from_ms, to_ms;	/* window, ms after the first kgil event;
+				 * to_ms <= 0: to the end */
+	int width;		/* pixels; 0: 1600 */
+	bool png;		/* else SVG */
+	const char *out;	/* the picture gnuplot writes */
+};
+
+/*
+ * Write the gnuplot data (index blocks, one per state and mark kind) to
+ * data, and to script a gnuplot program that reads data_path and draws
+ * opts->out.  Returns the number of intervals drawn.
+ */
+size_t kt_timeline_write(FILE *data, FILE *script, const char *data_path,
+			 const struct kt_analysis *a,
+			 const struct kt_timeline_opts *opts);
+
+#endif
