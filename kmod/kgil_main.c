@@ -2,89 +2,176 @@
 /*
  * kgil: a Python-style global interpreter lock as a misc device.
  *
- * This file holds the device plumbing: registration, open/release and the
- * ioctl dispatch.  Each open file description is one lock domain.
+ * This file holds the device plumbing: module parameters and life cycle,
+ * open/flush/release/mmap, and the per-user domain limit.  Each open file
+ * description is one lock domain (kgil_domain.c); the lock is in
+ * kgil_lock.c (locking rules at its top), threads in kgil_thread.c, the
+ * ioctls in kgil_ioctl.c, the policies in kgil_policy*.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
-#include <uapi/linux/kgil.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/xarray.h>
+
+#include "kgil_internal.h"
 
 #define CREATE_TRACE_POINTS
 #include "kgil_trace.h"
 
-#define KGIL_VERSION "0.1.0"
+/* The highest max_threads accepted: a bound on one domain's memory. */
+#define KGIL_MAX_THREADS_LIMIT 65536
 
-static unsigned int max_threads = 1024;
-module_param(max_threads, uint, 0444);
-MODULE_PARM_DESC(max_threads, "Threads per domain (default 1024)");
+unsigned int kgil_max_threads = 1024;
+unsigned int kgil_max_domains_per_user = 1024;
 
-/* Domain ids only grow, so a trace never shows two domains with one id. */
-static atomic64_t kgil_next_domain_id = ATOMIC64_INIT(0);
+static int kgil_set_max_threads(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, KGIL_MAX_THREADS_LIMIT);
+}
 
-struct kgil_domain {
-	u64 id;
+static const struct kernel_param_ops kgil_max_threads_ops = {
+	.set = kgil_set_max_threads,
+	.get = param_get_uint,
 };
 
-static int kgil_open(struct inode *inode, struct file *file)
-{
-	struct kgil_domain *dom;
+/* Writable by root at run time; a change applies to later attaches/opens. */
+module_param_cb(max_threads, &kgil_max_threads_ops, &kgil_max_threads, 0644);
+MODULE_PARM_DESC(max_threads, "Threads per domain, 1..65536 (default 1024): ATTACH beyond it fails with ENOSPC");
+module_param_named(max_domains_per_user, kgil_max_domains_per_user, uint, 0644);
+MODULE_PARM_DESC(max_domains_per_user, "Open domains per user, 0 = unlimited (default 1024): open beyond it fails with EMFILE");
 
-	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);
-	if (!dom)
+atomic_t kgil_nr_domains = ATOMIC_INIT(0);
+atomic_t kgil_nr_threads = ATOMIC_INIT(0);
+
+/* ---- domains per user ----------------------------------------------- */
+
+/* uid -> number of open domains (xa_mk_value), under kgil_users_mutex. */
+static DEFINE_MUTEX(kgil_users_mutex);
+static DEFINE_XARRAY(kgil_users);
+
+static unsigned long kgil_user_count(kuid_t uid)
+{
+	void *v = xa_load(&kgil_users, __kuid_val(uid));
+
+	return v ? xa_to_value(v) : 0;
+}
+
+static int kgil_user_get(kuid_t uid)
+{
+	unsigned int max = READ_ONCE(kgil_max_domains_per_user);
+	unsigned long n;
+	int ret;
+
+	mutex_lock(&kgil_users_mutex);
+	n = kgil_user_count(uid);
+	if (max && n >= max)
+		ret = -EMFILE;
+	else
+		ret = xa_err(xa_store(&kgil_users, __kuid_val(uid),
+				      xa_mk_value(n + 1), GFP_KERNEL));
+	mutex_unlock(&kgil_users_mutex);
+	return ret;
+}
+
+static void kgil_user_put(kuid_t uid)
+{
+	unsigned long n;
+
+	mutex_lock(&kgil_users_mutex);
+	n = kgil_user_count(uid);
+	if (n <= 1)
+		xa_erase(&kgil_users, __kuid_val(uid));
+	else	/* replacing an entry allocates nothing: cannot fail */
+		xa_store(&kgil_users, __kuid_val(uid), xa_mk_value(n - 1),
+			 GFP_KERNEL);
+	mutex_unlock(&kgil_users_mutex);
+}
+
+/* ---- file operations ------------------------------------------------ */
+
+static int kgil_file_open(struct inode *inode, struct file *file)
+{
+	kuid_t uid = current_uid();
+	struct kgil_domain *dom;
+	int ret;
+
+	ret = kgil_user_get(uid);
+	if (ret)
+		return ret;
+	dom = kgil_domain_alloc(uid);
+	if (!dom) {
+		kgil_user_put(uid);
 		return -ENOMEM;
-	dom->id = atomic64_inc_return(&kgil_next_domain_id);
+	}
 	file->private_data = dom;
 	trace_kgil_open(dom->id, task_tgid_nr(current),
-			from_kuid_munged(current_user_ns(), current_uid()));
+			from_kuid_munged(current_user_ns(), uid));
 	return 0;
 }
 
-static int kgil_release(struct inode *inode, struct file *file)
+static int kgil_same_file(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
+/*
+ * ->flush runs at every close().  When the closing file table holds no
+ * other descriptor of this domain, its process has closed the domain: its
+ * threads leave it (kgil_domain_flush).  At exit, the threads are already
+ * gone through the exit probe, which runs before exit_files().
+ */
+static int kgil_flush(struct file *file, fl_owner_t id)
+{
+	if (!id || iterate_fd(id, 0, kgil_same_file, file))
+		return 0;
+	kgil_domain_flush(file->private_data, id);
+	return 0;
+}
+
+static int kgil_file_release(struct inode *inode, struct file *file)
+{
+	struct kgil_domain *dom = file->private_data;
+	u32 nr = kgil_domain_close(dom);
+
+	trace_kgil_close(dom->id, nr);
+	kgil_user_put(dom->uid);
+	kgil_domain_put(dom);
+	return 0;
+}
+
+/*
+ * One read-only page at offset 0.  VM_MAYWRITE is cleared so mprotect()
+ * cannot make it writable later (EACCES); the mapping holds the file, so
+ * the page lives until munmap.
+ */
+static int kgil_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kgil_domain *dom = file->private_data;
 
-	trace_kgil_close(dom->id, 0);
-	kfree(dom);
-	return 0;
-}
-
-static long kgil_ioctl_features(void __user *uarg)
-{
-	struct kgil_features f = {
-		.api_version = KGIL_API_VERSION,
-		.max_threads = max_threads,
-		.features = KGIL_FEAT_TRACEPOINTS,
-	};
-
-	strscpy(f.version, KGIL_VERSION, sizeof(f.version));
-	if (copy_to_user(uarg, &f, sizeof(f)))
-		return -EFAULT;
-	return 0;
-}
-
-static long kgil_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	void __user *uarg = (void __user *)arg;
-
-	switch (cmd) {
-	case KGIL_IOC_FEATURES:
-		return kgil_ioctl_features(uarg);
-	default:
-		return -ENOTTY;
-	}
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	vma->vm_flags &= ~VM_MAYWRITE;
+	vma->vm_flags |= VM_DONTEXPAND;
+	return vm_insert_page(vma, vma->vm_start, virt_to_page(dom->shared));
 }
 
 static const struct file_operations kgil_fops = {
 	.owner = THIS_MODULE,
-	.open = kgil_open,
-	.release = kgil_release,
+	.open = kgil_file_open,
+	.flush = kgil_flush,
+	.release = kgil_file_release,
+	.mmap = kgil_mmap,
 	.unlocked_ioctl = kgil_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
@@ -101,9 +188,14 @@ static int __init kgil_init(void)
 {
 	int ret;
 
-	ret = misc_register(&kgil_misc);
+	ret = kgil_thread_registry_init();
 	if (ret)
 		return ret;
+	ret = misc_register(&kgil_misc);
+	if (ret) {
+		kgil_thread_registry_exit();
+		return ret;
+	}
 	pr_info("version %s loaded\n", KGIL_VERSION);
 	return 0;
 }
@@ -111,6 +203,14 @@ static int __init kgil_init(void)
 static void __exit kgil_exit(void)
 {
 	misc_deregister(&kgil_misc);
+	kgil_thread_registry_exit();
+	/* Threads are freed with kfree_rcu(): let those callbacks run. */
+	rcu_barrier();
+	if (atomic_read(&kgil_nr_domains) || atomic_read(&kgil_nr_threads))
+		pr_err("leak: %d domains, %d threads still allocated\n",
+		       atomic_read(&kgil_nr_domains),
+		       atomic_read(&kgil_nr_threads));
+	xa_destroy(&kgil_users);
 }
 
 module_init(kgil_init);

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kgil internals: the lock domain, the attached thread and the waiter,
+ * shared by the core (kgil_lock.c), the thread registry (kgil_thread.c),
+ * the domain code (kgil_domain.c), the device (kgil_main.c, kgil_ioctl.c)
+ * and the policies (kgil_policy_*.c).  The locking rules are in
+ * kgil_lock.c; each field says which lock protects it.
+ */
+#ifndef _KGIL_INTERNAL_H
+#define _KGIL_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <uapi/linux/kgil.h>
+
+#include "kgil_reasons.h"
+
+#define KGIL_VERSION "0.1.0"
+
+struct file;
+struct kgil_policy_ops;
+struct kgil_thread;
+
+/*
+ * One lock domain: one open file description of /dev/kgil.
+ *
+ * References: the file holds one (dropped in ->release), every struct
+ * kgil_thread holds one for its whole life.  The last put frees the domain
+ * and its shared page; it may run in atomic context (the exit probe), so
+ * freeing never sleeps.
+ */
+struct kgil_domain {
+	struct kref ref;
+	u64 id;				/* constant */
+	kuid_t uid;			/* constant: the opener, for the limit */
+	struct kgil_shared *shared;	/* constant pointer; fields written
+					 * under lock with WRITE_ONCE */
+	wait_queue_head_t switch_wq;	/* holders waiting for a forced switch */
+
+	spinlock_t lock;		/* protects everything below */
+	const struct kgil_policy_ops *ops;
+	struct kgil_policy params;
+	u64 policy_gen;			/* bumped at every SET_POLICY */
+	struct kgil_thread *holder;	/* NULL when free */
+	/*
+	 * The thread that took the lock last.  Compared, never dereferenced
+	 * after it detached: detach clears it, keeping tid/id for the trace.
+	 */
+	struct kgil_thread *last_holder;
+	pid_t last_tid;
+	u32 last_id;			/* 0: nobody ever held it */
+	u64 grant_ns;			/* when the holder got it */
+	u64 release_ns;			/* when it was last released */
+	bool owner_dead;		/* the last holder died holding it */
+	bool closed;			/* ->release ran: no new threads */
+	struct list_head threads;	/* kgil_thread.dnode */
+	u32 nr_threads;
+	u32 next_id;
+	struct list_head waiters;	/* kgil_waiter.node, arrival order */
+	u32 nr_waiting;
+	u32 nr_switch_waiters;
+	struct kgil_counters c;
+};
+
+/*
+ * A thread attached to a domain.  The registry (kgil_thread.c) finds it by
+ * (task, domain) through an RCU hash.  References: one while attached,
+ * plus one per ioctl or exit probe using it; the last put drops the domain
+ * reference and frees the thread after an RCU grace period.
+ */
+struct kgil_thread {
+	struct kref ref;
+	struct hlist_node hnode;	/* registry hash, kgil_hash_lock + RCU */
+	struct rcu_head rcu;
+	struct task_struct *task;	/* hash key; valid while attached (the
+					 * exit probe detaches before it dies) */
+	const void *files;		/* the files_struct at attach: which
+					 * "process" a close concerns; compared,
+					 * never dereferenced */
+	struct kgil_domain *dom;	/* counted reference */
+	pid_t tid;
+	u32 id;				/* >= 1, unique in the domain */
+
+	/* protected by dom->lock */
+	struct list_head dnode;		/* dom->threads */
+	bool detached;			/* also read locklessly by lookups */
+	bool in_io;			/* between IO_BEGIN and IO_END */
+	struct kgil_waiter *waiter;	/* non-NULL while waiting for the lock */
+	struct kgil_counters c;
+	u64 policy_data[2];		/* the policy's per-thread state */
+};
+
+/*
+ * A thread waiting for the lock, on the waiter's stack, linked on
+ * dom->waiters under dom->lock for exactly as long as it waits.
+ */
+struct kgil_waiter {
+	struct list_head node;
+	struct kgil_thread *t;
+	struct task_struct *task;
+	u64 start_ns;
+	u64 saved_switch;		/* newgil: switch number at sleep */
+	u64 policy_data;		/* the policy's per-wait state */
+	u32 failed;			/* woke up, found it taken */
+	bool io;			/* IO_END: back from I/O */
+	bool woken;			/* signalled by a release */
+	bool kicked;			/* woken to re-evaluate (policy change) */
+	bool granted;			/* the lock was handed to it directly */
+	bool owner_dead;		/* result: previous holder died */
+	bool switched;			/* result: grant changed the holder */
+};
+
+/* Count an event in the domain's and the thread's counters (dom->lock). */
+#define kgil_count(dom, t, field)		\
+	do {					\
+		(dom)->c.field++;		\
+		(t)->c.field++;			\
+	} while (0)
+
+/* Module parameters (kgil_main.c). */
+extern unsigned int kgil_max_threads;
+extern unsigned int kgil_max_domains_per_user;
+
+/* Live objects, checked at module exit (a leak prints "kgil: leak"). */
+extern atomic_t kgil_nr_domains;
+extern atomic_t kgil_nr_threads;
+
+/* kgil_ioctl.c */
+long kgil_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* kgil_domain.c */
+struct kgil_domain *kgil_domain_alloc(kuid_t uid);
+void kgil_domain_put(struct kgil_domain *dom);
+u32 kgil_domain_close(struct kgil_domain *dom);
+int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p);
+void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p);
+int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st);
+
+/* kgil_thread.c */
+int kgil_thread_registry_init(void);
+void kgil_thread_registry_exit(void);
+struct kgil_thread *kgil_thread_get(struct kgil_domain *dom);
+void kgil_thread_put(struct kgil_thread *t);
+int kgil_thread_attach(struct kgil_domain *dom, u32 *id);
+int kgil_thread_detach(struct kgil_domain *dom);
+void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			enum kgil_release_reason reason,
+			struct list_head *reap);
+void kgil_reap(struct list_head *reap);
+void kgil_domain_flush(struct kgil_domain *dom, const void *files);
+
+/* kgil_lock.c: the lock itself */
+struct kgil_lock_req {
+	u32 flags;			/* KGIL_ACQUIRE_* */
+	u64 timeout_ns;
+	bool io;			/* IO_END */
+};
+
+struct kgil_lock_res {
+	u32 result;			/* KGIL_ACQUIRED_OWNER_DEAD */
+	bool switched;			/* the grant changed the holder */
+	u64 wait_ns;
+	u32 failed;
+};
+
+int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
+		 const struct kgil_lock_req *req, struct kgil_lock_res *res);
+int kgil_release(struct kgil_domain *dom, struct kgil_thread *t,
+		 enum kgil_release_reason reason);
+int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
+	       const struct kgil_lock_req *req, struct kgil_lock_res *res);
+void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			 enum kgil_release_reason reason);
+void kgil_kick_waiters(struct kgil_domain *dom);
+void kgil_count_wait(struct kgil_counters *c, u64 wait_ns);
+
+#endif /* _KGIL_INTERNAL_H */

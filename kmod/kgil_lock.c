@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kgil core: the lock of a domain (acquire, release, check, I/O) and the
+ * helpers the policies decide with (kgil_policy.h).
+ *
+ * Locking order, outermost first:
+ *  1. kgil_users_mutex (kgil_main.c): open and release only, to count
+ *     domains per user; no kgil spinlock is ever held with it.
+ *  2. dom->lock, a spinlock: every field of struct kgil_domain below it,
+ *     the thread and waiter lists, every counter, struct kgil_thread's
+ *     dom->lock fields, and all writes to the shared page (WRITE_ONCE, as
+ *     userspace reads it without a lock).  Nothing sleeps under it and no
+ *     user memory is touched under it.  Only one domain's lock is ever
+ *     held at a time.
+ *  3. kgil_hash_lock (kgil_thread.c): writers of the registry hash, taken
+ *     only inside dom->lock (attach, detach).
+ *  4. scheduler and wait-queue locks: wake_up_process(), wake_up_all() and
+ *     prepare_to_wait() on dom->switch_wq are called inside dom->lock.
+ * files->file_lock (iterate_fd() in ->flush) is taken with no kgil lock.
+ * Registry lookups (every ioctl, the exit probe) walk the hash under RCU
+ * and pin the thread with kref_get_unless_zero() before taking dom->lock;
+ * a pinned thread pins its domain.  The exit probe runs with preemption
+ * disabled, which the spinlocks above allow.
+ *
+ * Sleeping: a waiter queues itself on dom->waiters, sets TASK_INTERRUPTIBLE
+ * while still holding dom->lock, unlocks and sleeps.  Whoever wakes it
+ * first sets a flag in its struct kgil_waiter under dom->lock and then
+ * calls wake_up_process(), so a wake-up that lands between the unlock and
+ * the sleep is not lost: the task is just made runnable again.
+ *
+ * Timed sleeps use hrtimers (schedule_hrtimeout_range() on an absolute
+ * CLOCK_MONOTONIC deadline), not jiffies.  newgil's waiter sleeps one
+ * switch interval, 5 ms by default, before it asks for a drop.  At HZ=250
+ * a jiffy is 4 ms, so a jiffies timeout turns 5 ms into 2 jiffies, that is
+ * anything between 4 and 8 ms depending on where in the tick the wait
+ * starts, and cannot express the sub-millisecond intervals that the fifo
+ * and ioprio policies and the tests use at all.  An hrtimer fires within
+ * microseconds of the deadline, like CPython's pthread_cond_timedwait().
+ *
+ * Error rule for ACQUIRE, CHECK and IO_END: on any error the caller does
+ * not hold the lock, except -EDEADLK (ACQUIRE, IO_END: it already held
+ * it) and -EPERM (CHECK: it did not hold it to begin with).
+ */
+#include <linux/log2.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+
+#include "kgil_policy.h"
+#include "kgil_trace.h"
+
+/* ---- helpers for policies ---------------------------------------- */
+
+struct kgil_waiter *kgil_first_waiter(struct kgil_domain *dom)
+{
+	return list_first_entry_or_null(&dom->waiters, struct kgil_waiter,
+					node);
+}
+
+void kgil_wake_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (w->woken)
+		return;
+	w->woken = true;
+	wake_up_process(w->task);
+}
+
+void kgil_wake_one(struct kgil_domain *dom)
+{
+	struct kgil_waiter *w;
+
+	list_for_each_entry(w, &dom->waiters, node) {
+		if (!w->woken) {
+			kgil_wake_waiter(dom, w);
+			return;
+		}
+	}
+}
+
+void kgil_request_drop(struct kgil_domain *dom, struct kgil_thread *requester)
+{
+	if (kgil_drop_requested(dom))
+		return;
+	WRITE_ONCE(dom->shared->drop_request, 1);
+	kgil_count(dom, requester, drop_requests);
+	trace_kgil_drop_request(dom->id, requester->id,
+				dom->holder ? dom->holder->id : 0);
+}
+
+void kgil_clear_drop(struct kgil_domain *dom)
+{
+	if (kgil_drop_requested(dom))
+		WRITE_ONCE(dom->shared->drop_request, 0);
+}
+
+/* ---- queueing ----------------------------------------------------- */
+
+static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	list_add_tail(&w->node, &dom->waiters);
+	w->t->waiter = w;
+	dom->nr_waiting++;
+	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
+}
+
+static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (list_empty(&w->node))
+		return;
+	list_del_init(&w->node);
+	w->t->waiter = NULL;
+	dom->nr_waiting--;
+	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
+	/* A holder waiting for a forced switch stops when nobody is left. */
+	if (!dom->nr_waiting && dom->nr_switch_waiters)
+		wake_up_all(&dom->switch_wq);
+}
+
+/* Wake every waiter so it re-evaluates (policy change). */
+void kgil_kick_waiters(struct kgil_domain *dom)
+{
+	struct kgil_waiter *w;
+
+	list_for_each_entry(w, &dom->waiters, node) {
+		w->kicked = true;
+		wake_up_process(w->task);
+	}
+	if (dom->nr_switch_waiters)
+		wake_up_all(&dom->switch_wq);
+}
+
+/* ---- grant and release -------------------------------------------- */
+
+void kgil_count_wait(struct kgil_counters *c, u64 wait_ns)
+{
+	unsigned int b = wait_ns ? ilog2(wait_ns) : 0;
+
+	c->total_wait_ns += wait_ns;
+	if (wait_ns > c->max_wait_ns)
+		c->max_wait_ns = wait_ns;
+	c->wait_hist[min_t(unsigned int, b, KGIL_WAIT_HIST_BUCKETS - 1)]++;
+}
+
+/*
+ * Make w->t the holder.  The switch number and the handoff count move
+ * only when the lock goes to another thread than the last holder, as
+ * CPython's take_gil() counts switch_number; whoever takes the lock
+ * consumes a pending drop request.
+ */
+static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	struct kgil_thread *t = w->t;
+	struct kgil_shared *sh = dom->shared;
+	u64 now = ktime_get_ns();
+	u64 wait_ns = now - w->start_ns;
+
+	dom->holder = t;
+	dom->grant_ns = now;
+	WRITE_ONCE(sh->holder_id, t->id);
+	w->switched = false;
+	if (dom->last_holder != t) {
+		if (dom->last_id) {
+			kgil_count(dom, t, handoffs);
+			trace_kgil_handoff(dom->id, dom->last_tid, dom->last_id,
+					   t->tid, t->id,
+					   now - dom->release_ns);
+		}
+		dom->last_holder = t;
+		dom->last_tid = t->tid;
+		dom->last_id = t->id;
+		WRITE_ONCE(sh->switch_number, sh->switch_number + 1);
+		w->switched = true;
+		if (dom->nr_switch_waiters)
+			wake_up_all(&dom->switch_wq);
+	}
+	kgil_clear_drop(dom);
+	w->owner_dead = dom->owner_dead;
+	dom->owner_dead = false;
+	kgil_count(dom, t, acquisitions);
+	kgil_count_wait(&dom->c, wait_ns);
+	kgil_count_wait(&t->c, wait_ns);
+	if (w->io)
+		t->in_io = false;
+	if (dom->ops->on_grant)
+		dom->ops->on_grant(dom, t, list_empty(&w->node) ? NULL : w);
+}
+
+void kgil_grant_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	kgil_grant(dom, w);
+	w->granted = true;
+	kgil_dequeue(dom, w);
+	wake_up_process(w->task);
+}
+
+void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			 enum kgil_release_reason reason)
+{
+	u64 now = ktime_get_ns();
+	u64 hold_ns = now - dom->grant_ns;
+
+	dom->holder = NULL;
+	WRITE_ONCE(dom->shared->holder_id, 0);
+	dom->release_ns = now;
+	kgil_count(dom, t, releases);
+	dom->c.total_hold_ns += hold_ns;
+	t->c.total_hold_ns += hold_ns;
+	trace_kgil_release(dom->id, t->tid, t->id, hold_ns, reason);
+	if (reason == KGIL_REL_EXIT) {
+		kgil_count(dom, t, owner_deaths);
+		dom->owner_dead = true;
+		trace_kgil_owner_death(dom->id, t->tid, t->id);
+	}
+	if (dom->ops->on_release)
+		dom->ops->on_release(dom, t, reason);
+	else
+		kgil_wake_one(dom);
+}
+
+static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
+			  struct kgil_waiter *w)
+{
+	if (dom->holder)
+		return false;
+	return !dom->ops->may_take || dom->ops->may_take(dom, t, w);
+}
+
+/* ---- acquire ------------------------------------------------------ */
+
+/*
+ * Take the lock for w->t, sleeping as needed.  Called and returns with
+ * dom->lock held; drops it while sleeping.  deadline is the caller's
+ * timeout (KTIME_MAX: none); the policy adds its own wake-ups.
+ */
+static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
+			      u32 flags, ktime_t deadline)
+	__must_hold(&dom->lock)
+{
+	struct kgil_thread *t = w->t;
+	const struct kgil_policy_ops *ops;
+	ktime_t now, pdeadline, expires;
+	int ret;
+
+	if (kgil_may_take(dom, t, NULL)) {
+		kgil_grant(dom, w);
+		return 0;
+	}
+	if (flags & KGIL_ACQUIRE_TRY)
+		return -EBUSY;
+
+	kgil_enqueue(dom, w);
+	if (dom->ops->on_wait_start)
+		dom->ops->on_wait_start(dom, w);
+	now = ktime_get();
+	for (;;) {
+		ops = dom->ops;
+		pdeadline = ops->wait_deadline ?
+			    ops->wait_deadline(dom, w, now) : KTIME_MAX;
+		expires = min(deadline, pdeadline);
+		w->woken = false;
+		w->kicked = false;
+		set_current_state(TASK_INTERRUPTIBLE);
+		spin_unlock(&dom->lock);
+		if (expires == KTIME_MAX)
+			schedule();
+		else
+			schedule_hrtimeout_range(&expires, 0, HRTIMER_MODE_ABS);
+		spin_lock(&dom->lock);
+
+		if (w->granted) {
+			ret = 0;
+			break;
+		}
+		if (t->detached) {
+			ret = -EBADF;
+			break;
+		}
+		if (kgil_may_take(dom, t, w)) {
+			kgil_grant(dom, w);
+			ret = 0;
+			break;
+		}
+		if (signal_pending(current)) {
+			kgil_count(dom, t, interrupts);
+			ret = -EINTR;
+			break;
+		}
+		now = ktime_get();
+		if (now >= deadline) {
+			kgil_count(dom, t, timeouts);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (now >= pdeadline) {
+			if (dom->ops == ops && ops->on_wait_timeout)
+				ops->on_wait_timeout(dom, w);
+		} else if (w->woken && !w->kicked) {
+			/* Signalled, but somebody barged in first. */
+			w->failed++;
+			kgil_count(dom, t, failed_acquires);
+			trace_kgil_failed_acquire(dom->id, t->tid, t->id);
+		}
+	}
+	kgil_dequeue(dom, w);
+	/*
+	 * Leaving without the lock may swallow the signal a release sent us
+	 * (cond_signal to a thread that then times out): pass it on, or a
+	 * free lock could sit unclaimed beside sleeping waiters.
+	 */
+	if (ret && !dom->holder && !list_empty(&dom->waiters))
+		kgil_wake_one(dom);
+	return ret;
+}
+
+int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
+		 const struct kgil_lock_req *req, struct kgil_lock_res *res)
+{
+	struct kgil_waiter w = {
+		.t = t,
+		.task = current,
+		.io = req->io,
+	};
+	ktime_t now = ktime_get();
+	ktime_t deadline = KTIME_MAX;
+	u64 wait_ns;
+	int ret;
+
+	INIT_LIST_HEAD(&w.node);
+	w.start_ns = ktime_to_ns(now);
+	if (req->flags & KGIL_ACQUIRE_TIMEOUT)
+		deadline = ktime_add_safe(now,
+					  ns_to_ktime(min_t(u64, req->timeout_ns,
+							    KTIME_MAX)));
+	spin_lock(&dom->lock);
+	if (t->detached) {
+		ret = -EBADF;
+		goto unlock;
+	}
+	if (dom->holder == t) {
+		ret = -EDEADLK;
+		goto unlock;
+	}
+	trace_kgil_acquire_begin(dom->id, t->tid, t->id, req->io);
+	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
+	wait_ns = ktime_get_ns() - w.start_ns;
+	trace_kgil_acquire_end(dom->id, t->tid, t->id, wait_ns, w.failed, ret,
+			       w.owner_dead);
+	res->wait_ns = wait_ns;
+	res->failed = w.failed;
+	if (!ret) {
+		if (w.owner_dead)
+			res->result |= KGIL_ACQUIRED_OWNER_DEAD;
+		res->switched = w.switched;
+	}
+unlock:
+	spin_unlock(&dom->lock);
+	return ret;
+}
+
+/* ---- release ------------------------------------------------------ */
+
+/*
+ * After releasing, wait until another thread has taken the lock (forced
+ * switch), or until nobody is left to take it, the thread is detached or
+ * the policy changed.  Called and returns with dom->lock held.
+ */
+static int kgil_wait_switch(struct kgil_domain *dom, struct kgil_thread *t)
+	__must_hold(&dom->lock)
+{
+	u64 gen = dom->policy_gen;
+	DEFINE_WAIT(wait);
+	int ret = 0;
+
+	dom->nr_switch_waiters++;
+	for (;;) {
+		if (dom->last_holder != t) {
+			kgil_count(dom, t, forced_switches);
+			break;
+		}
+		if (!dom->nr_waiting || t->detached || dom->policy_gen != gen)
+			break;
+		if (signal_pending(current)) {
+			kgil_count(dom, t, interrupts);
+			ret = -EINTR;
+			break;
+		}
+		prepare_to_wait(&dom->switch_wq, &wait, TASK_INTERRUPTIBLE);
+		spin_unlock(&dom->lock);
+		schedule();
+		spin_lock(&dom->lock);
+	}
+	finish_wait(&dom->switch_wq, &wait);
+	dom->nr_switch_waiters--;
+	return ret;
+}
+
+/* Release for reason, with the policy's forced switch if it wants one. */
+static int kgil_drop(struct kgil_domain *dom, struct kgil_thread *t,
+		     enum kgil_release_reason reason)
+	__must_hold(&dom->lock)
+{
+	bool wait = dom->ops->switch_wait &&
+		    dom->ops->switch_wait(dom, t, reason);
+
+	kgil_release_locked(dom, t, reason);
+	return wait ? kgil_wait_switch(dom, t) : 0;
+}
+
+/* RELEASE (reason explicit) and IO_BEGIN (reason io). */
+int kgil_release(struct kgil_domain *dom, struct kgil_thread *t,
+		 enum kgil_release_reason reason)
+{
+	int ret = 0;
+
+	spin_lock(&dom->lock);
+	if (t->detached) {
+		ret = -EBADF;
+	} else if (dom->holder != t) {
+		ret = -EPERM;
+	} else {
+		if (reason == KGIL_REL_IO) {
+			kgil_count(dom, t, io_begins);
+			t->in_io = true;
+		}
+		/* Released either way: a signal only cuts the switch wait. */
+		kgil_drop(dom, t, reason);
+	}
+	spin_unlock(&dom->lock);
+	return ret;
+}
+
+/* ---- check -------------------------------------------------------- */
+
+int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
+	       const struct kgil_lock_req *req, struct kgil_lock_res *res)
+{
+	int ret;
+
+	spin_lock(&dom->lock);
+	if (t->detached) {
+		ret = -EBADF;
+		goto unlock;
+	}
+	if (dom->holder != t) {
+		ret = -EPERM;
+		goto unlock;
+	}
+	kgil_count(dom, t, checks);
+	if (dom->ops->check(dom, t) == KGIL_CHECK_KEEP) {
+		ret = 0;
+		goto unlock;
+	}
+	ret = kgil_drop(dom, t, KGIL_REL_CHECK);
+	if (ret)
+		goto unlock;
+	/*
+	 * Unlocked here for a moment, as Python 2's release and acquire were
+	 * two calls: a waiter that is already running may slip in.
+	 */
+	spin_unlock(&dom->lock);
+	return kgil_acquire(dom, t, req, res);
+unlock:
+	spin_unlock(&dom->lock);
+	return ret;
+}
