@@ -88,6 +88,8 @@ Test(stats, consistency)
 
 	cr_assert_eq(kgil_release(g), 0);
 	s.scope = KGIL_STATS_DOMAIN;
+	cr_assert_eq(kgil_stats_query(g, &s), -EINVAL, "a thread id with domain scope");
+	s.id = 0;
 	cr_assert_eq(kgil_stats_query(g, &s), 0);
 	cr_assert_eq(s.holder_id, 0);
 	cr_assert_eq(s.c.acquisitions, s.c.releases);

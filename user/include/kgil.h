@@ -242,7 +242,9 @@ int kgil_stats(struct kgil *g, struct kgil_counters *out);
 int kgil_thread_stats(struct kgil *g, uint32_t id, struct kgil_counters *out);
 /*
  * The whole UAPI struct: set s->scope (KGIL_STATS_DOMAIN or _THREAD) and
- * s->id, the rest is filled (nr_threads, holder_id, domain_id, counters).
+ * s->id (0 for DOMAIN; for THREAD a thread id, 0 meaning the caller), the
+ * rest is filled (nr_threads, holder_id, domain_id, counters).  -EINVAL
+ * for a bad scope or an id with DOMAIN, -ENOENT for an unknown thread.
  */
 int kgil_stats_query(struct kgil *g, struct kgil_stats *s);
 

@@ -215,6 +215,8 @@ int kgil_stats_query(struct kgil *g, struct kgil_stats *s)
 		return -EINVAL;
 	if (s->scope != KGIL_STATS_DOMAIN && s->scope != KGIL_STATS_THREAD)
 		return -EINVAL;
+	if (s->scope == KGIL_STATS_DOMAIN && s->id)
+		return -EINVAL;
 	scope = s->scope;
 	id = s->id;
 	memset(s, 0, sizeof(*s));
