@@ -51,6 +51,8 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none repo $R$REP
 # want a writable home (trace-cmd, python) get one in the tmpfs.
 mkdir -p $R/tmp/home
 hostname kgil-vm
+# The VM has no NIC (-nic none), but loopback sockets must work (I/O tests).
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
 echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null
 # kmemleak (debug kernels): report only what the job leaks, not what the
 # boot did (a scan finds the boot's leaks, clear forgets them).
