@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
-/* kgil: the command-line harness.  Subcommands are dispatched from here. */
+/*
+ * kgil: the command-line harness.  Subcommands are dispatched from the
+ * table below; each gets argc/argv with argv[0] its own name.
+ */
 #include <stdio.h>
 #include <string.h>
 
+#include "bench.h"
 #include "kgil.h"
+#include "reproduce.h"
 #include "trace_cmd.h"
 
-static int usage(FILE *f)
-{
-	fprintf(f, "usage: kgil --version | kgil info\n");
-	return f == stderr ? 2 : 0;
-}
-
-static int cmd_info(void)
+static int cmd_info(int argc, char **argv)
 {
 	struct kgil_features f;
-	int ret = kgil_query_features(-1, &f);
+	int ret;
 
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: kgil info\n");
+		return 2;
+	}
+	ret = kgil_query_features(-1, &f);
 	if (ret < 0) {
 		fprintf(stderr, "kgil: cannot query %s: %s\n", KGIL_DEVICE_PATH,
 			strerror(-ret));
@@ -26,6 +31,30 @@ static int cmd_info(void)
 	       f.version, f.api_version, (unsigned long long)f.features,
 	       f.max_threads);
 	return 0;
+}
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;	/* NULL: internal, not listed */
+};
+
+static const struct command commands[] = {
+	{ "info", cmd_info, "the loaded module's version and features" },
+	{ "bench", cmd_bench, "run a scenario (kgil bench --help)" },
+	{ "reproduce", cmd_reproduce, "the seeds' experiments, one table (make run)" },
+	{ "trace", cmd_trace, "record and analyse the kgil tracepoints" },
+	{ "__convoy-peer", cmd_convoy_peer, NULL },
+	{ NULL, NULL, NULL },
+};
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: kgil --version | kgil COMMAND [ARGS]\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		if (c->summary)
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	return f == stderr ? 2 : 0;
 }
 
 int main(int argc, char **argv)
@@ -38,9 +67,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(stdout);
-	if (!strcmp(argv[1], "info"))
-		return cmd_info();
-	if (!strcmp(argv[1], "trace"))
-		return cmd_trace(argc - 1, argv + 1);
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "kgil: unknown command '%s'\n", argv[1]);
 	return usage(stderr);
 }

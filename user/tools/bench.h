@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `kgil bench`: options and the scenario table. */
+#ifndef KGIL_TOOLS_BENCH_H
+#define KGIL_TOOLS_BENCH_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kgil.h"
+
+struct res;
+
+#define BENCH_MAX_SIZES 16
+
+/*
+ * convoy: the peer "thinks" between round trips, as a client does.
+ * Without a pause the peer answers within microseconds, the I/O thread
+ * takes the lock back before a waiting CPU thread has even woken up, and
+ * the CPU thread starves instead (cpu_throughput_ratio shows it): another
+ * pathology, not the convoy.
+ */
+#define BENCH_DEFAULT_GAP_NS 1000000ULL
+
+enum io_kind { IO_BOTH, IO_TCP, IO_TIMEOUT };
+
+/* Zero means "the scenario's default" for every number. */
+struct bench_opts {
+	const char *scenario;
+	enum kgil_backend backend;
+	uint32_t policy;		/* 0: the backend's default policy */
+	uint32_t check_interval;
+	uint64_t switch_interval_ns;
+	int threads;
+	bool cpus_set;
+	cpu_set_t cpus;
+	char cpus_str[64];
+	double tick_ns;
+	double duration_s;
+	uint64_t work;
+	int repeat;
+	bool json;
+	bool quiet;
+	bool processes;			/* cpu: also run N processes */
+	bool count_syscalls;		/* cpu, overhead: perf syscall counter */
+	uint64_t work_ns[BENCH_MAX_SIZES];	/* cext sweep */
+	int nwork_ns;
+	enum io_kind io_kind;
+	uint64_t latency_ns;		/* io: server / remote call latency */
+	int rounds;			/* convoy, handoff */
+	uint64_t gap_ns;		/* convoy: peer pause between pings */
+	uint64_t hold_ns;		/* handoff: time a holder keeps the lock */
+	double cap_s;			/* longest a timed phase may run */
+};
+
+struct scenario {
+	const char *name;
+	const char *summary;
+	/* Fill out; 0, or -errno after printing what failed. */
+	int (*run)(const struct bench_opts *o, struct res *out);
+};
+
+extern const struct scenario bench_scenarios[];
+
+int bench_cpu(const struct bench_opts *o, struct res *out);
+int bench_cext(const struct bench_opts *o, struct res *out);
+int bench_io(const struct bench_opts *o, struct res *out);
+int bench_convoy(const struct bench_opts *o, struct res *out);
+int bench_handoff(const struct bench_opts *o, struct res *out);
+int bench_overhead(const struct bench_opts *o, struct res *out);
+
+const struct scenario *bench_find(const char *name);
+/* Defaults for everything; the backend from $KGIL_BACKEND or kernel. */
+void bench_opts_init(struct bench_opts *o);
+/*
+ * Parse the options after the scenario name (argv[0] is the first
+ * option).  Returns 0, or -1 after printing why (the caller exits 2).
+ */
+int bench_parse(struct bench_opts *o, int argc, char **argv);
+void bench_usage(FILE *f);
+/* Run the scenario (o->repeat times, medians) into out: 0 or -errno. */
+int bench_run(const struct bench_opts *o, struct res *out);
+
+/* `kgil bench ...` and the convoy peer's hidden entry point. */
+int cmd_bench(int argc, char **argv);
+int cmd_convoy_peer(int argc, char **argv);
+
+/* Parsing helpers shared with `reproduce`. */
+int parse_time_ns(const char *s, uint64_t *out);	/* "5ms", "0.5" (s) */
+int parse_u64(const char *s, uint64_t *out);
+int parse_cpus(const char *s, cpu_set_t *out);
+
+#endif

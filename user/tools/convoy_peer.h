@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The convoy scenario's measuring peer: a separate process (build/kgil
+ * itself, started with posix_spawn in the hidden mode "__convoy-peer")
+ * that pings the I/O thread over a socketpair and times the round trips.
+ */
+#ifndef KGIL_TOOLS_CONVOY_PEER_H
+#define KGIL_TOOLS_CONVOY_PEER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONVOY_PEER_CMD "__convoy-peer"
+#define CONVOY_PEER_MAGIC 0x6b67696c70656572ULL	/* "kgilpeer" */
+#define CONVOY_PING 'p'
+#define CONVOY_QUIT 'q'
+
+/* Sent back on the socket after CONVOY_QUIT. */
+struct convoy_report {
+	uint64_t magic;
+	uint64_t rounds;
+	uint64_t p50_ns, p99_ns, mean_ns, max_ns;
+};
+
+/* Start the peer on fd (the peer's end of the socketpair). */
+int convoy_peer_spawn(int fd, int rounds, int warmup, uint64_t gap_ns, pid_t *pid);
+/* Read its report from our end and reap it. */
+int convoy_peer_collect(int fd, pid_t pid, struct convoy_report *r);
+
+#endif

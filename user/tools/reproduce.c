@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kgil reproduce`: run the seeds' experiments on every column (a backend
+ * and policy), then print one table: each published figure beside ours,
+ * with a verdict per column.  Writes results/reproduce.json (everything
+ * measured) and results/reproduce.md (the table and the rules).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "json.h"
+#include "progress.h"
+#include "reproduce.h"
+#include "reproduce_rows.h"
+#include "result.h"
+#include "table.h"
+#include "work.h"
+
+#define MAX_COLUMNS 8
+#define DEFAULT_COLUMNS "kernel:legacy,kernel:newgil,user-legacy,user-newgil"
+
+struct column {
+	char label[32];
+	enum kgil_backend backend;
+	uint32_t policy;
+	char skip[96];		/* why it was not run, "" if it ran */
+	bool failed;		/* an experiment failed */
+	struct res *exp;	/* experiment name -> the scenario's result */
+};
+
+struct sizing {
+	double cpu_s;		/* sequential time of the cpu experiments */
+	double cap_s;
+	double cext_s;		/* per size */
+	uint64_t cext_sizes[5];
+	uint64_t io_latency_ns;
+	int convoy_rounds;
+};
+
+static const struct sizing full = {
+	.cpu_s = 1.5, .cap_s = 30, .cext_s = 0.4,
+	.cext_sizes = { 0, 1000, 4000, 16000, 64000 },
+	.io_latency_ns = 40000000, .convoy_rounds = 100,
+};
+
+static const struct sizing quick = {
+	.cpu_s = 0.1, .cap_s = 5, .cext_s = 0.03,
+	.cext_sizes = { 0, 1000, 4000, 16000, 64000 },
+	.io_latency_ns = 10000000, .convoy_rounds = 15,
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: kgil reproduce [--quick] [--columns LIST] [--out DIR] [--tick-ns N]\n"
+	      "\n"
+	      "Runs the seeds' experiments (BRIEF items 1-8) on each column and prints\n"
+	      "the published figures beside ours, with a verdict each.\n"
+	      "  --quick        tiny work sizes (a smoke test, figures meaningless)\n"
+	      "  --columns L    backend[:policy],... (default " DEFAULT_COLUMNS ")\n"
+	      "  --out DIR      where reproduce.json and reproduce.md go (default results)\n"
+	      "  --tick-ns N    wall time of one tick (default 25)\n", f);
+}
+
+static int parse_columns(const char *s, struct column *cols, int *n)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	*n = 0;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct column *c = &cols[*n];
+		char *pol = strchr(tok, ':');
+
+		if (*n == MAX_COLUMNS)
+			return -EINVAL;
+		memset(c, 0, sizeof(*c));
+		if (pol)
+			*pol++ = '\0';
+		if (kgil_backend_parse(tok, &c->backend) < 0)
+			return -EINVAL;
+		if (pol) {
+			if (kgil_policy_parse(pol, &c->policy) < 0)
+				return -EINVAL;
+		} else {
+			c->policy = c->backend == KGIL_BACKEND_USER_LEGACY ? KGIL_POLICY_LEGACY :
+								       KGIL_POLICY_NEWGIL;
+		}
+		if ((c->backend == KGIL_BACKEND_USER_LEGACY && c->policy != KGIL_POLICY_LEGACY) ||
+		    (c->backend == KGIL_BACKEND_USER_NEWGIL && c->policy != KGIL_POLICY_NEWGIL))
+			return -EINVAL;
+		if (c->backend == KGIL_BACKEND_KERNEL)
+			snprintf(c->label, sizeof(c->label), "kernel %s", kgil_policy_name(c->policy));
+		else
+			snprintf(c->label, sizeof(c->label), "%s", kgil_backend_name(c->backend));
+		(*n)++;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+/* Can this column run here?  Fills c->skip if not. */
+static void check_column(struct column *c)
+{
+	struct kgil_features f;
+	int ret;
+
+	if (c->backend != KGIL_BACKEND_KERNEL)
+		return;
+	ret = kgil_query_features(-1, &f);
+	if (ret < 0)
+		snprintf(c->skip, sizeof(c->skip), "not run: %s: %s", KGIL_DEVICE_PATH,
+			 strerror(-ret));
+	else if (!(f.features & KGIL_FEAT_POLICY(c->policy)))
+		snprintf(c->skip, sizeof(c->skip), "not run: module lacks policy %s",
+			 kgil_policy_name(c->policy));
+}
+
+/* Run one scenario for a column and file its result under name. */
+static int experiment(struct column *c, const char *name, struct bench_opts *o)
+{
+	struct res *r = res_new_obj();
+	double t0 = progress_elapsed();
+	int ret;
+
+	o->backend = c->backend;
+	o->policy = c->policy;
+	o->quiet = true;
+	progress(true, "%s: %s ...", c->label, name);
+	ret = bench_run(o, r);
+	if (ret < 0) {
+		fprintf(stderr, "kgil reproduce: %s: %s failed: %s\n", c->label, name,
+			strerror(-ret));
+		c->failed = true;
+		res_free(r);
+		res_str(c->exp, name, "failed");
+		return ret;
+	}
+	res_num(r, "elapsed_s", progress_elapsed() - t0);
+	res_adopt(c->exp, name, r);
+	return 0;
+}
+
+static void opts_for(struct bench_opts *o, const char *scenario, const struct sizing *sz,
+		     double tick_ns)
+{
+	bench_opts_init(o);
+	o->scenario = scenario;
+	o->tick_ns = tick_ns;
+	o->cap_s = sz->cap_s;
+}
+
+static void run_column(struct column *c, const struct sizing *sz, double tick_ns)
+{
+	struct bench_opts o;
+
+	c->exp = res_new_obj();
+	if (c->skip[0])
+		return;
+	/* 1, 2a, 3b, 6, 7: two threads on all CPUs, and two processes. */
+	opts_for(&o, "cpu", sz, tick_ns);
+	o.threads = 2;
+	o.duration_s = sz->cpu_s;
+	o.processes = true;
+	experiment(c, "cpu_all", &o);
+	/* 2b, 2c, 3a: the same on one CPU. */
+	o.processes = false;
+	o.cpus_set = true;
+	parse_cpus("0", &o.cpus);
+	strcpy(o.cpus_str, "0");
+	experiment(c, "cpu_1cpu", &o);
+	/* 4 */
+	opts_for(&o, "cext", sz, tick_ns);
+	o.duration_s = sz->cext_s;
+	o.nwork_ns = (int)(sizeof(sz->cext_sizes) / sizeof(sz->cext_sizes[0]));
+	memcpy(o.work_ns, sz->cext_sizes, sizeof(sz->cext_sizes));
+	experiment(c, "cext", &o);
+	/* 5 */
+	opts_for(&o, "io", sz, tick_ns);
+	o.threads = 3;
+	o.latency_ns = sz->io_latency_ns;
+	experiment(c, "io", &o);
+	/* 8 */
+	opts_for(&o, "convoy", sz, tick_ns);
+	o.threads = 1;
+	o.rounds = sz->convoy_rounds;
+	experiment(c, "convoy", &o);
+}
+
+static bool applies(const struct repro_row *r, const struct column *c)
+{
+	return r->applies == A_ALL ||
+	       (r->applies == A_LEGACY && c->policy == KGIL_POLICY_LEGACY) ||
+	       (r->applies == A_NEWGIL && c->policy == KGIL_POLICY_NEWGIL);
+}
+
+static const char *verdict_word(enum verdict v)
+{
+	return v == V_REPRODUCED ? "reproduced" : v == V_NOT ? "not" : "no data";
+}
+
+/* One cell: figure and verdict (or why there is none). */
+static enum verdict judge_cell(const struct repro_row *r, const struct column *c,
+			       char *fig, size_t len)
+{
+	enum verdict v;
+
+	fig[0] = '\0';
+	if (c->skip[0]) {
+		snprintf(fig, len, "not run");
+		return V_NO_DATA;
+	}
+	v = r->judge(c->exp, fig, len);
+	if (v == V_NO_DATA && !fig[0])
+		snprintf(fig, len, "no data");
+	return v;
+}
+
+static struct table *build_table(const struct column *cols, int ncols, struct res *rows)
+{
+	struct table *t = table_new(3 + ncols);
+
+	table_add_row(t);
+	table_set(t, 0, "#");
+	table_set(t, 1, "claim");
+	table_set(t, 2, "published");
+	for (int c = 0; c < ncols; c++)
+		table_set(t, 3 + c, "%s", cols[c].label);
+	for (size_t i = 0; i < repro_nrows; i++) {
+		const struct repro_row *r = &repro_rows[i];
+		struct res *jr = res_obj(rows, NULL), *cells;
+
+		res_str(jr, "id", r->id);
+		res_str(jr, "claim", r->claim);
+		res_str(jr, "published", r->published);
+		res_str(jr, "rule", r->rule);
+		res_str(jr, "applies_to", r->applies == A_ALL ? "all" :
+				  r->applies == A_LEGACY ? "legacy" : "newgil");
+		cells = res_arr(jr, "cells");
+		table_add_row(t);
+		table_set(t, 0, "%s", r->id);
+		table_set(t, 1, "%s", r->claim);
+		table_set(t, 2, "%s", r->published);
+		for (int c = 0; c < ncols; c++) {
+			char fig[96];
+			enum verdict v = judge_cell(r, &cols[c], fig, sizeof(fig));
+			bool app = applies(r, &cols[c]);
+			struct res *cell = res_obj(cells, NULL);
+			const char *word = cols[c].skip[0] ? "not run" :
+					   !app ? "n/a" : verdict_word(v);
+
+			res_str(cell, "column", cols[c].label);
+			res_str(cell, "figure", fig);
+			res_str(cell, "verdict", word);
+			if (cols[c].skip[0] || v == V_NO_DATA)
+				table_set(t, 3 + c, "%s", fig);
+			else
+				table_set(t, 3 + c, "%s %s", fig, app ? word : "(n/a)");
+		}
+	}
+	return t;
+}
+
+static void print_rules(FILE *f, bool md)
+{
+	fprintf(f, "%sVerdict rules (a verdict is given where the claim is about the column's"
+		" lock: rows 1-3 the old GIL, 7-8 the new GIL, 4-6 every lock;"
+		" elsewhere the figure is shown with (n/a)):\n", md ? "\n" : "");
+	for (size_t i = 0; i < repro_nrows; i++)
+		fprintf(f, "%s%s: %s\n", md ? "- " : "  ", repro_rows[i].id, repro_rows[i].rule);
+}
+
+static void put_environment(struct res *root, bool is_quick, double tick_ns)
+{
+	struct utsname u;
+	char when[32];
+	time_t now = time(NULL);
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	res_str(root, "date", when);
+	if (uname(&u) == 0)
+		res_str(root, "kernel", u.release);
+	res_int(root, "ncpus", sysconf(_SC_NPROCESSORS_ONLN));
+	res_bool(root, "quick", is_quick);
+	res_num(root, "tick_ns", tick_ns);
+	res_num(root, "spin_iters_per_ns", work_iters_per_ns());
+}
+
+static int write_outputs(const char *dir, const struct res *root, const struct table *t)
+{
+	char path[512];
+	FILE *f;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/reproduce.json", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	json_write(f, root, 2);
+	if (fclose(f))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/reproduce.md", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "# kgil reproduce: %s, kernel %s, %lld CPUs%s\n\n",
+		res_get(root, "date")->str,
+		res_get(root, "kernel") ? res_get(root, "kernel")->str : "?",
+		(long long)res_get_num(root, "ncpus"),
+		res_get(root, "quick")->b ? " (quick mode: figures meaningless)" : "");
+	table_print(f, t, true);
+	print_rules(f, true);
+	return fclose(f) ? -errno : 0;
+}
+
+int cmd_reproduce(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "columns", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "tick-ns", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct column cols[MAX_COLUMNS];
+	const char *out_dir = "results", *columns = DEFAULT_COLUMNS;
+	bool is_quick = false, any_failed = false;
+	double tick_ns = WORK_DEFAULT_TICK_NS;
+	struct res *root, *jcols;
+	struct table *t;
+	int ncols, opt, ret;
+	uint64_t v;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			is_quick = true;
+			break;
+		case 'c':
+			columns = optarg;
+			break;
+		case 'o':
+			out_dir = optarg;
+			break;
+		case 't':
+			if (parse_u64(optarg, &v) < 0 || !v || v > 1000000) {
+				fprintf(stderr, "kgil reproduce: bad --tick-ns '%s'\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			tick_ns = (double)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "kgil reproduce: %s: %s\n",
+				opt == ':' ? "missing argument" : "unknown option", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || parse_columns(columns, cols, &ncols) < 0) {
+		fprintf(stderr, "kgil reproduce: bad arguments\n");
+		usage(stderr);
+		return 2;
+	}
+	progress_init();
+	work_calibrate(tick_ns);
+	root = res_new_obj();
+	put_environment(root, is_quick, tick_ns);
+	jcols = res_arr(root, "columns");
+	for (int c = 0; c < ncols; c++) {
+		struct res *jc;
+
+		check_column(&cols[c]);
+		run_column(&cols[c], is_quick ? &quick : &full, tick_ns);
+		any_failed |= cols[c].failed;
+		jc = res_obj(jcols, NULL);
+		res_str(jc, "label", cols[c].label);
+		res_str(jc, "backend", kgil_backend_name(cols[c].backend));
+		res_str(jc, "policy", kgil_policy_name(cols[c].policy));
+		res_str(jc, "status", cols[c].skip[0] ? cols[c].skip :
+				      cols[c].failed ? "failed" : "ok");
+		/* Judging reads the experiments, so they stay with the column. */
+	}
+	t = build_table(cols, ncols, res_arr(root, "rows"));
+	/* Now the experiments move into the JSON. */
+	for (struct res *jc = jcols->first; jc; jc = jc->next) {
+		int c = 0;
+
+		for (struct res *k = jcols->first; k != jc; k = k->next)
+			c++;
+		res_adopt(jc, "experiments", cols[c].exp);
+	}
+	res_num(root, "elapsed_s", progress_elapsed());
+
+	printf("\nkgil reproduce: the seeds' results beside ours (%s)\n\n",
+	       is_quick ? "QUICK MODE: figures meaningless" : "one run");
+	table_print(stdout, t, false);
+	putchar('\n');
+	print_rules(stdout, false);
+	for (int c = 0; c < ncols; c++)
+		if (cols[c].skip[0])
+			printf("  column %s: %s\n", cols[c].label, cols[c].skip);
+	ret = write_outputs(out_dir, root, t);
+	if (ret < 0)
+		fprintf(stderr, "kgil reproduce: writing %s: %s\n", out_dir, strerror(-ret));
+	else
+		printf("\nwrote %s/reproduce.json and %s/reproduce.md (%.0f s)\n", out_dir,
+		       out_dir, progress_elapsed());
+	table_free(t);
+	res_free(root);
+	return ret < 0 || any_failed ? 1 : 0;
+}
