@@ -10,7 +10,7 @@ PKGS=(
 	qemu-system-x86
 	liburing-dev libcriterion-dev
 	trace-cmd libtracefs-dev libtraceevent-dev libtracecmd-dev
-	gnuplot-nox python3 file xz-utils zstd procps util-linux
+	gnuplot-nox python3 file xz-utils zstd procps util-linux bpftrace
 )
 # Extra packages a caller asks for (make debug-kernel adds its own).
 PKGS+=("$@")

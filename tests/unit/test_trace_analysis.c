@@ -389,3 +389,41 @@ Test(trace_analysis, timeline_draws_with_gnuplot, .fini = fini)
 	unlink(png);
 	rmdir(dir);
 }
+
+Test(trace_analysis, text_report_says_what_happened, .fini = fini)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	battle();
+	cr_assert_eq(kt_analyze(&tr, &an), 0);
+	kt_report_text(f, &tr, &an);
+	fclose(f);
+	cr_expect_not_null(strstr(buf, "acquisitions 3, handoffs 2, failed acquisitions 2 (0.667 per acquisition)"), "%s", buf);
+	cr_expect_not_null(strstr(buf, "mutual exclusion ok"), "%s", buf);
+	cr_expect_not_null(strstr(buf, "policy legacy (check interval 100"), "%s", buf);
+	cr_expect_not_null(strstr(buf, "thread tid 200 id 2"), "%s", buf);
+	free(buf);
+}
+
+Test(trace_analysis, timeline_window_clips, .fini = fini)
+{
+	char *dbuf = NULL, *sbuf = NULL;
+	size_t dlen = 0, slen = 0;
+	FILE *df = open_memstream(&dbuf, &dlen), *sf = open_memstream(&sbuf, &slen);
+	/* 1500..1800 ns after the trace's origin at 1000 ns. */
+	struct kt_timeline_opts o = { .from_ms = 0.0005, .to_ms = 0.0008,
+				      .out = "x.svg" };
+
+	battle();
+	cr_assert_eq(kt_analyze(&tr, &an), 0);
+	/* 100 unlocked then waiting, 200 waiting then holding. */
+	cr_expect_eq(kt_timeline_write(df, sf, "x.dat", &an, &o), 4);
+	fclose(df);
+	fclose(sf);
+	cr_expect_not_null(strstr(sbuf, "set xrange [0.000500:0.000800]"), "%s", sbuf);
+	cr_expect_not_null(strstr(sbuf, "set terminal svg"), "%s", sbuf);
+	free(dbuf);
+	free(sbuf);
+}
