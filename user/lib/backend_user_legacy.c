@@ -25,8 +25,7 @@ static int legacy_take(struct kgil_ulock *ul, struct kgil_uthread *rec,
 		       const struct kgil_acq_req *req,
 		       struct kgil_acquire_info *info)
 {
-	uint64_t start = kgil__now_ns();
-	uint64_t deadline = kgil__ulock_deadline(req, start);
+	uint64_t start = 0, deadline;
 	uint32_t failed = 0;
 	bool switched;
 
@@ -36,6 +35,8 @@ static int legacy_take(struct kgil_ulock *ul, struct kgil_uthread *rec,
 			pthread_mutex_unlock(&ul->mutex);
 			return -EBUSY;
 		}
+		start = kgil__now_ns();
+		deadline = kgil__ulock_deadline(req, start);
 		ul->nr_waiting++;
 		while (ul->locked) {
 			int r = kgil__ulock_wait(ul, &ul->cond, deadline);

@@ -34,8 +34,7 @@ static int take_gil(struct kgil_ulock *ul, struct kgil_uthread *rec,
 		    const struct kgil_acq_req *req,
 		    struct kgil_acquire_info *info)
 {
-	uint64_t start = kgil__now_ns();
-	uint64_t deadline = kgil__ulock_deadline(req, start);
+	uint64_t start = 0, deadline;
 	uint32_t failed = 0;
 	bool switched;
 
@@ -46,6 +45,8 @@ static int take_gil(struct kgil_ulock *ul, struct kgil_uthread *rec,
 		pthread_mutex_unlock(&ul->mutex);
 		return -EBUSY;
 	}
+	start = kgil__now_ns();
+	deadline = kgil__ulock_deadline(req, start);
 	ul->nr_waiting++;
 	while (ul->locked) {
 		uint64_t saved_switchnum = ul->switch_number;

@@ -232,12 +232,20 @@ int kgil__ulock_wait(struct kgil_ulock *ul, pthread_cond_t *cond,
 	return pthread_cond_timedwait(cond, &ul->mutex, &ts);
 }
 
+/* The clock is read only when a figure needs it: not on a quiet retake. */
+static uint64_t lazy_now(uint64_t *now)
+{
+	if (!*now)
+		*now = kgil__now_ns();
+	return *now;
+}
+
 bool kgil__ulock_grant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 		       uint64_t start_ns, uint32_t failed,
 		       struct kgil_acquire_info *info)
 {
-	uint64_t now = kgil__now_ns();
-	uint64_t wait = now - start_ns;
+	uint64_t now = 0;
+	uint64_t wait = start_ns ? lazy_now(&now) - start_ns : 0;
 	struct kgil_uthread *prev = ul->check_releaser;
 	bool switched = ul->last_holder != rec;
 
@@ -250,8 +258,9 @@ bool kgil__ulock_grant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 			rec->c.failed_acquires += failed;
 			goto out;
 		}
-		kgil__count_release(&prev->c,
-				    ul->check_released_at - prev->acquired_at);
+		kgil__count_release(&prev->c, (ul->check_released_at ?
+					       ul->check_released_at : lazy_now(&now)) -
+				    prev->acquired_at);
 	}
 	if (switched) {
 		if (ul->last_holder)
@@ -261,7 +270,7 @@ bool kgil__ulock_grant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 		pthread_cond_broadcast(&ul->switch_cond);
 	}
 	kgil__count_acquire(&rec->c, wait, failed);
-	rec->acquired_at = now;
+	rec->acquired_at = lazy_now(&now);
 	if (ul->owner_dead) {
 		ul->owner_dead = false;
 		if (info)
@@ -279,8 +288,6 @@ out:
 void kgil__ulock_ungrant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 			 bool io, bool by_check)
 {
-	uint64_t now = kgil__now_ns();
-
 	ul->locked = false;
 	ul->holder = NULL;
 	if (io)
@@ -288,8 +295,13 @@ void kgil__ulock_ungrant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 	if (by_check) {
 		rec->c.checks++;
 		ul->check_releaser = rec;
-		ul->check_released_at = now;
+		/*
+		 * Nobody waiting: the releaser will almost surely retake it at
+		 * once, so spare the clock; should someone else get in first,
+		 * its grant time stands for the release time.
+		 */
+		ul->check_released_at = ul->nr_waiting ? kgil__now_ns() : 0;
 		return;
 	}
-	kgil__count_release(&rec->c, now - rec->acquired_at);
+	kgil__count_release(&rec->c, kgil__now_ns() - rec->acquired_at);
 }

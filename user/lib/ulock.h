@@ -116,7 +116,8 @@ int kgil__ulock_wait(struct kgil_ulock *ul, pthread_cond_t *cond,
 
 /*
  * Under the mutex, the lock free: rec takes it.  Accounts the acquisition
- * (wait since start_ns, failed attempts), settles a pending check release,
+ * (wait since start_ns, 0 if it did not wait; failed attempts), settles a
+ * pending check release,
  * fills info and wakes a releaser waiting in a forced switch.  Returns
  * true if the lock changed hands since rec last had it.
  */
