@@ -11,8 +11,8 @@
  * pays.  Times are the thread's CPU time, best of --repeat runs, the two
  * variants alternating, so that a busy machine disturbs them less.
  *
- * usage: lib-overhead [--backend NAME] [--iters N] [--work K[,K...]]
- *                     [--repeat R]
+ * usage: lib-overhead [--backend NAME] [--policy NAME] [--iters N]
+ *                     [--work K[,K...]] [--repeat R]
  * Backend from --backend, else $KGIL_BACKEND, else user-newgil.  Output:
  * one line per work size, key=value fields.
  */
@@ -76,6 +76,8 @@ int main(int argc, char **argv)
 	int repeat = 31, ret;
 	char works[128] = "0,10,30";
 	struct kgil_counters c;
+	struct kgil_policy p;
+	const char *policy = NULL;
 	struct kgil *g;
 
 	ret = kgil_backend_from_env(KGIL_BACKEND_USER_NEWGIL, &backend);
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--backend") && v)
 			ret = kgil_backend_parse(v, &backend);
+		else if (!strcmp(argv[i], "--policy") && v)
+			policy = v;
 		else if (!strcmp(argv[i], "--iters") && v)
 			iters = atol(v);
 		else if (!strcmp(argv[i], "--work") && v)
@@ -91,8 +95,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--repeat") && v)
 			repeat = atoi(v);
 		else {
-			fprintf(stderr, "usage: lib-overhead [--backend NAME] [--iters N] "
-				"[--work K[,K...]] [--repeat R]\n");
+			fprintf(stderr, "usage: lib-overhead [--backend NAME] [--policy NAME] "
+				"[--iters N] [--work K[,K...]] [--repeat R]\n");
 			return 2;
 		}
 		i++;
@@ -107,6 +111,21 @@ int main(int argc, char **argv)
 			kgil_backend_name(backend), strerror(-ret));
 		return 1;
 	}
+	if (policy) {
+		uint32_t id;
+
+		ret = kgil_policy_parse(policy, &id);
+		if (!ret)
+			ret = kgil_policy_default(id, &p);
+		if (!ret)
+			ret = kgil_set_policy(g, &p);
+		if (ret < 0) {
+			fprintf(stderr, "lib-overhead: policy %s: %s\n", policy,
+				strerror(-ret));
+			return 1;
+		}
+	}
+	kgil_get_policy(g, &p);
 	if (kgil_attach(g) < 0 || kgil_acquire(g, NULL) < 0) {
 		fprintf(stderr, "lib-overhead: attach/acquire failed\n");
 		return 1;
@@ -122,9 +141,10 @@ int main(int argc, char **argv)
 			best_free = f < best_free ? f : best_free;
 			best_lock = l < best_lock ? l : best_lock;
 		}
-		printf("backend=%s work=%d iters=%ld no_lock_ns=%.3f tick_ns=%.3f "
-		       "diff_ns=%.3f overhead_pct=%.2f\n",
-		       kgil_backend_name(backend), rounds, iters, best_free,
+		printf("backend=%s policy=%s work=%d iters=%ld no_lock_ns=%.3f "
+		       "tick_ns=%.3f diff_ns=%.3f overhead_pct=%.2f\n",
+		       kgil_backend_name(backend), kgil_policy_name(p.policy),
+		       rounds, iters, best_free,
 		       best_lock, best_lock - best_free,
 		       100.0 * (best_lock - best_free) / best_free);
 	}
