@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kt: small helpers for the device tests, over raw ioctls (the tests do
+ * not depend on libkgil).  Functions return 0 or -errno, never assert, so
+ * worker threads can use them and report back to the test's main thread.
+ */
+#ifndef KGIL_TESTS_KT_H
+#define KGIL_TESTS_KT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/kgil.h>
+
+/*
+ * Suite fixture: a new domain and its page (the test fails if either
+ * cannot be had), and their teardown.
+ */
+void kt_setup(int *fd, const volatile struct kgil_shared **sh);
+void kt_teardown(int *fd, const volatile struct kgil_shared **sh);
+
+/* A Criterion suite whose tests each get a fresh domain: fd and sh. */
+#define KT_DOMAIN_SUITE(suite, secs)					\
+	static int fd = -1;						\
+	static const volatile struct kgil_shared *sh;			\
+	static void suite##_setup(void) { kt_setup(&fd, &sh); }		\
+	static void suite##_teardown(void) { kt_teardown(&fd, &sh); }	\
+	TestSuite(suite, .init = suite##_setup,				\
+		  .fini = suite##_teardown, .timeout = (secs))
+
+/* ioctl() as 0 / -errno. */
+int kt_ioctl(int fd, unsigned long cmd, void *arg);
+/* Open a new domain: fd, or -errno. */
+int kt_open(void);
+
+/* Attach the calling thread: its id (>= 1), or -errno. */
+int kt_attach(int fd);
+int kt_detach(int fd);
+/* ACQUIRE with flags/timeout; out (optional) receives the result. */
+int kt_acquire(int fd, uint32_t flags, uint64_t timeout_ns,
+	       struct kgil_acquire *out);
+int kt_release(int fd);
+int kt_check(int fd, struct kgil_acquire *out);
+int kt_io_begin(int fd);
+int kt_io_end(int fd, struct kgil_acquire *out);
+
+/* SET_POLICY with the defaults of the other fields. */
+int kt_set_policy(int fd, uint32_t policy, uint32_t flags,
+		  uint64_t switch_interval_ns);
+void kt_policy_defaults(struct kgil_policy *p, uint32_t policy);
+
+/* Domain counters; thread counters of id (0: the caller). */
+int kt_stats(int fd, struct kgil_stats *st);
+int kt_thread_stats(int fd, uint32_t id, struct kgil_stats *st);
+
+/*
+ * Wait until thread id is gone from the domain (or nr_threads drops to
+ * nr when id is 0): a thread that exits attached is detached at
+ * sched_process_exit, just after pthread_join() has been woken.
+ */
+bool kt_wait_gone(int fd, uint32_t id, uint32_t nr);
+
+/* The shared page, read-only, or NULL. */
+const volatile struct kgil_shared *kt_map(int fd);
+void kt_unmap(const volatile struct kgil_shared *sh);
+
+uint64_t kt_now_ns(void);
+void kt_sleep_ns(uint64_t ns);
+/* Burn about n iterations of a dependent arithmetic loop. */
+void kt_work(unsigned long n);
+/*
+ * Poll until *word == want (or != want when !equal) or timeout_ns passes;
+ * true when it happened.
+ */
+bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
+		 uint64_t timeout_ns);
+/* An iteration count from the environment, or def (bounded to >= 1). */
+long kt_env_long(const char *name, long def);
+/* Path of a helper program next to the test binary. */
+const char *kt_helper_path(const char *name, char *buf, size_t len);
+/*
+ * Spawn build/tests/helpers/kmod-holder on domain fd (inherited as fd 100)
+ * in mode and wait for its report: its pid, or -errno.  *tid and *id get
+ * the helper's thread id and domain id.
+ */
+pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id);
+
+/* Write a module parameter (in the VM, as root); -errno on failure. */
+int kt_set_param(const char *name, const char *value);
+int kt_get_param(const char *name, char *buf, size_t len);
+
+/*
+ * A CPU-bound "interpreter" thread for kt_interp_run(): attach, acquire,
+ * run `ticks` ticks of `work` kt_work() units each, with a check at every
+ * tick that the mode says is due, then release and detach.
+ */
+enum kt_check_mode {
+	KT_CHECK_ALWAYS,	/* CHECK syscall at every tick */
+	KT_CHECK_WAITERS,	/* only when nr_waiting != 0 (legacy) */
+	KT_CHECK_DROP,		/* only when drop_request != 0 (newgil) */
+	KT_CHECK_PAGE,		/* by the policy in the shared page */
+};
+
+struct kt_interp {
+	/* in */
+	int fd;
+	const volatile struct kgil_shared *sh;
+	long ticks;
+	unsigned long work;
+	unsigned int check_every;	/* ticks between checks (>= 1) */
+	enum kt_check_mode mode;
+	volatile long *counter;		/* optional, incremented under the lock */
+	/* out */
+	uint32_t id;
+	int err;			/* first -errno, 0 if none */
+	long violations;		/* the page named another holder */
+	long checks;			/* CHECK syscalls made */
+	long switched;			/* CHECKs that gave the lock away */
+	uint64_t elapsed_ns;
+};
+
+/* Fill n interpreters on one domain with the same work. */
+void kt_interp_init(struct kt_interp *in, int n, int fd,
+		    const volatile struct kgil_shared *sh, long ticks,
+		    unsigned long work, unsigned int check_every,
+		    enum kt_check_mode mode, volatile long *counter);
+void *kt_interp_run(void *arg);
+/* Run n interpreters in threads, all started together; wait for them. */
+void kt_interp_all(struct kt_interp *in, int n);
+
+#endif
