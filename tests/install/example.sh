@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install libkgil into a scratch root (make install DESTDIR=...), build
+# docs/example.c against the installed copy with nothing but
+# `pkg-config --cflags --libs kgil`, and run it on the userspace backends:
+# the header, the UAPI header it includes, the library and kgil.pc must
+# all be installed and agree.  Native; needs no module.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+make -s install DESTDIR="$T" >/dev/null
+PREFIX=$(sed -n 's/^prefix=//p' build/kgil.pc)
+export PKG_CONFIG_PATH="$T$PREFIX/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$T"
+flags=$(pkg-config --cflags --libs kgil)
+echo "install: pkg-config --cflags --libs kgil: $flags"
+# shellcheck disable=SC2086
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/example" docs/example.c $flags
+for backend in user-legacy user-newgil; do
+	out=$(KGIL_BACKEND=$backend LD_LIBRARY_PATH="$T$PREFIX/lib" "$T/example")
+	echo "install: $out"
+	case $out in
+	"$backend: "*" ticks"*) ;;
+	*) echo "install: unexpected output from the example" >&2; exit 1 ;;
+	esac
+done
+# The example really used the installed shared library.
+LD_LIBRARY_PATH="$T$PREFIX/lib" ldd "$T/example" | grep -q "$T$PREFIX/lib/libkgil.so" ||
+	{ echo "install: example not linked against the installed libkgil.so" >&2; exit 1; }
+echo "install: ok"
