@@ -13,4 +13,6 @@ run() {
 for backend in ${KGIL_UNIT_BACKENDS:-user-legacy user-newgil}; do
 	KGIL_BACKEND=$backend run $B/tests/unit-tests --jobs 2 ${KGIL_TEST_FILTER:+--filter "$KGIL_TEST_FILTER"}
 done
+# make install + docs/example.c built with pkg-config against the installed copy.
+[ -n "${KGIL_TEST_FILTER:-}" ] || run tests/install/example.sh
 exit $fail
