@@ -42,23 +42,35 @@ static void spin(void)
 	sink = x;
 }
 
-static void *cpu_thread(void *arg)
+static void start_holding(void)
 {
 	int ret;
 
-	(void)arg;
 	if ((ret = kgil_attach(g)) < 0)
 		die("attach", ret);
 	if ((ret = kgil_acquire(g, NULL)))
 		die("acquire", ret);
-	for (long i = 0; i < ticks; i++) {
-		spin();
-		kgil_tick();
-	}
+}
+
+static void stop_holding(void)
+{
+	int ret;
+
 	if ((ret = kgil_release(g)))
 		die("release", ret);
 	if ((ret = kgil_detach(g)))
 		die("detach", ret);
+}
+
+static void *cpu_thread(void *arg)
+{
+	(void)arg;
+	start_holding();
+	for (long i = 0; i < ticks; i++) {
+		spin();
+		kgil_tick();
+	}
+	stop_holding();
 	return NULL;
 }
 
@@ -68,10 +80,7 @@ static void *io_thread(void *arg)
 	int ret;
 
 	(void)arg;
-	if ((ret = kgil_attach(g)) < 0)
-		die("attach", ret);
-	if ((ret = kgil_acquire(g, NULL)))
-		die("acquire", ret);
+	start_holding();
 	for (long i = 0; i < io_rounds; i++) {
 		if ((ret = kgil_io_begin(g)))
 			die("io_begin", ret);
@@ -83,10 +92,7 @@ static void *io_thread(void *arg)
 			kgil_tick();
 		}
 	}
-	if ((ret = kgil_release(g)))
-		die("release", ret);
-	if ((ret = kgil_detach(g)))
-		die("detach", ret);
+	stop_holding();
 	return NULL;
 }
 

@@ -198,11 +198,10 @@ static void file_starts_with(const char *file, const char *magic, size_t n,
  */
 static void check_cli(const struct stats *s)
 {
-	char dat[96], rep[96], js[96], png[96], svg[96];
+	char dat[96], rep[96], js[96], png[96];
 	char *report[] = { KGIL_BIN, "trace", "report", dat, "--json", "-o", rep, NULL };
 	char *export[] = { KGIL_BIN, "trace", "export", dat, "-o", js, NULL };
 	char *tl_png[] = { KGIL_BIN, "trace", "timeline", dat, "-o", png, NULL };
-	char *tl_svg[] = { KGIL_BIN, "trace", "timeline", dat, "-o", svg, NULL };
 	/* The JSON parses and says what the trace holds. */
 	char *check_report[] = { "python3", "-c",
 		"import json,sys; r=json.load(open(sys.argv[1])); "
@@ -222,7 +221,6 @@ static void check_cli(const struct stats *s)
 	path(rep, sizeof(rep), "report.json");
 	path(js, sizeof(js), "trace.json");
 	path(png, sizeof(png), "timeline.png");
-	path(svg, sizeof(svg), "timeline.svg");
 	cr_assert_eq(kt_spawn_wait(report), 0);
 	snprintf(dom, sizeof(dom), "%llu", s->domain_id);
 	snprintf(hand, sizeof(hand), "%llu", s->handoffs);
@@ -233,8 +231,7 @@ static void check_cli(const struct stats *s)
 	cr_expect_eq(kt_spawn_wait(check_export), 0, "Perfetto JSON");
 	cr_assert_eq(kt_spawn_wait(tl_png), 0);
 	file_starts_with(png, "\x89PNG\r\n\x1a\n", 8, 10000);
-	cr_assert_eq(kt_spawn_wait(tl_svg), 0);
-	file_starts_with(svg, "<?xml", 5, 10000);
+	/* SVG is drawn by the unit test: gnuplot is slow to start in TCG. */
 }
 
 TestSuite(trace_e2e, .init = setup, .fini = teardown, .timeout = 600);
