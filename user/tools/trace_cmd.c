@@ -23,7 +23,8 @@ static int trace_usage(FILE *f)
 		"usage: kgil trace record [-o FILE] [-b KB] [--no-sched] -- COMMAND [ARG...]\n"
 		"       kgil trace report FILE [--json] [-o OUT]\n"
 		"       kgil trace timeline FILE -o OUT.png|OUT.svg [--from MS] [--to MS]\n"
-		"                           [--title TEXT] [--width PX] [--data PREFIX]\n"
+		"                           [--domain ID] [--at failed|drop|handoff|death[:N]]\n"
+		"                           [--span MS] [--title TEXT] [--width PX] [--data PREFIX]\n"
 		"       kgil trace export FILE -o OUT.json\n"
 		"FILE is a trace-cmd trace.dat (see docs/tracing.md).\n");
 	return f == stderr ? 2 : 0;
@@ -69,10 +70,11 @@ static int close_out(FILE *f)
 
 /* FILE plus -o and flags, common to report / timeline / export. */
 struct args {
-	const char *file, *out, *title, *data;
+	const char *file, *out, *title, *data, *at;
 	bool json, help;
-	double from_ms, to_ms;
+	double from_ms, to_ms, span_ms;
 	int width;
+	unsigned long long domain;
 };
 
 static int parse(int argc, char **argv, struct args *r)
@@ -85,6 +87,9 @@ static int parse(int argc, char **argv, struct args *r)
 		{ "title", required_argument, NULL, 't' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "span", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -101,6 +106,9 @@ static int parse(int argc, char **argv, struct args *r)
 		case 't': r->title = optarg; break;
 		case 'w': r->width = atoi(optarg); break;
 		case 'd': r->data = optarg; break;
+		case 'D': r->domain = strtoull(optarg, NULL, 0); break;
+		case 'a': r->at = optarg; break;
+		case 's': r->span_ms = atof(optarg); break;
 		case 'h': r->help = true; return 0;
 		default: return -1;
 		}
@@ -147,11 +155,33 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* --at failed|drop|handoff|death[:N] */
+static int parse_at(const char *at, struct kt_timeline_opts *o)
+{
+	static const char *const kinds[KT_NR_MARKS] = {
+		[KT_MARK_FAILED] = "failed", [KT_MARK_DROP] = "drop",
+		[KT_MARK_OWNER_DEATH] = "death", [KT_MARK_HANDOFF] = "handoff",
+	};
+	const char *colon = strchr(at, ':');
+	size_t n = colon ? (size_t)(colon - at) : strlen(at);
+
+	o->at_index = colon ? atol(colon + 1) : -1;
+	for (int k = 0; k < KT_NR_MARKS; k++) {
+		if (strlen(kinds[k]) == n && !strncmp(at, kinds[k], n)) {
+			o->at_kind = k + 1;
+			return 0;
+		}
+	}
+	fprintf(stderr, "kgil trace timeline: --at failed|drop|handoff|death[:N]\n");
+	return -1;
+}
+
 static int cmd_timeline(const struct args *r, struct kt_analysis *a)
 {
 	struct kt_timeline_opts o = {
 		.title = r->title, .from_ms = r->from_ms, .to_ms = r->to_ms,
-		.width = r->width, .out = r->out,
+		.width = r->width, .out = r->out, .domain = r->domain,
+		.span_ms = r->span_ms,
 	};
 	char dir[] = "/tmp/kgil-timeline.XXXXXX", dat[PATH_MAX], gp[PATH_MAX];
 	char title[PATH_MAX + 32];
@@ -164,6 +194,8 @@ static int cmd_timeline(const struct args *r, struct kt_analysis *a)
 		fprintf(stderr, "kgil trace timeline: -o OUT.png or -o OUT.svg is required\n");
 		return 2;
 	}
+	if (r->at && parse_at(r->at, &o))
+		return 2;
 	o.png = ends_with(r->out, ".png");
 	if (!o.title) {
 		snprintf(title, sizeof(title), "kgil timeline: %s", r->file);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <stdbool.h>
 
 #include "kgil.h"
 #include "trace_json.h"
@@ -85,10 +86,22 @@ static void thread_text(FILE *f, struct kt_thread *t)
 		dist_row(f, "I/O done -> grant", &t->c.io_grant);
 }
 
+static bool has_threads(const struct kt_analysis *a, const struct kt_domain *d)
+{
+	for (size_t i = 0; i < a->nthr; i++)
+		if (a->thr[i].domain == d->id)
+			return true;
+	return false;
+}
+
 static void domain_text(FILE *f, struct kt_analysis *a, struct kt_domain *d)
 {
 	fprintf(f, "\ndomain %" PRIu64 ": opened by pid %d, policy %s",
 		d->id, d->pid, policy_name(d->policy));
+	if (!has_threads(a, d)) {
+		fprintf(f, ": no thread used it\n");
+		return;
+	}
 	if (d->policy)
 		fprintf(f, " (check interval %u, switch interval %.3f ms)",
 			d->check_interval, d->switch_interval_ns / 1e6);

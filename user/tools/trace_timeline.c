@@ -53,7 +53,7 @@ static void gp_str(FILE *f, const char *s)
 }
 
 struct lane_map {
-	int *lane;		/* per thread: its lane, top = 0 */
+	int *lane;		/* per thread: its lane, top = 0; -1 not drawn */
 	size_t nlanes;
 };
 
@@ -71,7 +71,8 @@ static int cmp_threads(const void *x, const void *y)
 	return (a->tid > b->tid) - (a->tid < b->tid);
 }
 
-static int lanes(const struct kt_analysis *a, struct lane_map *m)
+static int lanes(const struct kt_analysis *a, uint64_t domain,
+		 struct lane_map *m)
 {
 	size_t *order = calloc(a->nthr + 1, sizeof(*order));
 
@@ -81,13 +82,16 @@ static int lanes(const struct kt_analysis *a, struct lane_map *m)
 		free(m->lane);
 		return -1;
 	}
-	for (size_t i = 0; i < a->nthr; i++)
-		order[i] = i;
+	m->nlanes = 0;
+	for (size_t i = 0; i < a->nthr; i++) {
+		m->lane[i] = -1;
+		if (!domain || a->thr[i].domain == domain)
+			order[m->nlanes++] = i;
+	}
 	sort_a = a;
-	qsort(order, a->nthr, sizeof(*order), cmp_threads);
-	for (size_t i = 0; i < a->nthr; i++)
+	qsort(order, m->nlanes, sizeof(*order), cmp_threads);
+	for (size_t i = 0; i < m->nlanes; i++)
 		m->lane[order[i]] = (int)i;
-	m->nlanes = a->nthr;
 	free(order);
 	return 0;
 }
@@ -132,7 +136,7 @@ static size_t bar_block(FILE *f, const struct kt_analysis *a,
 		uint64_t s = iv->start, e = iv->end;
 		double y;
 
-		if (iv->state != st || !clip(w, &s, &e))
+		if (iv->state != st || m->lane[iv->thread] < 0 || !clip(w, &s, &e))
 			continue;
 		n++;
 		if (!f)
@@ -159,7 +163,8 @@ static size_t mark_block(FILE *f, const struct kt_analysis *a,
 		const struct kt_mark *mk = &a->mark[i];
 		uint64_t s = mk->ts, e = mk->ts + 1;
 
-		if (mk->kind != k || !clip(w, &s, &e))
+		if (mk->kind != k || m->lane[mk->thread] < 0 ||
+		    m->lane[mk->other_thread] < 0 || !clip(w, &s, &e))
 			continue;
 		n++;
 		if (!f)
@@ -184,6 +189,74 @@ static size_t mark_block(FILE *f, const struct kt_analysis *a,
 	return n;
 }
 
+/* The span of the drawn threads' lock activity (not their on-CPU strips). */
+static void activity(const struct kt_analysis *a, const struct lane_map *m,
+		     uint64_t *lo, uint64_t *hi)
+{
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (size_t i = 0; i < a->niv; i++) {
+		const struct kt_interval *iv = &a->iv[i];
+
+		if (m->lane[iv->thread] < 0 || iv->state == KT_ST_ONCPU)
+			continue;
+		*lo = iv->start < *lo ? iv->start : *lo;
+		*hi = iv->end > *hi ? iv->end : *hi;
+	}
+	if (*lo > *hi) {
+		*lo = a->t0;
+		*hi = a->t1;
+	}
+}
+
+/* The at_index-th mark of at_kind on a drawn lane, or 0. */
+static uint64_t mark_ts(const struct kt_analysis *a, const struct lane_map *m,
+			const struct kt_timeline_opts *o)
+{
+	size_t n = 0, want;
+
+	for (size_t i = 0; i < a->nmark; i++)
+		n += (int)a->mark[i].kind + 1 == o->at_kind && m->lane[a->mark[i].thread] >= 0;
+	if (!n)
+		return 0;
+	want = o->at_index < 0 ? n / 2 :
+	       (size_t)o->at_index < n ? (size_t)o->at_index : n - 1;
+	for (size_t i = 0; i < a->nmark; i++)
+		if ((int)a->mark[i].kind + 1 == o->at_kind &&
+		    m->lane[a->mark[i].thread] >= 0 && !want--)
+			return a->mark[i].ts;
+	return 0;
+}
+
+/*
+ * Times are drawn in ms from the origin: the first kgil event, or the
+ * domain's first activity with --domain.  --from/--to cut a window from
+ * there; --at centres a span_ms window on a mark instead.
+ */
+static void choose_window(const struct kt_analysis *a, const struct lane_map *m,
+			  const struct kt_timeline_opts *o, struct window *w)
+{
+	uint64_t lo, hi, at;
+
+	activity(a, m, &lo, &hi);
+	w->origin = o->domain ? lo : a->t0;
+	w->lo = o->domain ? lo : a->t0;
+	w->hi = o->domain ? hi : a->t1;
+	if (o->at_kind > 0 && (at = mark_ts(a, m, o))) {
+		uint64_t half = (uint64_t)((o->span_ms > 0 ? o->span_ms : 0.5) * 5e5);
+
+		w->lo = at > w->origin + half ? at - half : w->origin;
+		w->hi = at + half;
+	} else {
+		if (o->from_ms > 0)
+			w->lo = w->origin + (uint64_t)(o->from_ms * 1e6);
+		if (o->to_ms > 0)
+			w->hi = w->origin + (uint64_t)(o->to_ms * 1e6);
+	}
+	if (w->hi <= w->lo)
+		w->hi = w->lo + 1;
+}
+
 static void script_head(FILE *s, const struct kt_analysis *a,
 			const struct lane_map *m, const struct window *w,
 			const struct kt_timeline_opts *o)
@@ -205,14 +278,16 @@ static void script_head(FILE *s, const struct kt_analysis *a,
 	fprintf(s, "set xlabel 'time (ms)'\nset xrange [%.6f:%.6f]\n",
 		ms(w, w->lo), ms(w, w->hi));
 	fprintf(s, "set yrange [0.3:%zu.7]\nset ytics (", m->nlanes);
-	for (size_t i = 0; i < a->nthr; i++) {
+	for (size_t i = 0, first = 1; i < a->nthr; i++) {
 		const struct kt_thread *t = &a->thr[i];
-
 		char label[64];
 
+		if (m->lane[i] < 0)
+			continue;
 		snprintf(label, sizeof(label), "d%" PRIu64 " id %u tid %d %s",
 			 t->domain, t->id, t->tid, t->comm);
-		fprintf(s, "%s", i ? ", " : "");
+		fprintf(s, "%s", first ? "" : ", ");
+		first = 0;
 		gp_str(s, label);
 		fprintf(s, " %.0f", lane_y(m, (uint32_t)i));
 	}
@@ -230,14 +305,9 @@ size_t kt_timeline_write(FILE *data, FILE *script, const char *data_path,
 	size_t drawn = 0, index = 0;
 	const char *sep = "plot ";
 
-	if (lanes(a, &m))
+	if (lanes(a, o->domain, &m))
 		return 0;
-	/* The on-CPU strips may start before the first kgil event. */
-	w.origin = a->t0;
-	w.lo = a->t0 + (uint64_t)(o->from_ms > 0 ? o->from_ms * 1e6 : 0);
-	w.hi = o->to_ms > 0 ? a->t0 + (uint64_t)(o->to_ms * 1e6) : a->t1;
-	if (w.hi <= w.lo)
-		w.hi = w.lo + 1;
+	choose_window(a, &m, o, &w);
 	script_head(script, a, &m, &w, o);
 	/*
 	 * gnuplot's "index" counts blocks between blank-line pairs and runs

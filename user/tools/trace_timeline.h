@@ -3,6 +3,7 @@
 #ifndef KGIL_TRACE_TIMELINE_H
 #define KGIL_TRACE_TIMELINE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "trace_analysis.h"
@@ -12,6 +13,12 @@ struct kt_timeline_opts {
 	double from_ms, to_ms;	/* window, ms after the first kgil event;
 				 * to_ms <= 0: to the end */
 	int width;		/* pixels; 0: 1600 */
+	uint64_t domain;	/* draw only this domain's threads; 0: all.
+				 * Times then count from its first event. */
+	int at_kind;		/* 0, or 1 + a kt_mark_kind: centre the
+				 * window on such a mark, span_ms wide */
+	long at_index;		/* which one (-1: the middle one) */
+	double span_ms;
 	bool png;		/* else SVG */
 	const char *out;	/* the picture gnuplot writes */
 };
