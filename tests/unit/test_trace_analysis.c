@@ -448,3 +448,22 @@ Test(trace_analysis, timeline_window_clips, .fini = fini)
 	free(dbuf);
 	free(sbuf);
 }
+
+Test(trace_analysis, grant_before_the_receiver_runs, .fini = fini)
+{
+	attach(10, 1, 1);
+	attach(11, 2, 2);
+	begin(20, 1, 1, false);
+	granted(20, 1, 1, 0, 0);
+	begin(30, 2, 2, false);
+	release(100, 1, 1, 80, KT_REL_EXPLICIT);
+	handoff(100, 1, 1, 2, 2, 0);	/* the releaser hands it over */
+	granted(170, 2, 2, 140, 0);	/* 2 runs 70 ns later */
+	release(200, 2, 2, 100, KT_REL_EXPLICIT);
+	cr_assert_eq(kt_analyze(&tr, &an), 0);
+	cr_expect_eq(time_in(2, KT_ST_WAIT), 70);
+	cr_expect_eq(time_in(2, KT_ST_GRANTED), 70);
+	cr_expect_eq(time_in(2, KT_ST_HOLD), 30);
+	cr_expect_eq(an.sequence_errors, 0);
+	cr_expect_eq(an.exclusion_violations, 0);
+}

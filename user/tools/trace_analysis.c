@@ -97,6 +97,7 @@ static const char *const state_names[KT_NR_STATES] = {
 	[KT_ST_HOLD] = "holding",
 	[KT_ST_SIGNALLED] = "holding, drop requested",
 	[KT_ST_WAIT] = "waiting",
+	[KT_ST_GRANTED] = "granted, waking up",
 	[KT_ST_IO] = "in I/O",
 	[KT_ST_UNLOCKED] = "running unlocked",
 	[KT_ST_ONCPU] = "on CPU",
@@ -230,7 +231,7 @@ static int on_acquire_end(struct kt_analysis *a, struct kt_domain *d,
 	struct kt_thread *t = &a->thr[ti];
 	int ret = 0;
 
-	if (!t->live || t->state != KT_ST_WAIT) {
+	if (!t->live || (t->state != KT_ST_WAIT && t->state != KT_ST_GRANTED)) {
 		t->sequence_errors++;
 		/* No acquire_begin seen: the wait is known from wait_ns. */
 		if (e->acquire_end.wait_ns && e->acquire_end.wait_ns <= e->ts &&
@@ -316,6 +317,14 @@ static int on_handoff(struct kt_analysis *a, struct kt_domain *d,
 		return -ENOMEM;
 	if (from < 0 || to < 0)
 		return 0;
+	/*
+	 * The grant: from here the receiver holds the lock (hold_ns counts
+	 * from it) but runs only at its acquire_end, once it is woken and
+	 * scheduled; the stretch between is the wake-up part of the latency.
+	 */
+	if (a->thr[to].live && a->thr[to].state == KT_ST_WAIT &&
+	    enter(a, (uint32_t)to, KT_ST_GRANTED, e->ts))
+		return -ENOMEM;
 	return add_mark(a, KT_MARK_HANDOFF, e->ts, (uint32_t)from, (uint32_t)to,
 			e->handoff.latency_ns);
 }
@@ -381,7 +390,7 @@ static int on_kgil_event(struct kt_analysis *a, const struct kt_event *e)
 		return on_release(a, d, (uint32_t)ti, e);
 	case KT_FAILED_ACQUIRE:
 		t->c.failed++;
-		if (t->live && t->state != KT_ST_WAIT)
+		if (t->live && t->state != KT_ST_WAIT && t->state != KT_ST_GRANTED)
 			t->sequence_errors++;
 		return add_mark(a, KT_MARK_FAILED, e->ts, (uint32_t)ti,
 				(uint32_t)ti, 0);

@@ -36,6 +36,7 @@ enum kt_state {
 	KT_ST_HOLD,		/* holds the lock */
 	KT_ST_SIGNALLED,	/* holds it, a drop request is pending */
 	KT_ST_WAIT,		/* waits for it */
+	KT_ST_GRANTED,		/* handed the lock, not yet running again */
 	KT_ST_IO,		/* released it for I/O */
 	KT_ST_UNLOCKED,		/* runs without it (released, not I/O) */
 	KT_ST_ONCPU,		/* on a CPU (sched_switch), drawn apart */

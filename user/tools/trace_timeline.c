@@ -22,6 +22,7 @@ static const struct {
 	[KT_ST_HOLD] = { "#2e8b57", 0.0, 0.28 },
 	[KT_ST_SIGNALLED] = { "#ff8c00", 0.0, 0.28 },
 	[KT_ST_WAIT] = { "#f2b8b8", 0.0, 0.18 },
+	[KT_ST_GRANTED] = { "#9fd8b5", 0.0, 0.28 },
 	[KT_ST_IO] = { "#4a78d6", 0.0, 0.18 },
 	[KT_ST_UNLOCKED] = { "#c8c8c8", 0.0, 0.10 },
 	[KT_ST_ONCPU] = { "#303030", -0.40, 0.04 },
