@@ -16,10 +16,13 @@
 
 static int fd = -1;
 static char saved_max_threads[32];
+static char saved_max_domains[32];
 
 static void setup(void)
 {
 	kt_get_param("max_threads", saved_max_threads, sizeof(saved_max_threads));
+	kt_get_param("max_domains_per_user", saved_max_domains,
+		     sizeof(saved_max_domains));
 	fd = kt_open();
 	cr_assert_geq(fd, 0, "open: %s", strerror(-fd));
 }
@@ -29,6 +32,8 @@ static void teardown(void)
 {
 	if (saved_max_threads[0])
 		kt_set_param("max_threads", saved_max_threads);
+	if (saved_max_domains[0])
+		kt_set_param("max_domains_per_user", saved_max_domains);
 	if (fd >= 0)
 		close(fd);
 }
@@ -282,6 +287,28 @@ Test(ioctl, attach_beyond_max_threads_is_enospc)
 	pthread_join(th2, &res);
 	cr_assert_gt((intptr_t)res, s.id);
 	cr_assert_eq(kt_set_param("max_threads", old), 0);
+}
+
+Test(ioctl, open_beyond_max_domains_per_user_is_emfile)
+{
+	struct kgil_features f;
+	int fd2;
+
+	/* This test's own domain is the user's only one. */
+	cr_assert_eq(kt_set_param("max_domains_per_user", "1"), 0);
+	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(f.max_domains_per_user, 1);
+	cr_assert_eq(kt_open(), -EMFILE);
+	cr_assert_eq(kt_set_param("max_domains_per_user", "2"), 0);
+	fd2 = kt_open();
+	cr_assert_geq(fd2, 0);
+	cr_assert_eq(kt_open(), -EMFILE);
+	/* Closing gives the slot back; 0 lifts the limit. */
+	close(fd2);
+	fd2 = kt_open();
+	cr_assert_geq(fd2, 0);
+	cr_assert_eq(kt_set_param("max_domains_per_user", "0"), 0);
+	cr_assert_geq(kt_open(), 0);
 }
 
 Test(ioctl, thread_commands_need_attach)
