@@ -385,3 +385,22 @@ void kt_interp_all(struct kt_interp *in, int n)
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 }
+
+long kt_legacy_battle(int fd, const volatile struct kgil_shared *sh,
+		      long ticks, int rounds, struct kt_interp in[2])
+{
+	struct kgil_stats st;
+	int ret = kt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 5000000);
+
+	for (int r = 0; !ret && r < rounds; r++) {
+		kt_interp_init(in, 2, fd, sh, ticks, 4, 100, KT_CHECK_WAITERS,
+			       NULL);
+		kt_interp_all(in, 2);
+		ret = in[0].err ? in[0].err : in[1].err;
+		if (!ret)
+			ret = kt_stats(fd, &st);
+		if (!ret && st.c.failed_acquires)
+			return (long)st.c.failed_acquires;
+	}
+	return ret;
+}

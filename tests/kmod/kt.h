@@ -128,4 +128,14 @@ void *kt_interp_run(void *arg);
 /* Run n interpreters in threads, all started together; wait for them. */
 void kt_interp_all(struct kt_interp *in, int n);
 
+/*
+ * Two CPU-bound threads under legacy (a check every 100 ticks of `work`,
+ * CHECK only when somebody waits), `ticks` each, again up to `rounds`
+ * times until a failed attempt shows (a loaded host can keep the waiter's
+ * vCPU away for a whole round).  Returns the domain's failed attempts, or
+ * -errno; in[] holds the last round.
+ */
+long kt_legacy_battle(int fd, const volatile struct kgil_shared *sh,
+		      long ticks, int rounds, struct kt_interp in[2]);
+
 #endif
