@@ -1,13 +1,22 @@
 #!/bin/bash
-# debug-kernel.sh: build a debug kernel (KASAN, lockdep, kmemleak, UBSAN,
-# atomic-sleep checks, fault injection) from Debian's linux-source package,
-# for scripts/vm-run --kernel and for building kgil.ko against it.
+# debug-kernel.sh [kernel|module|test]: the debug kernel path.
 #
-# Result, cached under build/debug-kernel/ (a second run is a no-op while
-# the config fragment and this script are unchanged):
+#   kernel  build a debug kernel (KASAN, lockdep, kmemleak, UBSAN,
+#           atomic-sleep checks, fault injection) from Debian's
+#           linux-source package (make debug-kernel);
+#   module  build kgil.ko against it, out of tree in build/debug-module/,
+#           so kmod/kgil.ko (the Debian kernel's, used by everyone) is
+#           left alone;
+#   test    boot it with that module and run the device suite, whose
+#           fuzz and stress parts run longer here (make test-debug).
+#
+# Results, cached under build/ (the kernel is rebuilt only when the config
+# fragment changes):
 #   build/debug-kernel/bzImage        the kernel to boot
 #   build/debug-kernel/src            the built tree: KDIR for the module
-#   build/debug-kernel/build-time     how long the last build took
+#   build/debug-kernel/build-time     how long each kernel build took
+#   build/debug-kernel/test-time      how long each test run took
+#   build/debug-module/kmod/kgil.ko   the module for it
 #
 # The config is `allnoconfig` plus scripts/debug-kernel.config, everything
 # built in (see that file for why each option is there).  The build runs
@@ -16,7 +25,9 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+WHAT=${1:-kernel}
 OUT=$REPO/build/debug-kernel
+MOD=$REPO/build/debug-module
 FRAG=$REPO/scripts/debug-kernel.config
 SRC=$OUT/src
 JOBS=${KGIL_DEBUG_JOBS:-2}
@@ -24,13 +35,9 @@ SERIES=6.1
 TARBALL=/usr/src/linux-source-$SERIES.tar.xz
 
 log() { echo "debug-kernel: $*" >&2; }
+case $WHAT in kernel|module|test) ;; *) echo "usage: $0 [kernel|module|test]" >&2; exit 2 ;; esac
 
-# Cached: nothing to do while the inputs are older than the image.
-if [ -s "$OUT/bzImage" ] && [ "$OUT/bzImage" -nt "$FRAG" ] &&
-   [ "$OUT/bzImage" -nt "$0" ] && [ -s "$SRC/Module.symvers" ]; then
-	log "up to date: $OUT/bzImage ($(cat "$SRC/include/config/kernel.release"))"
-	exit 0
-fi
+build_kernel() {
 
 "$REPO/scripts/deps.sh" "linux-source-$SERIES" bc bison flex libelf-dev libssl-dev
 [ -r "$TARBALL" ] || { log "$TARBALL missing after installing linux-source-$SERIES"; exit 1; }
@@ -85,3 +92,45 @@ secs=$(( $(date +%s) - start ))
 printf '%s: %d s (%dm%02ds) with -j%s on %s CPUs\n' "$(date -u +%F)" \
 	"$secs" $((secs / 60)) $((secs % 60)) "$JOBS" "$(nproc)" >> "$OUT/build-time"
 log "built $OUT/bzImage ($(cat "$SRC/include/config/kernel.release")) in ${secs}s"
+}
+
+# Cached: nothing to do while the inputs are older than the image.
+if [ -s "$OUT/bzImage" ] && [ "$OUT/bzImage" -nt "$FRAG" ] &&
+   [ -s "$SRC/Module.symvers" ]; then
+	log "up to date: $OUT/bzImage ($(cat "$SRC/include/config/kernel.release"))"
+else
+	build_kernel
+fi
+[ "$WHAT" = kernel ] && exit 0
+
+# The module, from a copy of the sources: building in kmod/ would replace
+# the kgil.ko everybody else boots with the Debian kernel.
+rm -rf "$MOD"
+mkdir -p "$MOD/kmod"
+cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$REPO/kmod/Kbuild" "$MOD/kmod/"
+cp -r "$REPO/include" "$MOD/include"
+nice -n 19 make -s -C "$SRC" M="$MOD/kmod" -j"$JOBS" modules
+log "built $MOD/kmod/kgil.ko for $(modinfo -F vermagic "$MOD/kmod/kgil.ko" | cut -d' ' -f1)"
+[ "$WHAT" = module ] && exit 0
+
+# The device suite on the debug kernel, fuzz and stress longer than in
+# `make test` (override with the same variables).  The q35 machine: on
+# qemu's default pc machine the ACPI _PRT method is an AML loop that the
+# KASAN- and lockdep-instrumented interpreter runs for over 30 s twice per
+# boot (and then gives up with AE_AML_LOOP_TIMEOUT); q35's is a table.
+export KGIL_FUZZ_ITERATIONS=${KGIL_FUZZ_ITERATIONS:-100000}
+export KGIL_STRESS_SECONDS=${KGIL_STRESS_SECONDS:-60}
+start=$(date +%s)
+set +e
+"$REPO/scripts/vm-run" --machine q35 --kernel "$OUT/bzImage" --module "$MOD/kmod/kgil.ko" \
+	--mem 2G --timeout "${KGIL_VM_TIMEOUT:-5400}" -- \
+	env KGIL_FUZZ_ITERATIONS="$KGIL_FUZZ_ITERATIONS" \
+	KGIL_STRESS_SECONDS="$KGIL_STRESS_SECONDS" scripts/test-device.sh
+rc=$?
+set -e
+secs=$(( $(date +%s) - start ))
+printf '%s: %d s (%dm%02ds), status %d, fuzz %s iterations, stress %s s\n' \
+	"$(date -u +%F)" "$secs" $((secs / 60)) $((secs % 60)) "$rc" \
+	"$KGIL_FUZZ_ITERATIONS" "$KGIL_STRESS_SECONDS" >> "$OUT/test-time"
+log "test run: ${secs}s, status $rc"
+exit $rc
