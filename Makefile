@@ -47,7 +47,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 	     $(if $(KMOD_SRCS),$(B)/tests/kmod-tests) $(HELPERS) $(STRESS)
 
 .PHONY: all module user test test-unit test-device run install uninstall \
-	clean check-style deps help
+	clean check-style deps help debug-kernel test-debug
 .DEFAULT_GOAL := all
 
 all: module user
@@ -57,6 +57,8 @@ help:
 	@echo "make run        reproduce the seeds' experiments (VM when needed)"
 	@echo "make test       install deps, build, run unit and device tests"
 	@echo "make check-style sparse (C=1) and W=1 on the module"
+	@echo "make test-debug device tests, longer fuzz and stress, on a"
+	@echo "                KASAN+lockdep+kmemleak kernel (make debug-kernel)"
 	@echo "make install    library, headers, pkg-config file, tool"
 
 deps:
@@ -129,6 +131,14 @@ test-unit: user
 
 test-device: all
 	scripts/with-module --timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/test-device.sh
+
+# The debug kernel (cached under build/debug-kernel/) and the device suite
+# on it with the module built against it: docs/reliability.md.
+debug-kernel:
+	scripts/debug-kernel.sh kernel
+
+test-debug: all
+	scripts/debug-kernel.sh test
 
 # ---- the main job ------------------------------------------------------
 run: deps
