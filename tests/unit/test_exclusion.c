@@ -64,6 +64,10 @@ static void run_workers(void)
 	pthread_t t[NTHREADS];
 	struct kgil_counters c, sum = { 0 };
 
+	counter = 0;
+	overlaps = 0;
+	memset(mine, 0, sizeof(mine));
+
 	pthread_barrier_init(&start, NULL, NTHREADS);
 	for (int i = 0; i < NTHREADS; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i), 0);
@@ -87,6 +91,7 @@ static void run_workers(void)
 	cr_assert_eq(c.releases, sum.releases);
 	cr_assert_geq(c.handoffs, NTHREADS - 1);
 	cr_assert_eq(ut_hist_sum(&c), c.acquisitions);
+	pthread_barrier_destroy(&start);
 	cr_assert_eq(kgil_close(g), 0);
 }
 
@@ -110,4 +115,25 @@ Test(exclusion, default_policy_eight_threads)
 {
 	g = ut_open();
 	run_workers();
+}
+
+/* Kernel: the policies of our own (fifo, ioprio, bfs) that the module has. */
+Test(exclusion, every_other_announced_policy)
+{
+	struct kgil_features f;
+	int n = 0;
+
+	if (!ut_is_kernel())
+		cr_skip_test("kernel policies");
+	cr_assert_eq(kgil_query_features(-1, &f), 0);
+	for (uint32_t id = KGIL_POLICY_FIFO; id <= KGIL_POLICY_MAX; id++) {
+		if (!(f.features & KGIL_FEAT_POLICY(id)))
+			continue;
+		g = ut_open();
+		ut_use_policy(g, id, 10, 200000);
+		run_workers();
+		n++;
+	}
+	if (!n)
+		cr_skip_test("the module has only legacy and newgil");
 }

@@ -292,3 +292,42 @@ Test(policy, newgil_without_forced_switching)
 	cr_assert_eq(c.acquisitions, c.releases);
 	cr_assert_eq(kgil_close(g), 0);
 }
+
+/*
+ * A policy switch at run time must reach a holder that only ticks: under
+ * newgil its countdown only paces a re-read of the shared page, and the
+ * re-read must start legacy's checks (the waiter is never served by newgil
+ * here: its switch interval is 10 s).
+ */
+Test(policy, kernel_switch_to_legacy_reaches_a_ticking_holder)
+{
+	struct kgil *g;
+	struct waiter w;
+	uint64_t deadline;
+	long ticks = 0;
+
+	if (!ut_is_kernel())
+		cr_skip_test("the user backends have one policy each");
+	ut_require_kernel_feature(KGIL_FEAT_MMAP);
+	g = ut_open();
+	w = (struct waiter){ .g = g };
+	ut_require_policy(g, KGIL_POLICY_LEGACY);
+	ut_use_policy(g, KGIL_POLICY_NEWGIL, 0, KGIL_MAX_SWITCH_INTERVAL_NS);
+	cr_assert_geq(kgil_attach(g), 1);
+	cr_assert_eq(kgil_acquire(g, NULL), 0);
+	cr_assert_eq(pthread_create(&w.thread, NULL, waiter_main, &w), 0);
+	for (int i = 0; i < 200000; i++)
+		cr_assert_eq(kgil_tick(), 0);
+	cr_assert_eq(ut_stats(g).checks, 0, "newgil checked without a drop request");
+	ut_use_policy(g, KGIL_POLICY_LEGACY, 10, 0);
+	deadline = ut_now_ns() + 20000000000ULL;
+	while (ut_stats(g).checks == 0 && ut_now_ns() < deadline)
+		for (int i = 0; i < 1000; i++, ticks++)
+			cr_assert_geq(kgil_tick(), 0);
+	cr_assert_geq(ut_stats(g).checks, 1, "no legacy check after %ld ticks", ticks);
+	cr_assert_eq(kgil_release(g), 0);
+	pthread_join(w.thread, NULL);
+	cr_assert_eq(w.err, 0, "waiter: %s", strerror(-w.err));
+	cr_assert_eq(kgil_detach(g), 0);
+	cr_assert_eq(kgil_close(g), 0);
+}
