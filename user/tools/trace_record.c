@@ -29,7 +29,7 @@ static int record_usage(FILE *f)
 		"usage: kgil trace record [-o FILE] [-b KB] [--no-sched] -- COMMAND [ARG...]\n"
 		"  Record the kgil tracepoints (and sched_switch / sched_wakeup)\n"
 		"  while COMMAND runs, with trace-cmd, into FILE (default trace.dat).\n"
-		"  -b KB       ring buffer per CPU (default 8192)\n"
+		"  -b KB       ring buffer per CPU (default 32768)\n"
 		"  --no-sched  kgil events only (cheaper, no on-CPU strips)\n"
 		"  Exits with COMMAND's status.  Needs root (tracefs).\n");
 	return f == stderr ? 2 : 0;
@@ -79,7 +79,7 @@ int kt_cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = "trace.dat", *kb = "8192";
+	const char *out = "trace.dat", *kb = "32768";
 	char self[PATH_MAX], status[] = "/tmp/kgil-trace-status.XXXXXX";
 	char **av;
 	bool sched = true;
