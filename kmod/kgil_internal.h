@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -99,11 +100,19 @@ struct kgil_thread {
 /*
  * A thread waiting for the lock, on the waiter's stack, linked on
  * dom->waiters under dom->lock for exactly as long as it waits.
+ *
+ * Every wake-up of a waiter (signal from a release, direct grant, policy
+ * kick, detach) goes through kgil_waiter_notify(): wake_up_process() for
+ * a task sleeping in the core, or w->notify for a waiter that no task
+ * sleeps on (the place for an io_uring acquire: its notify would grant
+ * the free lock at once with kgil_grant_waiter() and complete the
+ * command; it must not sleep, dom->lock is held).
  */
 struct kgil_waiter {
 	struct list_head node;
 	struct kgil_thread *t;
-	struct task_struct *task;
+	struct task_struct *task;	/* the sleeping task, or NULL */
+	void (*notify)(struct kgil_domain *dom, struct kgil_waiter *w);
 	u64 start_ns;
 	u64 saved_switch;		/* newgil: switch number at sleep */
 	u64 policy_data;		/* the policy's per-wait state */
@@ -122,6 +131,15 @@ struct kgil_waiter {
 		(dom)->c.field++;		\
 		(t)->c.field++;			\
 	} while (0)
+
+static inline void kgil_waiter_notify(struct kgil_domain *dom,
+				      struct kgil_waiter *w)
+{
+	if (w->notify)
+		w->notify(dom, w);
+	else
+		wake_up_process(w->task);
+}
 
 /* Module parameters (kgil_main.c). */
 extern unsigned int kgil_max_threads;

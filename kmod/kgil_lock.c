@@ -14,8 +14,9 @@
  *     held at a time.
  *  3. kgil_hash_lock (kgil_thread.c): writers of the registry hash, taken
  *     only inside dom->lock (attach, detach).
- *  4. scheduler and wait-queue locks: wake_up_process(), wake_up_all() and
- *     prepare_to_wait() on dom->switch_wq are called inside dom->lock.
+ *  4. scheduler and wait-queue locks: wake_up_process() (through
+ *     kgil_waiter_notify()), wake_up_all() and prepare_to_wait() on
+ *     dom->switch_wq are called inside dom->lock.
  * files->file_lock (iterate_fd() in ->flush) is taken with no kgil lock.
  * Registry lookups (every ioctl, the exit probe) walk the hash under RCU
  * and pin the thread with kref_get_unless_zero() before taking dom->lock;
@@ -61,7 +62,7 @@ void kgil_wake_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 	if (w->woken)
 		return;
 	w->woken = true;
-	wake_up_process(w->task);
+	kgil_waiter_notify(dom, w);
 }
 
 void kgil_wake_one(struct kgil_domain *dom)
@@ -122,7 +123,7 @@ void kgil_kick_waiters(struct kgil_domain *dom)
 
 	list_for_each_entry(w, &dom->waiters, node) {
 		w->kicked = true;
-		wake_up_process(w->task);
+		kgil_waiter_notify(dom, w);
 	}
 	if (dom->nr_switch_waiters)
 		wake_up_all(&dom->switch_wq);
@@ -189,7 +190,7 @@ void kgil_grant_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 	kgil_grant(dom, w);
 	w->granted = true;
 	kgil_dequeue(dom, w);
-	wake_up_process(w->task);
+	kgil_waiter_notify(dom, w);
 }
 
 void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,

@@ -143,7 +143,7 @@ void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		kgil_release_locked(dom, t, reason);
 	WRITE_ONCE(t->detached, true);
 	if (t->waiter)
-		wake_up_process(t->waiter->task);
+		kgil_waiter_notify(dom, t->waiter);
 	if (dom->last_holder == t)
 		dom->last_holder = NULL;
 	list_move_tail(&t->dnode, reap);
