@@ -69,17 +69,10 @@ static void legacy_let_go(struct kgil_ulock *ul, struct kgil_uthread *rec,
 	pthread_cond_signal(&ul->cond);
 }
 
-static int legacy_open(struct kgil *g)
-{
-	return kgil__ulock_open(g, KGIL_POLICY_LEGACY, legacy_take,
-				legacy_let_go);
-}
-
 /* ceval.c's periodic check: release, let others run, acquire again. */
-static int legacy_check(struct kgil *g, struct kgil_acquire_info *info)
+static int legacy_check(struct kgil_ulock *ul, struct kgil_uthread *rec,
+			struct kgil_acquire_info *info)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
-	struct kgil_uthread *rec = kgil__urec();
 	const struct kgil_acq_req req = { 0 };
 
 	legacy_let_go(ul, rec, false, true);
@@ -87,35 +80,27 @@ static int legacy_check(struct kgil *g, struct kgil_acquire_info *info)
 	return legacy_take(ul, rec, &req, info);
 }
 
-static void legacy_tick_reload(struct kgil *g, struct kgil__tls *t)
+/* The ticker ran out (tick.c reloads it afterwards). */
+static int legacy_tick(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		       const struct kgil__tls *t)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	(void)t;
+	return legacy_check(ul, rec, NULL);
+}
 
+static void legacy_tick_reload(struct kgil_ulock *ul, struct kgil__tls *t)
+{
 	t->interval = (int32_t)__atomic_load_n(&ul->policy.check_interval,
 					       __ATOMIC_RELAXED);
 	t->countdown = t->interval;
 	t->drop = NULL;
 }
 
-/* The ticker ran out (tick.c reloads it afterwards). */
-static int legacy_tick(struct kgil *g, struct kgil__tls *t)
-{
-	(void)t;
-	return legacy_check(g, NULL);
-}
-
-const struct kgil_ops kgil__user_legacy_ops = {
-	.open = legacy_open,
-	.close = kgil__ulock_close,
-	.set_policy = kgil__ulock_set_policy,
-	.get_policy = kgil__ulock_get_policy,
-	.attach = kgil__ulock_attach,
-	.detach = kgil__ulock_detach,
-	.thread_exit = kgil__ulock_thread_exit,
-	.acquire = kgil__ulock_acquire,
-	.release = kgil__ulock_release,
+const struct kgil_upolicy kgil__upolicy_legacy = {
+	.policy = KGIL_POLICY_LEGACY,
+	.take = legacy_take,
+	.let_go = legacy_let_go,
 	.check = legacy_check,
 	.tick = legacy_tick,
 	.tick_reload = legacy_tick_reload,
-	.stats = kgil__ulock_stats,
 };

@@ -104,19 +104,13 @@ static void drop_gil(struct kgil_ulock *ul, struct kgil_uthread *rec,
 	pthread_mutex_unlock(&ul->mutex);
 }
 
-static int newgil_open(struct kgil *g)
-{
-	return kgil__ulock_open(g, KGIL_POLICY_NEWGIL, take_gil, drop_gil);
-}
-
 /*
  * The eval breaker's "give another thread a chance": only when a drop was
  * requested.  A check without a request does nothing (but is counted).
  */
-static int newgil_check(struct kgil *g, struct kgil_acquire_info *info)
+static int newgil_check(struct kgil_ulock *ul, struct kgil_uthread *rec,
+			struct kgil_acquire_info *info)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
-	struct kgil_uthread *rec = kgil__urec();
 	const struct kgil_acq_req req = { 0 };
 
 	if (!__atomic_load_n(&ul->drop_request, __ATOMIC_ACQUIRE)) {
@@ -130,33 +124,27 @@ static int newgil_check(struct kgil *g, struct kgil_acquire_info *info)
 	return take_gil(ul, rec, &req, info);
 }
 
-static void newgil_tick_reload(struct kgil *g, struct kgil__tls *t)
-{
-	t->interval = KGIL_TICK_REFRESH;
-	t->countdown = KGIL_TICK_REFRESH;
-	t->drop = &kgil__ulock(g)->drop_request;
-}
-
 /* A drop request, or only the refresh period (tick.c reloads it). */
-static int newgil_tick(struct kgil *g, struct kgil__tls *t)
+static int newgil_tick(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		       const struct kgil__tls *t)
 {
 	if (!*t->drop)
 		return 0;
-	return newgil_check(g, NULL);
+	return newgil_check(ul, rec, NULL);
 }
 
-const struct kgil_ops kgil__user_newgil_ops = {
-	.open = newgil_open,
-	.close = kgil__ulock_close,
-	.set_policy = kgil__ulock_set_policy,
-	.get_policy = kgil__ulock_get_policy,
-	.attach = kgil__ulock_attach,
-	.detach = kgil__ulock_detach,
-	.thread_exit = kgil__ulock_thread_exit,
-	.acquire = kgil__ulock_acquire,
-	.release = kgil__ulock_release,
+static void newgil_tick_reload(struct kgil_ulock *ul, struct kgil__tls *t)
+{
+	t->interval = KGIL_TICK_REFRESH;
+	t->countdown = KGIL_TICK_REFRESH;
+	t->drop = &ul->drop_request;
+}
+
+const struct kgil_upolicy kgil__upolicy_newgil = {
+	.policy = KGIL_POLICY_NEWGIL,
+	.take = take_gil,
+	.let_go = drop_gil,
 	.check = newgil_check,
 	.tick = newgil_tick,
 	.tick_reload = newgil_tick_reload,
-	.stats = kgil__ulock_stats,
 };

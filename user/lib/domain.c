@@ -45,9 +45,8 @@ static const struct kgil_ops *ops_for(enum kgil_backend b)
 	case KGIL_BACKEND_KERNEL:
 		return &kgil__kernel_ops;
 	case KGIL_BACKEND_USER_LEGACY:
-		return &kgil__user_legacy_ops;
 	case KGIL_BACKEND_USER_NEWGIL:
-		return &kgil__user_newgil_ops;
+		return &kgil__user_ops;
 	}
 	return NULL;
 }

@@ -55,8 +55,8 @@ struct kgil_ops {
 };
 
 extern const struct kgil_ops kgil__kernel_ops;
-extern const struct kgil_ops kgil__user_legacy_ops;
-extern const struct kgil_ops kgil__user_newgil_ops;
+/* Both userspace reference locks (ulock.c; the policy is the difference). */
+extern const struct kgil_ops kgil__user_ops;
 
 struct kgil {
 	const struct kgil_ops *ops;

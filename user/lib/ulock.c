@@ -26,16 +26,25 @@ static int init_cond(pthread_cond_t *cond)
 	return -ret;
 }
 
-int kgil__ulock_open(struct kgil *g, uint32_t policy, kgil_utake_fn *take,
-		     kgil_uletgo_fn *let_go)
+static struct kgil_ulock *ulock_of(struct kgil *g)
+{
+	return g->priv;
+}
+
+static struct kgil_uthread *self_rec(void)
+{
+	return kgil__self.rec;
+}
+
+static int ulock_open(struct kgil *g)
 {
 	struct kgil_ulock *ul = calloc(1, sizeof(*ul));
 	int ret;
 
 	if (!ul)
 		return -ENOMEM;
-	ul->take = take;
-	ul->let_go = let_go;
+	ul->pol = g->backend == KGIL_BACKEND_USER_LEGACY ?
+		&kgil__upolicy_legacy : &kgil__upolicy_newgil;
 	ret = -pthread_mutex_init(&ul->mutex, NULL);
 	if (ret)
 		goto err_free;
@@ -45,7 +54,7 @@ int kgil__ulock_open(struct kgil *g, uint32_t policy, kgil_utake_fn *take,
 	ret = init_cond(&ul->switch_cond);
 	if (ret)
 		goto err_cond;
-	kgil_policy_default(policy, &ul->policy);
+	kgil_policy_default(ul->pol->policy, &ul->policy);
 	ul->domain_id = atomic_fetch_add(&next_domain_id, 1);
 	ul->next_id = 1;
 	g->priv = ul;
@@ -60,9 +69,9 @@ err_free:
 	return ret;
 }
 
-void kgil__ulock_close(struct kgil *g)
+static void ulock_close(struct kgil *g)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 
 	while (ul->threads) {
 		struct kgil_uthread *rec = ul->threads;
@@ -77,9 +86,9 @@ void kgil__ulock_close(struct kgil *g)
 	g->priv = NULL;
 }
 
-int kgil__ulock_set_policy(struct kgil *g, const struct kgil_policy *p)
+static int ulock_set_policy(struct kgil *g, const struct kgil_policy *p)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 	int ret = kgil__policy_validate(p);
 
 	if (ret)
@@ -94,9 +103,9 @@ int kgil__ulock_set_policy(struct kgil *g, const struct kgil_policy *p)
 	return 0;
 }
 
-int kgil__ulock_get_policy(struct kgil *g, struct kgil_policy *out)
+static int ulock_get_policy(struct kgil *g, struct kgil_policy *out)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 
 	pthread_mutex_lock(&ul->mutex);
 	*out = ul->policy;
@@ -104,9 +113,9 @@ int kgil__ulock_get_policy(struct kgil *g, struct kgil_policy *out)
 	return 0;
 }
 
-int kgil__ulock_attach(struct kgil *g)
+static int ulock_attach(struct kgil *g)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 	struct kgil_uthread *rec = calloc(1, sizeof(*rec));
 
 	if (!rec)
@@ -123,37 +132,37 @@ int kgil__ulock_attach(struct kgil *g)
 	return 0;
 }
 
-void kgil__ulock_forget(struct kgil_ulock *ul, struct kgil_uthread *rec)
+static void ulock_forget(struct kgil_ulock *ul, struct kgil_uthread *rec)
 {
 	rec->attached = false;
 	ul->nr_threads--;
 }
 
-int kgil__ulock_acquire(struct kgil *g, const struct kgil_acq_req *req,
+static int ulock_acquire(struct kgil *g, const struct kgil_acq_req *req,
 			struct kgil_acquire_info *info)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
-	int ret = ul->take(ul, kgil__urec(), req, info);
+	struct kgil_ulock *ul = ulock_of(g);
+	int ret = ul->pol->take(ul, self_rec(), req, info);
 
 	return ret < 0 ? ret : 0;
 }
 
-int kgil__ulock_release(struct kgil *g, bool io)
+static int ulock_release(struct kgil *g, bool io)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 
-	ul->let_go(ul, kgil__urec(), io, false);
+	ul->pol->let_go(ul, self_rec(), io, false);
 	return 0;
 }
 
-int kgil__ulock_detach(struct kgil *g)
+static int ulock_detach(struct kgil *g)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 
 	if (kgil__self.held)
-		ul->let_go(ul, kgil__urec(), false, false);
+		ul->pol->let_go(ul, self_rec(), false, false);
 	pthread_mutex_lock(&ul->mutex);
-	kgil__ulock_forget(ul, kgil__urec());
+	ulock_forget(ul, self_rec());
 	pthread_mutex_unlock(&ul->mutex);
 	return 0;
 }
@@ -162,10 +171,10 @@ int kgil__ulock_detach(struct kgil *g)
  * The thread exits holding the lock: like a robust mutex, release it and
  * tell the next owner.  No forced switch: the thread is going away.
  */
-void kgil__ulock_thread_exit(struct kgil *g)
+static void ulock_thread_exit(struct kgil *g)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
-	struct kgil_uthread *rec = kgil__urec();
+	struct kgil_ulock *ul = ulock_of(g);
+	struct kgil_uthread *rec = self_rec();
 
 	pthread_mutex_lock(&ul->mutex);
 	if (ul->holder == rec) {
@@ -174,7 +183,7 @@ void kgil__ulock_thread_exit(struct kgil *g)
 		kgil__ulock_ungrant(ul, rec, false, false);
 		pthread_cond_signal(&ul->cond);
 	}
-	kgil__ulock_forget(ul, rec);
+	ulock_forget(ul, rec);
 	pthread_mutex_unlock(&ul->mutex);
 }
 
@@ -186,9 +195,9 @@ static struct kgil_uthread *find_thread(struct kgil_ulock *ul, uint32_t id)
 	return NULL;
 }
 
-int kgil__ulock_stats(struct kgil *g, struct kgil_stats *s)
+static int ulock_stats(struct kgil *g, struct kgil_stats *s)
 {
-	struct kgil_ulock *ul = kgil__ulock(g);
+	struct kgil_ulock *ul = ulock_of(g);
 	struct kgil_uthread *rec;
 	int ret = 0;
 
@@ -203,7 +212,7 @@ int kgil__ulock_stats(struct kgil *g, struct kgil_stats *s)
 		for (rec = ul->threads; rec; rec = rec->next)
 			kgil__counters_add(&s->c, &rec->c);
 	} else {
-		rec = s->id ? find_thread(ul, s->id) : kgil__urec();
+		rec = s->id ? find_thread(ul, s->id) : self_rec();
 		if (rec && (kgil__tls.g == g || s->id))
 			s->c = rec->c;
 		else
@@ -305,3 +314,40 @@ void kgil__ulock_ungrant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 	}
 	kgil__count_release(&rec->c, kgil__now_ns() - rec->acquired_at);
 }
+
+static int ulock_check(struct kgil *g, struct kgil_acquire_info *info)
+{
+	struct kgil_ulock *ul = ulock_of(g);
+
+	return ul->pol->check(ul, self_rec(), info);
+}
+
+static int ulock_tick(struct kgil *g, struct kgil__tls *t)
+{
+	struct kgil_ulock *ul = ulock_of(g);
+
+	return ul->pol->tick(ul, self_rec(), t);
+}
+
+static void ulock_tick_reload(struct kgil *g, struct kgil__tls *t)
+{
+	struct kgil_ulock *ul = ulock_of(g);
+
+	ul->pol->tick_reload(ul, t);
+}
+
+const struct kgil_ops kgil__user_ops = {
+	.open = ulock_open,
+	.close = ulock_close,
+	.set_policy = ulock_set_policy,
+	.get_policy = ulock_get_policy,
+	.attach = ulock_attach,
+	.detach = ulock_detach,
+	.thread_exit = ulock_thread_exit,
+	.acquire = ulock_acquire,
+	.release = ulock_release,
+	.check = ulock_check,
+	.tick = ulock_tick,
+	.tick_reload = ulock_tick_reload,
+	.stats = ulock_stats,
+};

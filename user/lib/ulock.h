@@ -29,17 +29,32 @@ struct kgil_uthread {
 
 struct kgil_ulock;
 
-/* How a backend waits for the lock (returns 1 if it changed hands, 0, or
- * -errno) and how it lets go (io: for I/O; by_check: at a check). */
-typedef int kgil_utake_fn(struct kgil_ulock *ul, struct kgil_uthread *rec,
-			  const struct kgil_acq_req *req,
-			  struct kgil_acquire_info *info);
-typedef void kgil_uletgo_fn(struct kgil_ulock *ul, struct kgil_uthread *rec,
-			    bool io, bool by_check);
+/*
+ * What makes Python 2's lock and CPython 3's differ: how a thread waits for
+ * the lock (returns 1 if it changed hands since the thread last had it, 0,
+ * or -errno), how it lets go (io: for I/O; by_check: at a check), the
+ * periodic check, and what kgil_tick does.  Each backend file defines one.
+ */
+struct kgil_upolicy {
+	uint32_t policy;	/* the one policy id it implements */
+	int (*take)(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		    const struct kgil_acq_req *req,
+		    struct kgil_acquire_info *info);
+	void (*let_go)(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		       bool io, bool by_check);
+	int (*check)(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		     struct kgil_acquire_info *info);
+	/* The countdown ran out or the drop word is set. */
+	int (*tick)(struct kgil_ulock *ul, struct kgil_uthread *rec,
+		    const struct kgil__tls *t);
+	void (*tick_reload)(struct kgil_ulock *ul, struct kgil__tls *t);
+};
+
+extern const struct kgil_upolicy kgil__upolicy_legacy;
+extern const struct kgil_upolicy kgil__upolicy_newgil;
 
 struct kgil_ulock {
-	kgil_utake_fn *take;
-	kgil_uletgo_fn *let_go;
+	const struct kgil_upolicy *pol;
 
 	/* mutex protects every field below except where noted. */
 	pthread_mutex_t mutex;
@@ -77,35 +92,6 @@ struct kgil_ulock {
 	struct kgil_uthread *threads;
 };
 
-static inline struct kgil_ulock *kgil__ulock(struct kgil *g)
-{
-	return g->priv;
-}
-
-static inline struct kgil_uthread *kgil__urec(void)
-{
-	return kgil__self.rec;
-}
-
-/* Allocate the lock with policy `policy`'s defaults; g->priv. */
-int kgil__ulock_open(struct kgil *g, uint32_t policy, kgil_utake_fn *take,
-		     kgil_uletgo_fn *let_go);
-/* The ops that only go through take/let_go. */
-int kgil__ulock_acquire(struct kgil *g, const struct kgil_acq_req *req,
-			struct kgil_acquire_info *info);
-int kgil__ulock_release(struct kgil *g, bool io);
-void kgil__ulock_close(struct kgil *g);
-/* Only the backend's own policy is accepted (-EOPNOTSUPP otherwise). */
-int kgil__ulock_set_policy(struct kgil *g, const struct kgil_policy *p);
-int kgil__ulock_get_policy(struct kgil *g, struct kgil_policy *out);
-int kgil__ulock_attach(struct kgil *g);
-/* Under the mutex, lock released already: the thread leaves the table. */
-void kgil__ulock_forget(struct kgil_ulock *ul, struct kgil_uthread *rec);
-/* Release (the backend's way) if held, then leave the table. */
-int kgil__ulock_detach(struct kgil *g);
-void kgil__ulock_thread_exit(struct kgil *g);
-int kgil__ulock_stats(struct kgil *g, struct kgil_stats *s);
-
 /* Absolute deadline of a request started at start_ns, 0 for none. */
 uint64_t kgil__ulock_deadline(const struct kgil_acq_req *req,
 			      uint64_t start_ns);
@@ -117,9 +103,9 @@ int kgil__ulock_wait(struct kgil_ulock *ul, pthread_cond_t *cond,
 /*
  * Under the mutex, the lock free: rec takes it.  Accounts the acquisition
  * (wait since start_ns, 0 if it did not wait; failed attempts), settles a
- * pending check release,
- * fills info and wakes a releaser waiting in a forced switch.  Returns
- * true if the lock changed hands since rec last had it.
+ * pending check release, fills info and wakes a releaser waiting in a
+ * forced switch.  Returns true if the lock changed hands since rec last
+ * had it.
  */
 bool kgil__ulock_grant(struct kgil_ulock *ul, struct kgil_uthread *rec,
 		       uint64_t start_ns, uint32_t failed,
