@@ -356,25 +356,19 @@ Test(trace_analysis, report_and_export_are_json, .fini = fini)
 	unlink(path);
 }
 
-Test(trace_analysis, timeline_draws_with_gnuplot, .fini = fini)
+/* Draw the analysed trace into dir/t.EXT with gnuplot; check its magic. */
+static void draw(const char *dir, bool png, const char *magic, size_t n)
 {
-	char dir[] = "/tmp/kgil-trace-unit.XXXXXX", dat[64], gp[64], png[64];
+	char dat[64], gp[64], out[64];
 	char *av[] = { "gnuplot", gp, NULL };
-	struct kt_timeline_opts o = { .png = true, .out = png };
-	unsigned char magic[8];
+	struct kt_timeline_opts o = { .png = png, .out = out };
+	unsigned char head[8];
 	struct stat st;
 	FILE *df, *sf;
-	const char *vm = getenv("KGIL_IN_VM");
 
-	/* gnuplot takes ~20 s to start under TCG; test_trace_e2e draws there. */
-	if (vm && !strcmp(vm, "1"))
-		cr_skip_test("drawn natively; the device test draws in the VM");
-	cr_assert_not_null(mkdtemp(dir));
 	snprintf(dat, sizeof(dat), "%s/t.dat", dir);
 	snprintf(gp, sizeof(gp), "%s/t.gp", dir);
-	snprintf(png, sizeof(png), "%s/t.png", dir);
-	battle();
-	cr_assert_eq(kt_analyze(&tr, &an), 0);
+	snprintf(out, sizeof(out), "%s/t.%s", dir, png ? "png" : "svg");
 	df = fopen(dat, "w");
 	sf = fopen(gp, "w");
 	/* hold x3, wait x3 (100's first wait is 0 ns long: not drawn). */
@@ -382,32 +376,30 @@ Test(trace_analysis, timeline_draws_with_gnuplot, .fini = fini)
 	fclose(df);
 	fclose(sf);
 	cr_assert_eq(kt_spawn_wait(av), 0, "gnuplot failed on %s", gp);
-	cr_assert_eq(stat(png, &st), 0);
+	cr_assert_eq(stat(out, &st), 0);
 	cr_expect_gt(st.st_size, 2000);
-	df = fopen(png, "rb");
-	cr_assert_eq(fread(magic, 1, 8, df), 8);
+	df = fopen(out, "rb");
+	cr_assert_eq(fread(head, 1, n, df), n);
 	fclose(df);
-	cr_expect_eq(memcmp(magic, "\x89PNG\r\n\x1a\n", 8), 0);
-	unlink(png);
-
-	/* The same data as SVG. */
-	snprintf(png, sizeof(png), "%s/t.svg", dir);
-	o.png = false;
-	df = fopen(dat, "w");
-	sf = fopen(gp, "w");
-	kt_timeline_write(df, sf, dat, &an, &o);
-	fclose(df);
-	fclose(sf);
-	cr_assert_eq(kt_spawn_wait(av), 0, "gnuplot failed on %s", gp);
-	cr_assert_eq(stat(png, &st), 0);
-	cr_expect_gt(st.st_size, 2000);
-	df = fopen(png, "rb");
-	cr_assert_eq(fread(magic, 1, 5, df), 5);
-	fclose(df);
-	cr_expect_eq(memcmp(magic, "<?xml", 5), 0);
+	cr_expect_eq(memcmp(head, magic, n), 0, "%s is not what it says", out);
 	unlink(dat);
 	unlink(gp);
-	unlink(png);
+	unlink(out);
+}
+
+Test(trace_analysis, timeline_draws_with_gnuplot, .fini = fini)
+{
+	char dir[] = "/tmp/kgil-trace-unit.XXXXXX";
+	const char *vm = getenv("KGIL_IN_VM");
+
+	/* gnuplot takes ~20 s to start under TCG; test_trace_e2e draws there. */
+	if (vm && !strcmp(vm, "1"))
+		cr_skip_test("drawn natively; the device test draws in the VM");
+	cr_assert_not_null(mkdtemp(dir));
+	battle();
+	cr_assert_eq(kt_analyze(&tr, &an), 0);
+	draw(dir, true, "\x89PNG\r\n\x1a\n", 8);
+	draw(dir, false, "<?xml", 5);
 	rmdir(dir);
 }
 
@@ -466,4 +458,25 @@ Test(trace_analysis, grant_before_the_receiver_runs, .fini = fini)
 	cr_expect_eq(time_in(2, KT_ST_HOLD), 30);
 	cr_expect_eq(an.sequence_errors, 0);
 	cr_expect_eq(an.exclusion_violations, 0);
+}
+
+Test(trace_analysis, owner_death_is_counted_and_frees_the_lock, .fini = fini)
+{
+	attach(10, 1, 1);
+	attach(11, 2, 2);
+	begin(20, 1, 1, false);
+	granted(20, 1, 1, 0, 0);
+	begin(30, 2, 2, false);
+	release(50, 1, 1, 30, KT_REL_EXIT);	/* 1 died holding it */
+	push((struct kt_event){ .ts = 50, .type = KT_OWNER_DEATH, .thread = { 1, 1 } });
+	push((struct kt_event){ .ts = 51, .type = KT_DETACH, .thread = { 1, 1 } });
+	push((struct kt_event){ .ts = 60, .type = KT_ACQUIRE_END,
+				.acquire_end = { 2, 2, 30, 0, 0, true } });
+	cr_assert_eq(kt_analyze(&tr, &an), 0);
+	cr_expect_eq(an.dom[0].c.owner_deaths, 1);
+	cr_expect_eq(an.dom[0].c.owner_dead_grants, 1);
+	cr_expect_eq(an.dom[0].c.release_reason[KT_REL_EXIT], 1);
+	cr_expect_eq(marks(KT_MARK_OWNER_DEATH), 1);
+	cr_expect_eq(an.exclusion_violations, 0);
+	cr_expect_eq(an.sequence_errors, 0);
 }
