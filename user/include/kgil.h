@@ -16,8 +16,8 @@
  *  - Every function returns 0 (or a count) on success and a negative errno
  *    value on failure; errno itself is left alone.  Nothing is printed.
  *  - A domain (struct kgil) is shared by the threads of a process.  A thread
- *    must kgil_attach() before any lock call and kgil_detach() before it
- *    exits (the kernel backend also cleans up a thread that exits attached).
+ *    must kgil_attach() before any lock call and should kgil_detach()
+ *    before it exits (one that does not is cleaned up, see below).
  *  - A thread is attached to at most one domain at a time.
  *
  * Thread-safety rules
@@ -27,7 +27,9 @@
  *    thread, any time, lock held or not.
  *  - kgil_acquire: attached, not holding (-EDEADLK if holding).
  *  - kgil_release, kgil_check, kgil_tick, kgil_io_begin: attached and
- *    holding; misuse returns -EPERM, never crashes.
+ *    holding; misuse returns -EPERM, never crashes.  A check (also from a
+ *    tick) that fails to retake the lock (-EINTR, -EBADF: kernel) leaves
+ *    the thread without it.
  *  - kgil_io_end: attached, after kgil_io_begin; it reacquires the lock.
  *  - kgil_uring_*: attached and holding on entry; holding again on return
  *    (also on error, unless the error is from reacquiring, -EINTR/-EBADF).
@@ -94,6 +96,7 @@ struct kgil;
  */
 int kgil_open(enum kgil_backend backend, struct kgil **out);
 int kgil_close(struct kgil *g);
+/* g must be an open domain (not NULL). */
 enum kgil_backend kgil_backend_of(const struct kgil *g);
 /* The kernel backend's descriptor, -1 for the user backends. */
 int kgil_fd(const struct kgil *g);
