@@ -13,6 +13,11 @@ run() {
 for backend in ${KGIL_UNIT_BACKENDS:-user-legacy user-newgil}; do
 	KGIL_BACKEND=$backend run $B/tests/unit-tests --jobs 2 ${KGIL_TEST_FILTER:+--filter "$KGIL_TEST_FILTER"}
 done
+# The harness (kgil bench, kgil reproduce --quick) on the same backends.
+if [ -z "${KGIL_TEST_FILTER:-}" ]; then
+	backends=${KGIL_UNIT_BACKENDS:-user-legacy user-newgil}
+	KGIL_HARNESS_COLUMNS=${backends// /,} run scripts/test-harness.sh $backends
+fi
 # make install + docs/example.c built with pkg-config against the installed copy.
 [ -n "${KGIL_TEST_FILTER:-}" ] || run tests/install/example.sh
 exit $fail

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "kgil.h"
+#include "parse.h"
 
 struct res;
 
@@ -86,9 +87,5 @@ int bench_run(const struct bench_opts *o, struct res *out);
 int cmd_bench(int argc, char **argv);
 int cmd_convoy_peer(int argc, char **argv);
 
-/* Parsing helpers shared with `reproduce`. */
-int parse_time_ns(const char *s, uint64_t *out);	/* "5ms", "0.5" (s) */
-int parse_u64(const char *s, uint64_t *out);
-int parse_cpus(const char *s, cpu_set_t *out);
 
 #endif

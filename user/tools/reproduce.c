@@ -292,6 +292,7 @@ static void put_environment(struct res *root, bool is_quick, double tick_ns)
 	res_int(root, "ncpus", sysconf(_SC_NPROCESSORS_ONLN));
 	res_bool(root, "quick", is_quick);
 	res_num(root, "tick_ns", tick_ns);
+	res_num(root, "tick_ns_measured", work_measured_tick_ns());
 	res_num(root, "spin_iters_per_ns", work_iters_per_ns());
 }
 

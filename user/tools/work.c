@@ -10,27 +10,57 @@
 #include "work.h"
 
 /* Iterations per tick in 16.16 fixed point: under TCG a tick is a couple
- * of iterations, so the fraction matters. */
+ * of iterations, so the fraction matters.  0 before calibration. */
 static uint64_t tick_fp;
 static double iters_per_ns = 1.0;
 static double tick_ns = WORK_DEFAULT_TICK_NS;
+static double measured_tick_ns;
 static __thread uint64_t tick_acc;
+
+/*
+ * One dependency chain across all the spins of a thread: were each spin a
+ * chain of its own, the CPU would overlap consecutive short spins (ticks)
+ * and run them several times faster than the long calibration loop.
+ */
+static __thread uint64_t chain = 1;
 
 static inline void spin(uint64_t n)
 {
-	uint64_t x = n;
+	uint64_t x = chain;
 
 	while (n--) {
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		__asm__ volatile("" : "+r"(x));
 	}
+	chain = x;
+}
+
+/* Fastest of a few timings of fn(arg): preemption only slows one down. */
+static double fastest_s(void (*fn)(uint64_t), uint64_t arg)
+{
+	double best = 0;
+
+	for (int i = 0; i < 7; i++) {
+		double t0 = now_s(), dt;
+
+		fn(arg);
+		dt = now_s() - t0;
+		if (!best || dt < best)
+			best = dt;
+	}
+	return best;
+}
+
+static void ticks(uint64_t n)
+{
+	while (n--)
+		work_tick();
 }
 
 void work_calibrate(double ns_per_tick)
 {
-	enum { RUNS = 7 };
-	double rate[RUNS];
-	uint64_t n = 1 << 16;
+	uint64_t n = 1 << 16, nt = 1 << 14;
+	double overhead_ns;
 
 	/* Grow the sample until it takes ~2 ms (also warms up TCG). */
 	for (;;) {
@@ -41,22 +71,24 @@ void work_calibrate(double ns_per_tick)
 			break;
 		n *= 2;
 	}
-	for (int i = 0; i < RUNS; i++) {
-		double t0 = now_s(), dt;
+	iters_per_ns = n / (fastest_s(spin, n) * 1e9);
 
-		spin(n);
-		dt = now_s() - t0;
-		rate[i] = n / (dt * 1e9);
-	}
-	/* Preemption only ever slows a sample down: the fastest is the truth. */
-	iters_per_ns = rate[0];
-	for (int i = 1; i < RUNS; i++)
-		if (rate[i] > iters_per_ns)
-			iters_per_ns = rate[i];
+	/*
+	 * A tick is also a call and some bookkeeping: a few ns on hardware,
+	 * ~100 ns under TCG.  Time ticks with no spin at all and give the
+	 * spin only what is left of tick_ns.
+	 */
+	tick_fp = 0;
+	overhead_ns = fastest_s(ticks, nt) * 1e9 / nt;
 	tick_ns = ns_per_tick;
-	tick_fp = (uint64_t)(tick_ns * iters_per_ns * 65536.0 + 0.5);
-	if (!tick_fp)
-		tick_fp = 1;
+	if (overhead_ns < tick_ns)
+		tick_fp = (uint64_t)((tick_ns - overhead_ns) * iters_per_ns * 65536.0 + 0.5);
+	measured_tick_ns = fastest_s(ticks, nt) * 1e9 / nt;
+}
+
+double work_measured_tick_ns(void)
+{
+	return measured_tick_ns;
 }
 
 double work_tick_ns(void)

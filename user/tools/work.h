@@ -21,6 +21,9 @@
 /* Measure the spin loop's speed; tick_ns is the wall time of one tick. */
 void work_calibrate(double tick_ns);
 double work_tick_ns(void);
+/* What a tick costs as calibrated (more than tick_ns only when the
+ * bookkeeping alone is dearer, as under TCG with small ticks). */
+double work_measured_tick_ns(void);
 /* Spin iterations per nanosecond, as calibrated. */
 double work_iters_per_ns(void);
 

@@ -1,0 +1,201 @@
+#!/bin/bash
+# The harness's own tests: argument errors give usage and exit 2, every
+# `kgil bench` scenario runs in a short mode on each backend given and its
+# JSON carries the documented keys (docs/bench.md), and `kgil reproduce
+# --quick` writes its table.  Natively (from scripts/test-unit.sh) on the
+# user backends; in the VM (tests/device.d/50-harness.sh) on the kernel.
+#
+# usage: scripts/test-harness.sh BACKEND[:POLICY][/SCENARIO,...]...
+#   (all six scenarios unless a list is given; KGIL_HARNESS_SKIP_ARGS=1
+#   skips the argument checks, which need no lock and are slow under TCG;
+#   KGIL_HARNESS_COLUMNS=LIST adds reproduce --quick --columns LIST)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+KGIL=build/kgil
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail=0
+pass=0
+
+ok() { pass=$((pass + 1)); }
+# A step's title, with the time the previous step took.
+t_step=$(date +%s.%N)
+step() {
+	local now
+	now=$(date +%s.%N)
+	printf '== harness: %s (previous step %.1fs)\n' "$*" "$(awk -v a="$now" -v b="$t_step" "BEGIN { print a - b }")"
+	t_step=$now
+}
+bad() { echo "test-harness: FAIL: $*"; fail=1; }
+
+# expect_usage ARGS...: exit status 2 and a usage line on stderr.
+expect_usage() {
+	"$KGIL" "$@" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	if [ $rc -eq 2 ] && grep -q '^usage: ' "$TMP/err"; then ok; else
+		bad "kgil $* exited $rc (want 2 with usage)"; fi
+}
+
+# Every key a scenario's JSON must have (docs/bench.md).
+COMMON="scenario backend policy check_interval switch_interval_ns tick_ns tick_ns_measured cpus ncpus repeat"
+declare -A KEYS=(
+	[cpu]="threads ticks_per_thread sequential_s threaded_s ratio capped handoffs failed_acquires drop_requests forced_switches checks voluntary_ctxt_switches involuntary_ctxt_switches syscalls syscalls_source sequential_syscalls mean_switch_interval_us processes_s processes_speedup"
+	[cext]="threads ticks_per_call points max_speedup work_ns_at_1_8x points.0.work_ns points.0.speedup points.0.sequential_s points.0.threaded_s"
+	[io]="tasks latency_us sequential_s threaded_s speedup tcp.sequential_s tcp.threaded_s tcp.speedup timeout.sequential_s timeout.threaded_s timeout.speedup"
+	[convoy]="cpu_threads rounds gap_us idle_p50_us idle_p99_us loaded_p50_us loaded_p99_us ratio_p50 ratio_p99 cpu_throughput_ratio loaded_handoffs"
+	[handoff]="rounds hold_us handoff_p50_us handoff_p99_us futex_p50_us futex_p99_us ratio"
+	[overhead]="ticks locked_s unlocked_s ratio syscalls checks"
+)
+# Short modes: a fraction of a second each on hardware.
+declare -A SHORT=(
+	[cpu]="--duration 50ms --processes"
+	[cext]="--duration 20ms --work-ns 0,2000"
+	[io]="--latency 5ms"
+	[convoy]="--rounds 10"
+	[handoff]="--rounds 50 --hold 50us"
+	[overhead]="--duration 20ms"
+)
+# The keys that must hold a number (not null) whatever the backend.
+declare -A NUMBERS=(
+	[cpu]="sequential_s threaded_s ratio handoffs processes_speedup"
+	[cext]="max_speedup points.0.speedup"
+	[io]="speedup tcp.speedup timeout.speedup"
+	[convoy]="idle_p50_us loaded_p50_us ratio_p50 cpu_throughput_ratio"
+	[handoff]="handoff_p50_us futex_p50_us ratio"
+	[overhead]="ratio locked_s unlocked_s"
+)
+
+# Python starts in seconds under TCG, its pyenv shim in tens: take the
+# system one, and start it once for all the JSON checks (see check_all).
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+MANIFEST=$TMP/manifest
+
+# expect_json FILE "KEYS" "NUMBERS" WHAT: checked later by check_all.
+expect_json() {
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MANIFEST"
+}
+
+# Every key present, numbers are numbers; one line per failure.
+check_all() {
+	[ -s "$MANIFEST" ] || return 0
+	$PY - "$MANIFEST" <<'PY'
+import json, sys
+bad = 0
+def check_reproduce(d, columns):
+    """Every column ran every experiment; every row has a cell per column."""
+    out = []
+    if d["quick"] is not True or len(d["columns"]) != len(columns):
+        out.append("columns")
+    for c in d["columns"]:
+        if c["status"] != "ok":
+            out.append("%s: %s" % (c["label"], c["status"]))
+        for e in ("cpu_all", "cpu_1cpu", "cext", "io", "convoy"):
+            if not isinstance(c["experiments"].get(e), dict):
+                out.append("%s: %s" % (c["label"], e))
+    ids = [r["id"] for r in d["rows"]]
+    if ids != ["1", "2a", "2b", "2c", "3a", "3b", "4", "5", "6", "7", "8"]:
+        out.append("rows %s" % ids)
+    for r in d["rows"]:
+        for cell in r["cells"]:
+            if cell["verdict"] not in ("reproduced", "not", "n/a", "no data") \
+                    or not cell["figure"]:
+                out.append("row %s cell %s" % (r["id"], cell))
+        if len(r["cells"]) != len(columns):
+            out.append("row %s has %d cells" % (r["id"], len(r["cells"])))
+    return out
+def get(d, path):
+    for p in path.split('.'):
+        d = d[int(p)] if isinstance(d, list) else d[p]
+    return d
+for line in open(sys.argv[1]):
+    path, keys, numbers, what = line.rstrip('\n').split('\t')
+    try:
+        d = json.load(open(path))
+    except Exception as e:
+        print("FAIL %s: not JSON: %s" % (what, e)); bad += 1; continue
+    missing = []
+    for k in keys.split():
+        try:
+            get(d, k)
+        except (KeyError, IndexError, TypeError):
+            missing.append(k)
+    for k in numbers.split():
+        try:
+            v = get(d, k)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            missing.append("%s (not a number: %r)" % (k, v))
+    if what.startswith("reproduce ") and not missing:
+        missing = check_reproduce(d, what.split()[1].split(","))
+    if missing:
+        print("FAIL %s: missing or wrong: %s" % (what, ", ".join(missing))); bad += 1
+    else:
+        print("ok %s" % what)
+sys.exit(1 if bad else 0)
+PY
+}
+
+if [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
+	step "argument errors"
+	expect_usage
+	expect_usage nosuchcommand
+	expect_usage bench
+	expect_usage bench nosuchscenario
+	expect_usage bench cpu --nosuchoption
+	expect_usage bench cpu --threads
+	expect_usage bench cpu --threads 0
+	expect_usage bench cpu --duration 5parsecs
+	expect_usage bench cpu --cpus 3-1
+	expect_usage bench cpu --backend nosuchbackend
+	expect_usage bench cpu --backend user-legacy --policy newgil
+	expect_usage bench cpu extra
+	expect_usage reproduce --nosuchoption
+	expect_usage reproduce --columns user-legacy:newgil
+	"$KGIL" bench --help >/dev/null && ok || bad "bench --help"
+fi
+
+for arg in "$@"; do
+	target=${arg%%/*}
+	scenarios="cpu cext io convoy handoff overhead"
+	[ "$arg" != "$target" ] && scenarios=${arg#*/} && scenarios=${scenarios//,/ }
+	backend=${target%%:*}
+	policy=
+	[ "$target" != "$backend" ] && policy="--policy ${target#*:}"
+	for s in $scenarios; do
+		step "bench $s on $target"
+		# shellcheck disable=SC2086
+		if ! timeout 120 "$KGIL" bench $s --backend "$backend" $policy ${SHORT[$s]} \
+			--json --quiet >"$TMP/$target.$s.json" 2>"$TMP/$s.err"; then
+			bad "bench $s on $target failed: $(tail -3 "$TMP/$s.err")"
+			continue
+		fi
+		expect_json "$TMP/$target.$s.json" "$COMMON ${KEYS[$s]}" "${NUMBERS[$s]}" \
+			"bench $s on $target"
+	done
+	# The human table too, once per target.
+	if "$KGIL" bench overhead --backend "$backend" $policy --duration 10ms --quiet \
+		| grep -q '^ratio '; then ok; else bad "bench overhead table on $target"; fi
+done
+
+# reproduce --quick on the columns given by $KGIL_HARNESS_COLUMNS.
+if [ -n "${KGIL_HARNESS_COLUMNS:-}" ]; then
+	step "reproduce --quick --columns $KGIL_HARNESS_COLUMNS"
+	if timeout 300 "$KGIL" reproduce --quick --columns "$KGIL_HARNESS_COLUMNS" \
+		--out "$TMP/results" >"$TMP/repro.out" 2>"$TMP/repro.err"; then
+		expect_json "$TMP/results/reproduce.json" "rows.10.cells columns.0.experiments.cpu_all.ratio" \
+			"" "reproduce $KGIL_HARNESS_COLUMNS"
+		grep -q '^| 8 ' "$TMP/results/reproduce.md" && ok || bad "reproduce.md has no row 8"
+		grep -q '^8 ' "$TMP/repro.out" && ok || bad "reproduce printed no table"
+	else
+		bad "reproduce --quick failed: $(tail -5 "$TMP/repro.err")"
+	fi
+fi
+
+step "checking the JSON"
+out=$(check_all) || bad "$(grep '^FAIL' <<<"$out")"
+pass=$((pass + $(grep -c '^ok ' <<<"$out")))
+step "done"
+echo "test-harness: $pass passed$([ $fail -ne 0 ] && echo ", FAILURES above")"
+exit $fail
