@@ -3,7 +3,7 @@
  * Tracepoints of kgil, TRACE_SYSTEM kgil.  Every event carries the domain
  * id (as in struct kgil_stats.domain_id) and the acting thread: its kernel
  * tid and its id within the domain.  These formats are an interface: the
- * trace tools in user/trace parse them by field name (docs/tracing.md).
+ * trace tools (user/tools/trace_*.c) parse them by field name (docs/tracing.md).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kgil
