@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "invariants.h"
 #include "raw.h"
 #include "rng.h"
@@ -126,8 +127,7 @@ static bool magic_is_vfs(unsigned int m)
 /* ---- shared state ------------------------------------------------------ */
 
 static struct {
-	uint64_t iterations, seed;
-	unsigned int threads, max_seconds;
+	uint64_t iterations, seed, threads, max_seconds;
 	bool verbose;
 } opt = { .iterations = 20000, .threads = 8, .max_seconds = 600 };
 
@@ -838,39 +838,21 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv)
 {
-	bool seeded = false;
+	struct num_opt o[] = {
+		{ .name = "--iterations", .val = &opt.iterations, .min = 0, .max = UINT64_MAX },
+		{ .name = "--seed", .val = &opt.seed, .min = 0, .max = UINT64_MAX },
+		{ .name = "--threads", .val = &opt.threads, .min = 1, .max = MAX_WORKERS },
+		{ .name = "--max-seconds", .val = &opt.max_seconds, .min = 1, .max = 86400 },
+	};
+	int ret = parse_num_opts(argc, argv, o, sizeof(o) / sizeof(o[0]), &opt.verbose);
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		char *end = NULL;
-		unsigned long long x = v ? strtoull(v, &end, 0) : 0;
-		bool num_ok = v && *v && end && !*end;
-
-		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			opt.verbose = true;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			exit(0);
-		}
-		if (!num_ok)
-			return -1;
-		if (!strcmp(a, "--iterations"))
-			opt.iterations = x;
-		else if (!strcmp(a, "--seed"))
-			opt.seed = x, seeded = true;
-		else if (!strcmp(a, "--threads") && x >= 1 && x <= MAX_WORKERS)
-			opt.threads = (unsigned int)x;
-		else if (!strcmp(a, "--max-seconds") && x >= 1)
-			opt.max_seconds = (unsigned int)x;
-		else
-			return -1;
-		i++;
+	if (ret == 1) {
+		usage(stdout);
+		exit(0);
 	}
-	if (!seeded)
-		opt.seed = now_ns() ^ ((uint64_t)getpid() << 32);
-	return 0;
+	if (!o[1].seen)
+		opt.seed = clock_seed();
+	return ret;
 }
 
 static int setup(void)
@@ -1006,9 +988,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("kgil-fuzz: seed %" PRIu64 ", %" PRIu64 " iterations, %u threads "
+	printf("kgil-fuzz: seed %" PRIu64 ", %" PRIu64 " iterations, %" PRIu64 " threads "
 	       "(reproduce: kgil-fuzz --iterations %" PRIu64 " --seed %" PRIu64
-	       " --threads %u)\n", opt.seed, opt.iterations, opt.threads,
+	       " --threads %" PRIu64 ")\n", opt.seed, opt.iterations, opt.threads,
 	       opt.iterations, opt.seed, opt.threads);
 	if (sem_init(&exited, 0, 0) || setup())
 		return 2;

@@ -46,6 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "invariants.h"
 #include "raw.h"
 #include "rng.h"
@@ -178,8 +179,7 @@ static int helper_main(unsigned int d, unsigned int slot, uint64_t seed)
 /* ---- options and state -------------------------------------------------- */
 
 static struct {
-	unsigned int seconds, threads, domains;
-	uint64_t seed;
+	uint64_t seconds, threads, domains, seed;
 	bool verbose;
 } opt = { .seconds = 10, .threads = 256, .domains = 16 };
 
@@ -872,35 +872,17 @@ static void on_alarm(int sig)
 
 static int parse_args(int argc, char **argv)
 {
-	bool seeded = false;
+	struct num_opt o[] = {
+		{ .name = "--seconds", .val = &opt.seconds, .min = 1, .max = 86400 },
+		{ .name = "--threads", .val = &opt.threads, .min = 1, .max = MAX_THREADS },
+		{ .name = "--domains", .val = &opt.domains, .min = 1, .max = MAX_DOMAINS },
+		{ .name = "--seed", .val = &opt.seed, .min = 0, .max = UINT64_MAX },
+	};
+	int ret = parse_num_opts(argc, argv, o, sizeof(o) / sizeof(o[0]), &opt.verbose);
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		char *end = NULL;
-		unsigned long long x = i + 1 < argc ? strtoull(argv[i + 1], &end, 0) : 0;
-		bool num = end && end != argv[i + 1] && !*end;
-
-		if (!strcmp(a, "-v")) {
-			opt.verbose = true;
-			continue;
-		}
-		if (!num)
-			return -1;
-		if (!strcmp(a, "--seconds") && x >= 1)
-			opt.seconds = (unsigned int)x;
-		else if (!strcmp(a, "--threads") && x >= 1 && x <= MAX_THREADS)
-			opt.threads = (unsigned int)x;
-		else if (!strcmp(a, "--domains") && x >= 1 && x <= MAX_DOMAINS)
-			opt.domains = (unsigned int)x;
-		else if (!strcmp(a, "--seed"))
-			opt.seed = x, seeded = true;
-		else
-			return -1;
-		i++;
-	}
-	if (!seeded)
-		opt.seed = now_ns() ^ ((uint64_t)getpid() << 32);
-	return 0;
+	if (!o[3].seen)
+		opt.seed = clock_seed();
+	return ret ? -1 : 0;
 }
 
 /*
@@ -1021,7 +1003,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kgil-stress: set-up failed: %s\n", strerror(errno));
 		return 2;
 	}
-	printf("kgil-stress: %u s, %u threads on %u domains, seed %" PRIu64 "\n",
+	printf("kgil-stress: %" PRIu64 " s, %" PRIu64 " threads on %" PRIu64
+	       " domains, seed %" PRIu64 "\n",
 	       opt.seconds, opt.threads, opt.domains, opt.seed);
 	hists_start();
 	alarm(3 * opt.seconds + 180);
@@ -1113,7 +1096,7 @@ int main(int argc, char **argv)
 	       atomic_load(&faults.close_ebadf));
 	if (!acq || !deaths || !enough_faults()) {
 		fprintf(stderr, "kgil-stress: too few faults injected (fewer than %d of "
-			"a kind, or no owner death) even in %u s: the run proves "
+			"a kind, or no owner death) even in %" PRIu64 " s: the run proves "
 			"little\n", MIN_FAULTS, 3 * opt.seconds);
 		bad++;
 	}
