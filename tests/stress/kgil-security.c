@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "raw.h"
 
 #define PARAMS "/sys/module/kgil/parameters/"
@@ -56,32 +57,17 @@ static char saved_threads[32], saved_domains[32];
 static int param_read(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+	return read_line(path, buf, len);
 }
 
 static int param_write(const char *name, const char *val)
 {
 	char path[128];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return write_text(path, val);
 }
 
 static void restore_params(void)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "files.h"
 
 #define KGIL_EVENTS_DIR "/sys/kernel/tracing/events/kgil"
 
@@ -30,16 +31,9 @@ struct trace_hist {
 static inline int hist_write(const char *event, const char *text)
 {
 	char path[256];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), KGIL_EVENTS_DIR "/%s/trigger", event);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return write_text(path, text);
 }
 
 /* Start counting event hits per domain.  0 or -errno. */
