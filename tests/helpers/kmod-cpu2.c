@@ -17,9 +17,11 @@
  *    uncontended semaphore made no system call;
  *  - newgil: a load of drop_request at every tick (CPython's eval
  *    breaker), CHECK only when it is set.
- * Each thread runs --ticks ticks (default 10M); sequentially, one thread
- * runs both shares.  Every configuration runs --reps times (default 3)
- * and the median is printed.  Raw ioctls only.
+ * Each thread runs --ticks ticks (default 5M); sequentially, one thread
+ * runs both shares.  Each policy runs --reps (default 5) pairs of a
+ * sequential run followed at once by a threaded one, so that both see
+ * the same load on a shared host; the pair with the median ratio is
+ * printed.  Raw ioctls only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -236,31 +238,39 @@ static int run_once(uint32_t policy, int nthreads, long ticks, bool one_cpu,
 	return ret;
 }
 
-static int cmp_double(const void *a, const void *b)
+struct pair {
+	struct result seq, thr;
+	double ratio;
+};
+
+static int cmp_pair(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double x = ((const struct pair *)a)->ratio;
+	double y = ((const struct pair *)b)->ratio;
 
 	return (x > y) - (x < y);
 }
 
-/* Median run by time (reps <= 15). */
-static int run_median(uint32_t policy, int nthreads, long ticks, bool one_cpu,
-		      int reps, struct result *out)
+/*
+ * reps pairs (sequential, then threaded right after, so both see the same
+ * host load); the pair with the median ratio is the result.
+ */
+static int run_pairs(uint32_t policy, long ticks, bool one_cpu, int reps,
+		     struct pair *out)
 {
-	struct result r[15];
-	double t[15];
+	struct pair p[15];
 	int ret;
 
 	for (int i = 0; i < reps; i++) {
-		ret = run_once(policy, nthreads, ticks, one_cpu, &r[i]);
+		ret = run_once(policy, 1, ticks, one_cpu, &p[i].seq);
+		if (!ret)
+			ret = run_once(policy, 2, ticks, one_cpu, &p[i].thr);
 		if (ret)
 			return ret;
-		t[i] = r[i].secs;
+		p[i].ratio = p[i].thr.secs / p[i].seq.secs;
 	}
-	qsort(t, (size_t)reps, sizeof(t[0]), cmp_double);
-	for (int i = 0; i < reps; i++)
-		if (r[i].secs == t[reps / 2])
-			*out = r[i];
+	qsort(p, (size_t)reps, sizeof(p[0]), cmp_pair);
+	*out = p[reps / 2];
 	return 0;
 }
 
@@ -282,8 +292,8 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *which = "both";
-	long ticks = 10000000, tick_ns = 50;
-	int reps = 3, c, ret;
+	long ticks = 5000000, tick_ns = 50;
+	int reps = 5, c, ret;
 	bool one_cpu = false;
 	uint32_t policies[2];
 	int np = 0;
@@ -314,30 +324,29 @@ int main(int argc, char **argv)
 	pin(one_cpu ? 0 : -1);
 	calibrate((unsigned long)tick_ns);
 	printf("kmod-cpu2: %ld CPUs%s, 2 x %ld ticks of ~%ld ns (%lu spins), "
-	       "median of %d\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       "median ratio of %d sequential/threaded pairs\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       one_cpu ? " (pinned to 1)" : "", ticks, tick_ns, spin_per_tick,
 	       reps);
 	printf("%-7s %8s %8s %6s %9s %9s %8s %7s %7s %8s %8s\n", "policy",
 	       "seq_s", "thr_s", "ratio", "checks", "failed", "handoffs",
 	       "drops", "forced", "cs_seq", "cs_thr");
 	for (int i = 0; i < np; i++) {
-		struct result seq, thr;
+		struct pair pr;
+		struct result *seq = &pr.seq, *thr = &pr.thr;
 
-		ret = run_median(policies[i], 1, ticks, one_cpu, reps, &seq);
-		if (!ret)
-			ret = run_median(policies[i], 2, ticks, one_cpu, reps, &thr);
+		ret = run_pairs(policies[i], ticks, one_cpu, reps, &pr);
 		if (ret) {
 			fprintf(stderr, "kmod-cpu2: %s\n", strerror(-ret));
 			return 1;
 		}
 		printf("%-7s %8.3f %8.3f %6.2f %9ld %9llu %8llu %7llu %7llu %8ld %8ld\n",
 		       policies[i] == KGIL_POLICY_LEGACY ? "legacy" : "newgil",
-		       seq.secs, thr.secs, thr.secs / seq.secs, thr.checks,
-		       (unsigned long long)thr.c.failed_acquires,
-		       (unsigned long long)thr.c.handoffs,
-		       (unsigned long long)thr.c.drop_requests,
-		       (unsigned long long)thr.c.forced_switches,
-		       seq.ctxsw, thr.ctxsw);
+		       seq->secs, thr->secs, pr.ratio, thr->checks,
+		       (unsigned long long)thr->c.failed_acquires,
+		       (unsigned long long)thr->c.handoffs,
+		       (unsigned long long)thr->c.drop_requests,
+		       (unsigned long long)thr->c.forced_switches,
+		       seq->ctxsw, thr->ctxsw);
 	}
 	return 0;
 }
