@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KGIL_URING_CMD_ACQUIRE: acquiring the lock through io_uring
+ * (IORING_OP_URING_CMD on a /dev/kgil descriptor, file_operations->
+ * uring_cmd).  Linked behind an I/O request (IOSQE_IO_HARDLINK), it lets
+ * an I/O-bound thread wait for its I/O and then for the lock in one
+ * io_uring_enter(), with no IO_END system call.
+ *
+ * The request belongs to the thread that submitted it (the io_kiocb's
+ * task, also when io-wq or task_work issues it); that thread must be
+ * attached to the domain (-ENOENT), not hold the lock (-EDEADLK) and not
+ * have another acquisition pending (-EALREADY).  After IO_BEGIN it counts
+ * as a return from I/O, like IO_END (ioprio's priority).  A free lock
+ * the policy lets it take completes the request inline (res 0);
+ * otherwise the request becomes a waiter that no task sleeps on: the core
+ * calls kgil_uring_notify() where it would wake a sleeping waiter, and
+ * the request completes, from its task's context
+ * (io_uring_cmd_complete_in_task()), once the lock has been granted:
+ * res 0, or KGIL_ACQUIRED_OWNER_DEAD when the previous holder died.
+ *
+ * Policies time their waiters (newgil's drop request, fifo's switch
+ * interval): the deadline a sleeping waiter would sleep until arms an
+ * hrtimer here, whose expiry re-evaluates the request in a work item
+ * (dom->lock is not taken from interrupt context).
+ *
+ * Cancellation on Linux 6.1, which has no IORING_URING_CMD_CANCELABLE
+ * (6.7): io_uring cannot cancel a uring_cmd, and a ring being torn down
+ * waits until every request of it has completed.  So the module ends
+ * pending requests itself:
+ *  - the thread detaches, exits (exit probe) or its process closes the
+ *    domain (->flush): completed at once with -EBADF, like a sleeping
+ *    waiter;
+ *  - the ring is being torn down (closed by its last user): a queued
+ *    request looks every KGIL_URING_POLL_NS, and before taking a free
+ *    lock, whether its ring is dying, and then completes with -ECANCELED
+ *    without taking the lock;
+ *  - IORING_OP_ASYNC_CANCEL finds nothing to cancel on 6.1 (-ENOENT, the
+ *    acquire stays queued): io_uring only cancels io-wq work, polls and
+ *    timeouts.  DETACH is the way to give up a pending acquire.
+ * A request whose grant is never reaped (the ring torn down just after
+ * the grant, or the CQE simply ignored) still leaves its thread holding
+ * the lock, as a returned ACQUIRE would: the thread must release it.
+ *
+ * Lifetime: the request pins its thread (and so the domain); io_uring
+ * holds the file, and so the module, until the request is completed.
+ * Once completion is decided (done, under dom->lock) nothing re-arms the
+ * timer or the work, and the completion cancels both before freeing.
+ */
+#include <linux/hrtimer.h>
+#include <linux/io_uring.h>
+#include <linux/io_uring_types.h>
+#include <linux/percpu-refcount.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "kgil_policy.h"
+#include "kgil_trace.h"
+
+/* How often a queued request checks whether its ring is being torn down. */
+#define KGIL_URING_POLL_NS	(100 * NSEC_PER_MSEC)
+
+struct kgil_uring_req {
+	struct kgil_waiter w;		/* w.notify: kgil_uring_notify() */
+	struct io_uring_cmd *cmd;
+	struct kgil_domain *dom;
+	struct hrtimer timer;		/* the policy's deadline, the ring poll */
+	struct work_struct work;	/* re-evaluation, in process context */
+	/* protected by dom->lock */
+	const struct kgil_policy_ops *ops;	/* whose deadline is armed */
+	ktime_t deadline;
+	int res;			/* the CQE's result */
+	bool done;			/* completion decided */
+};
+
+static struct kgil_uring_req **kgil_uring_pdu(struct io_uring_cmd *cmd)
+{
+	BUILD_BUG_ON(sizeof(struct kgil_uring_req *) > sizeof(cmd->pdu));
+	return (struct kgil_uring_req **)cmd->pdu;
+}
+
+/* The ring's last user closed it: io_uring's exit work waits for us. */
+static bool kgil_uring_ring_dying(struct io_uring_cmd *cmd)
+{
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
+}
+
+/* Task context: the request's thread, or io_uring's fallback work. */
+static void kgil_uring_complete(struct io_uring_cmd *cmd,
+				unsigned int issue_flags)
+{
+	struct kgil_uring_req *ureq = *kgil_uring_pdu(cmd);
+	int res = ureq->res;
+
+	/* done is set: the work does not re-arm the timer any more. */
+	hrtimer_cancel(&ureq->timer);
+	cancel_work_sync(&ureq->work);
+	kgil_thread_put(ureq->w.t);
+	kfree(ureq);
+	io_uring_cmd_done(cmd, res, 0, issue_flags);
+}
+
+static void kgil_uring_trace_end(struct kgil_domain *dom,
+				 struct kgil_waiter *w, int ret)
+{
+	trace_kgil_acquire_end(dom->id, w->t->tid, w->t->id,
+			       ktime_get_ns() - w->start_ns, w->failed, ret,
+			       !ret && w->owner_dead);
+}
+
+/* Decide the result (w dequeued); the CQE is posted from task context. */
+static void kgil_uring_finish(struct kgil_domain *dom,
+			      struct kgil_uring_req *ureq, int ret)
+	__must_hold(&dom->lock)
+{
+	ureq->done = true;
+	kgil_uring_trace_end(dom, &ureq->w, ret);
+	ureq->res = (!ret && ureq->w.owner_dead) ? KGIL_ACQUIRED_OWNER_DEAD :
+						   ret;
+	io_uring_cmd_complete_in_task(ureq->cmd, kgil_uring_complete);
+}
+
+/* Sleep, as a sleeping waiter would: until the policy's deadline. */
+static void kgil_uring_arm(struct kgil_domain *dom,
+			   struct kgil_uring_req *ureq, ktime_t now)
+	__must_hold(&dom->lock)
+{
+	const struct kgil_policy_ops *ops = dom->ops;
+	ktime_t poll = ktime_add_ns(now, KGIL_URING_POLL_NS);
+
+	ureq->w.woken = false;
+	ureq->w.kicked = false;
+	ureq->ops = ops;
+	ureq->deadline = ops->wait_deadline ?
+			 ops->wait_deadline(dom, &ureq->w, now) : KTIME_MAX;
+	hrtimer_start(&ureq->timer, min(ureq->deadline, poll),
+		      HRTIMER_MODE_ABS);
+}
+
+/* What a sleeping waiter does when it wakes up (kgil_wait_and_take()). */
+static void kgil_uring_eval(struct kgil_domain *dom,
+			    struct kgil_uring_req *ureq)
+	__must_hold(&dom->lock)
+{
+	struct kgil_waiter *w = &ureq->w;
+	struct kgil_thread *t = w->t;
+	ktime_t now;
+
+	if (t->detached || kgil_uring_ring_dying(ureq->cmd)) {
+		kgil_async_abort(dom, w);
+		kgil_uring_finish(dom, ureq, t->detached ? -EBADF : -ECANCELED);
+		return;
+	}
+	if (kgil_async_take(dom, w)) {
+		kgil_uring_finish(dom, ureq, 0);
+		return;
+	}
+	now = ktime_get();
+	if (now >= ureq->deadline) {
+		if (dom->ops == ureq->ops && ureq->ops->on_wait_timeout)
+			ureq->ops->on_wait_timeout(dom, w);
+	} else if (w->woken && !w->kicked) {
+		/* Signalled, but somebody barged in first. */
+		w->failed++;
+		kgil_count(dom, t, failed_acquires);
+		trace_kgil_failed_acquire(dom->id, t->tid, t->id);
+	}
+	kgil_uring_arm(dom, ureq, now);
+}
+
+static void kgil_uring_work(struct work_struct *work)
+{
+	struct kgil_uring_req *ureq = container_of(work, struct kgil_uring_req,
+						   work);
+	struct kgil_domain *dom = ureq->dom;
+
+	spin_lock(&dom->lock);
+	if (!ureq->done)
+		kgil_uring_eval(dom, ureq);
+	spin_unlock(&dom->lock);
+}
+
+static enum hrtimer_restart kgil_uring_timer(struct hrtimer *timer)
+{
+	struct kgil_uring_req *ureq = container_of(timer, struct kgil_uring_req,
+						   timer);
+
+	queue_work(system_highpri_wq, &ureq->work);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * The core woke the request (dom->lock held, possibly while walking
+ * dom->waiters: only a grant or a detach, which do not walk it, are
+ * finished here; anything else is re-evaluated by the work).
+ */
+static void kgil_uring_notify(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	struct kgil_uring_req *ureq = container_of(w, struct kgil_uring_req, w);
+
+	if (ureq->done)
+		return;
+	if (w->granted) {
+		kgil_uring_finish(dom, ureq, 0);
+	} else if (w->t->detached) {
+		kgil_async_abort(dom, w);
+		kgil_uring_finish(dom, ureq, -EBADF);
+	} else {
+		queue_work(system_highpri_wq, &ureq->work);
+	}
+}
+
+/* The command area: 16 bytes of a 64-byte SQE, 80 of a 128-byte one. */
+static size_t kgil_uring_cmd_size(unsigned int issue_flags)
+{
+	return (issue_flags & IO_URING_F_SQE128) ? 80 : 16;
+}
+
+int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct kgil_domain *dom = cmd->file->private_data;
+	struct kgil_uring_req *ureq;
+	struct kgil_thread *t;
+	int ret;
+
+	if (cmd->cmd_op != KGIL_URING_CMD_ACQUIRE)
+		return -ENOTTY;
+	if (memchr_inv(cmd->cmd, 0, kgil_uring_cmd_size(issue_flags)))
+		return -EINVAL;
+	t = kgil_thread_get_task(dom, cmd_to_io_kiocb(cmd)->task);
+	if (!t)
+		return -ENOENT;
+	ureq = kzalloc(sizeof(*ureq), GFP_KERNEL_ACCOUNT);
+	if (!ureq) {
+		kgil_thread_put(t);
+		return -ENOMEM;
+	}
+	INIT_LIST_HEAD(&ureq->w.node);
+	ureq->w.t = t;
+	ureq->w.notify = kgil_uring_notify;
+	ureq->w.start_ns = ktime_get_ns();
+	ureq->cmd = cmd;
+	ureq->dom = dom;
+	hrtimer_init(&ureq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	ureq->timer.function = kgil_uring_timer;
+	INIT_WORK(&ureq->work, kgil_uring_work);
+	*kgil_uring_pdu(cmd) = ureq;
+
+	spin_lock(&dom->lock);
+	ureq->w.io = t->in_io;
+	ret = kgil_async_start(dom, &ureq->w);
+	if (ret == -EINPROGRESS) {
+		kgil_uring_arm(dom, ureq, ktime_get());
+		ret = -EIOCBQUEUED;
+	} else if (!ret && ureq->w.owner_dead) {
+		/* Only a completion can carry the owner's death. */
+		kgil_uring_finish(dom, ureq, 0);
+		ret = -EIOCBQUEUED;
+	} else if (!ret) {
+		kgil_uring_trace_end(dom, &ureq->w, 0);
+	}
+	spin_unlock(&dom->lock);
+	if (ret != -EIOCBQUEUED) {
+		kfree(ureq);
+		kgil_thread_put(t);
+	}
+	return ret;
+}
