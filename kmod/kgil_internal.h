@@ -25,6 +25,7 @@
 #define KGIL_VERSION "0.1.0"
 
 struct file;
+struct io_uring_cmd;
 struct kgil_policy_ops;
 struct kgil_thread;
 
@@ -67,6 +68,7 @@ struct kgil_domain {
 	u32 nr_waiting;
 	u32 nr_switch_waiters;
 	struct kgil_counters c;
+	u64 policy_data[2];		/* the policy's per-domain state */
 };
 
 /*
@@ -164,6 +166,8 @@ int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st);
 int kgil_thread_registry_init(void);
 void kgil_thread_registry_exit(void);
 struct kgil_thread *kgil_thread_get(struct kgil_domain *dom);
+struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
+					 struct task_struct *task);
 void kgil_thread_put(struct kgil_thread *t);
 int kgil_thread_attach(struct kgil_domain *dom, u32 *id);
 int kgil_thread_detach(struct kgil_domain *dom);
@@ -197,5 +201,12 @@ void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
 			 enum kgil_release_reason reason);
 void kgil_kick_waiters(struct kgil_domain *dom);
 void kgil_count_wait(struct kgil_counters *c, u64 wait_ns);
+/* Waiters no task sleeps on (w->notify); dom->lock held. */
+int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w);
+bool kgil_async_take(struct kgil_domain *dom, struct kgil_waiter *w);
+void kgil_async_abort(struct kgil_domain *dom, struct kgil_waiter *w);
+
+/* kgil_uring.c: file_operations->uring_cmd */
+int kgil_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 #endif /* _KGIL_INTERNAL_H */

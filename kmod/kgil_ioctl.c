@@ -30,6 +30,7 @@ static long kgil_ioctl_features(void __user *uarg)
 		.features = KGIL_FEAT_LOCK | KGIL_FEAT_TIMEOUT | KGIL_FEAT_IO |
 			    KGIL_FEAT_STATS | KGIL_FEAT_MMAP |
 			    KGIL_FEAT_OWNER_DEATH | KGIL_FEAT_TRACEPOINTS |
+			    KGIL_FEAT_URING_CMD |
 			    kgil_policy_features(),
 	};
 

@@ -116,15 +116,20 @@ static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
 		wake_up_all(&dom->switch_wq);
 }
 
+/* Wake w so that it re-evaluates (its deadline): not a failed attempt. */
+void kgil_kick_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	w->kicked = true;
+	kgil_waiter_notify(dom, w);
+}
+
 /* Wake every waiter so it re-evaluates (policy change). */
 void kgil_kick_waiters(struct kgil_domain *dom)
 {
 	struct kgil_waiter *w;
 
-	list_for_each_entry(w, &dom->waiters, node) {
-		w->kicked = true;
-		kgil_waiter_notify(dom, w);
-	}
+	list_for_each_entry(w, &dom->waiters, node)
+		kgil_kick_waiter(dom, w);
 	if (dom->nr_switch_waiters)
 		wake_up_all(&dom->switch_wq);
 }
@@ -228,6 +233,22 @@ static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
 /* ---- acquire ------------------------------------------------------ */
 
 /*
+ * w leaves the queue without the lock (timeout, signal, detach, a
+ * cancelled io_uring acquire).  The policy passes on what w did for the
+ * others (fifo's timing of the holder); and leaving may swallow the
+ * signal a release sent w (cond_signal to a thread that then times out):
+ * pass it on, or a free lock could sit unclaimed beside sleeping waiters.
+ */
+static void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	kgil_dequeue(dom, w);
+	if (dom->ops->on_wait_abort)
+		dom->ops->on_wait_abort(dom, w);
+	if (!dom->holder && !list_empty(&dom->waiters))
+		kgil_wake_one(dom);
+}
+
+/*
  * Take the lock for w->t, sleeping as needed.  Called and returns with
  * dom->lock held; drops it while sleeping.  deadline is the caller's
  * timeout (KTIME_MAX: none); the policy adds its own wake-ups.
@@ -301,14 +322,10 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 			trace_kgil_failed_acquire(dom->id, t->tid, t->id);
 		}
 	}
-	kgil_dequeue(dom, w);
-	/*
-	 * Leaving without the lock may swallow the signal a release sent us
-	 * (cond_signal to a thread that then times out): pass it on, or a
-	 * free lock could sit unclaimed beside sleeping waiters.
-	 */
-	if (ret && !dom->holder && !list_empty(&dom->waiters))
-		kgil_wake_one(dom);
+	if (ret)
+		kgil_abandon(dom, w);
+	else
+		kgil_dequeue(dom, w);
 	return ret;
 }
 
@@ -340,6 +357,10 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 		ret = -EDEADLK;
 		goto unlock;
 	}
+	if (t->waiter) {	/* its io_uring acquire is pending */
+		ret = -EALREADY;
+		goto unlock;
+	}
 	trace_kgil_acquire_begin(dom->id, t->tid, t->id, req->io);
 	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
 	wait_ns = ktime_get_ns() - w.start_ns;
@@ -355,6 +376,51 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 unlock:
 	spin_unlock(&dom->lock);
 	return ret;
+}
+
+/* ---- asynchronous waiters (the io_uring acquire, kgil_uring.c) ---- */
+
+/*
+ * Start an acquisition for w, a waiter no task sleeps on (w->notify is
+ * set and tells of every wake-up): 0 if it got the lock at once,
+ * -EINPROGRESS if it is queued (until kgil_async_take() or
+ * kgil_async_abort()), or an error of ACQUIRE.  dom->lock held.
+ */
+int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	struct kgil_thread *t = w->t;
+
+	if (t->detached)
+		return -EBADF;
+	if (dom->holder == t)
+		return -EDEADLK;
+	if (t->waiter)
+		return -EALREADY;
+	trace_kgil_acquire_begin(dom->id, t->tid, t->id, w->io);
+	if (kgil_may_take(dom, t, NULL)) {
+		kgil_grant(dom, w);
+		return 0;
+	}
+	kgil_enqueue(dom, w);
+	if (dom->ops->on_wait_start)
+		dom->ops->on_wait_start(dom, w);
+	return -EINPROGRESS;
+}
+
+/* Queued w takes the free lock if the policy lets it; true if it did. */
+bool kgil_async_take(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (!kgil_may_take(dom, w->t, w))
+		return false;
+	kgil_grant(dom, w);
+	kgil_dequeue(dom, w);
+	return true;
+}
+
+/* Queued w gives up without the lock. */
+void kgil_async_abort(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	kgil_abandon(dom, w);
 }
 
 /* ---- release ------------------------------------------------------ */

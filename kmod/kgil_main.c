@@ -174,6 +174,7 @@ static const struct file_operations kgil_fops = {
 	.mmap = kgil_mmap,
 	.unlocked_ioctl = kgil_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = kgil_uring_cmd,
 	.llseek = noop_llseek,
 };
 

@@ -8,6 +8,8 @@
 static const struct kgil_policy_ops *const kgil_policies[KGIL_POLICY_MAX + 1] = {
 	[KGIL_POLICY_LEGACY] = &kgil_policy_legacy,
 	[KGIL_POLICY_NEWGIL] = &kgil_policy_newgil,
+	[KGIL_POLICY_FIFO] = &kgil_policy_fifo,
+	[KGIL_POLICY_IOPRIO] = &kgil_policy_ioprio,
 };
 
 const struct kgil_policy_ops *kgil_policy_find(u32 id)

@@ -36,6 +36,10 @@
  *                          that deadline passed and w still has no lock
  *                          (newgil sets the drop request here with
  *                          kgil_request_drop()).  [nothing]
+ *   on_wait_abort(dom, w)  w left the queue without the lock (timeout,
+ *                          signal, detach, a cancelled io_uring acquire);
+ *                          a policy that lets only some waiters time the
+ *                          holder hands that duty on here.  [nothing]
  *   on_release(dom, t, reason)
  *                          t has just released (holder is NULL): pass the
  *                          lock on.  Either signal a waiter, which then
@@ -87,6 +91,7 @@ struct kgil_policy_ops {
 	ktime_t (*wait_deadline)(struct kgil_domain *dom,
 				 struct kgil_waiter *w, ktime_t now);
 	void (*on_wait_timeout)(struct kgil_domain *dom, struct kgil_waiter *w);
+	void (*on_wait_abort)(struct kgil_domain *dom, struct kgil_waiter *w);
 	void (*on_release)(struct kgil_domain *dom, struct kgil_thread *t,
 			   enum kgil_release_reason reason);
 	void (*on_grant)(struct kgil_domain *dom, struct kgil_thread *t,
@@ -100,6 +105,8 @@ struct kgil_policy_ops {
 /* The policies (one file each) and the registry (kgil_policy.c). */
 extern const struct kgil_policy_ops kgil_policy_legacy;
 extern const struct kgil_policy_ops kgil_policy_newgil;
+extern const struct kgil_policy_ops kgil_policy_fifo;
+extern const struct kgil_policy_ops kgil_policy_ioprio;
 
 const struct kgil_policy_ops *kgil_policy_find(u32 id);
 u64 kgil_policy_features(void);
@@ -116,6 +123,8 @@ void kgil_wake_waiter(struct kgil_domain *dom, struct kgil_waiter *w);
 void kgil_wake_one(struct kgil_domain *dom);
 /* Hand the free lock to w directly and wake it. */
 void kgil_grant_waiter(struct kgil_domain *dom, struct kgil_waiter *w);
+/* Wake w to re-evaluate (ask wait_deadline again): not a failed attempt. */
+void kgil_kick_waiter(struct kgil_domain *dom, struct kgil_waiter *w);
 /*
  * Ask the holder to drop the lock at its next check, on behalf of
  * requester (counted and traced only when the request was not already up).

@@ -80,6 +80,13 @@ struct kgil_thread *kgil_thread_get(struct kgil_domain *dom)
 	return kgil_thread_find(current, dom);
 }
 
+/* task's thread in dom: an io_uring request's submitter, pinned. */
+struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
+					 struct task_struct *task)
+{
+	return kgil_thread_find(task, dom);
+}
+
 int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 {
 	struct kgil_thread *t;
