@@ -198,6 +198,12 @@ struct kgil_shared {
  * Completes (cqe->res = 0, or a negative errno as for ACQUIRE) once the
  * lock has been granted to the submitting thread, which must be attached.
  * sqe->addr, sqe->len and the command area must be zero.
+ * A nonnegative cqe->res means the lock is held and carries the
+ * KGIL_ACQUIRED_* bits of the grant (KGIL_ACQUIRED_OWNER_DEAD).  Errors
+ * besides ACQUIRE's: -EALREADY (the thread already has an acquisition
+ * pending; a blocking ACQUIRE or IO_END meanwhile gets it too), -EBADF
+ * (the thread detached, exited or closed the domain while it was
+ * pending), -ECANCELED (the ring was torn down while it was pending).
  */
 #define KGIL_URING_CMD_ACQUIRE	0x4b01
 
