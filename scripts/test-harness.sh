@@ -39,7 +39,7 @@ expect_usage() {
 # Every key a scenario's JSON must have (docs/bench.md).
 COMMON="scenario backend policy check_interval switch_interval_ns tick_ns tick_ns_measured cpus ncpus repeat"
 declare -A KEYS=(
-	[cpu]="threads ticks_per_thread sequential_s threaded_s ratio capped handoffs failed_acquires drop_requests forced_switches checks voluntary_ctxt_switches involuntary_ctxt_switches syscalls syscalls_source sequential_syscalls mean_switch_interval_us processes_s processes_speedup"
+	[cpu]="threads ticks_per_thread sequential_s sequential_slowdown threaded_s ratio capped handoffs failed_acquires drop_requests forced_switches checks voluntary_ctxt_switches involuntary_ctxt_switches syscalls syscalls_source sequential_syscalls mean_switch_interval_us processes_s processes_speedup"
 	[cext]="threads ticks_per_call points max_speedup work_ns_at_1_8x points.0.work_ns points.0.speedup points.0.sequential_s points.0.threaded_s"
 	[io]="tasks latency_us sequential_s threaded_s speedup tcp.sequential_s tcp.threaded_s tcp.speedup timeout.sequential_s timeout.threaded_s timeout.speedup"
 	[convoy]="cpu_threads rounds gap_us idle_p50_us idle_p99_us loaded_p50_us loaded_p99_us ratio_p50 ratio_p99 cpu_throughput_ratio loaded_handoffs"

@@ -61,18 +61,41 @@ static int cext_worker(struct crew_member *m)
 	return err;
 }
 
+/*
+ * Calls per thread for about dur seconds of sequential work.  A call's
+ * cost is mostly the release and the acquire, which nothing predicts (a
+ * few hundred ns on hardware, tens of us under TCG): time a pilot.
+ */
+static int cext_calls(const struct bench_opts *o, int n, struct cext_job *j,
+		      double dur, uint64_t *calls)
+{
+	struct phase pilot;
+	int ret;
+
+	for (j->calls = 64;; j->calls *= 8) {
+		ret = phase_run(o, 1, cext_worker, j, &j->g, 0, &pilot);
+		if (ret < 0)
+			return ret;
+		if (pilot.wall_s >= dur / 20 || j->calls >= (1ULL << 30))
+			break;
+	}
+	*calls = (uint64_t)(dur / (n * pilot.wall_s / j->calls));
+	if (!*calls)
+		*calls = 1;
+	return 0;
+}
+
 static int cext_point(const struct bench_opts *o, int n, uint64_t work_ns,
 		      struct res *pt)
 {
 	double dur = o->duration_s ? o->duration_s : CEXT_DEFAULT_DURATION_S;
-	double call_ns = CEXT_TICKS_PER_CALL * o->tick_ns + work_ns;
-	uint64_t calls = o->work ? o->work : (uint64_t)(dur * 1e9 / (n * call_ns));
 	struct cext_job j = { .work_ns = work_ns };
 	struct phase seq, thr;
-	int ret;
+	uint64_t calls = o->work;
+	int ret = calls ? 0 : cext_calls(o, n, &j, dur, &calls);
 
-	if (!calls)
-		calls = 1;
+	if (ret < 0)
+		return ret;
 	j.calls = calls * n;
 	ret = phase_run(o, 1, cext_worker, &j, &j.g, 0, &seq);
 	if (ret < 0)

@@ -150,6 +150,12 @@ int bench_cpu(const struct bench_opts *o, struct res *out)
 		return ret;
 
 	res_num(out, "sequential_s", seq.wall_s);
+	/*
+	 * The sequential phase against its calibrated cost: the lock's ticks
+	 * add a little, a busy machine (another VM, a build) adds the rest.
+	 */
+	res_num(out, "sequential_slowdown",
+		seq.wall_s / (n * ticks * work_measured_tick_ns() / 1e9));
 	res_num(out, "threaded_s", thr.wall_s);
 	res_num(out, "ratio", thr.wall_s / seq.wall_s);
 	res_bool(out, "capped", seq.capped || thr.capped);

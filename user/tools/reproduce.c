@@ -279,6 +279,26 @@ static void print_rules(FILE *f, bool md)
 		fprintf(f, "%s%s: %s\n", md ? "- " : "  ", repro_rows[i].id, repro_rows[i].rule);
 }
 
+/*
+ * A single thread's sequential run should cost what calibration said,
+ * plus the lock's ticks.  Much more means the machine was busy (another
+ * VM, a build): say so next to the figures.
+ */
+#define BUSY_SLOWDOWN 1.5
+
+static void warn_busy(FILE *f, const struct res *root, bool md)
+{
+	for (const struct res *c = res_get(root, "columns")->first; c; c = c->next) {
+		double all = res_get_num(c, "experiments.cpu_all.sequential_slowdown");
+		double one = res_get_num(c, "experiments.cpu_1cpu.sequential_slowdown");
+
+		if (all > BUSY_SLOWDOWN || one > BUSY_SLOWDOWN)
+			fprintf(f, "%sWARNING: column %s: the sequential runs took %.1fx and %.1fx "
+				"their calibrated time: the machine was busy, timings are noisy\n",
+				md ? "\n" : "  ", res_get(c, "label")->str, all, one);
+	}
+}
+
 static void put_environment(struct res *root, bool is_quick, double tick_ns)
 {
 	struct utsname u;
@@ -320,6 +340,7 @@ static int write_outputs(const char *dir, const struct res *root, const struct t
 		(long long)res_get_num(root, "ncpus"),
 		res_get(root, "quick")->b ? " (quick mode: figures meaningless)" : "");
 	table_print(f, t, true);
+	warn_busy(f, root, true);
 	print_rules(f, true);
 	return fclose(f) ? -errno : 0;
 }
@@ -417,6 +438,7 @@ int cmd_reproduce(int argc, char **argv)
 	for (int c = 0; c < ncols; c++)
 		if (cols[c].skip[0])
 			printf("  column %s: %s\n", cols[c].label, cols[c].skip);
+	warn_busy(stdout, root, false);
 	ret = write_outputs(out_dir, root, t);
 	if (ret < 0)
 		fprintf(stderr, "kgil reproduce: writing %s: %s\n", out_dir, strerror(-ret));
