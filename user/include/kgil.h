@@ -218,6 +218,31 @@ int kgil_uring_wait_cqe_timeout(struct kgil *g, struct io_uring *ring,
 int kgil_uring_submit_and_wait(struct kgil *g, struct io_uring *ring,
 			       unsigned int wait_nr);
 
+/*
+ * Acquiring through io_uring (kernel backend, KGIL_FEAT_URING_CMD;
+ * -EOPNOTSUPP on the user backends).
+ *
+ * kgil_uring_prep_acquire() fills a (64-byte) SQE with the module's
+ * KGIL_URING_CMD_ACQUIRE on g; user_data is the caller's.  Its CQE comes
+ * once the lock has been granted to the submitting thread (res >= 0,
+ * KGIL_ACQUIRED_* bits) or with -errno (uapi/linux/kgil.h).  A granted
+ * acquire leaves the thread holding the lock even if nobody reaps the CQE.
+ *
+ * kgil_uring_io_acquire(): io_sqe is the I/O request just prepared on
+ * ring (by a thread attached and holding).  It is hard-linked to an
+ * acquire, the lock is released as for I/O, both are submitted, and one
+ * wait returns once the I/O has completed and the lock is held again:
+ * the I/O-bound thread waits for its I/O and the lock in one
+ * io_uring_enter().  *io_res gets the I/O's cqe->res.  Returns 0 with the
+ * lock held, or the error of reacquiring (not held).  The ring must have
+ * no other request in flight (both completions are reaped here).
+ */
+struct io_uring_sqe;
+int kgil_uring_prep_acquire(struct io_uring_sqe *sqe, struct kgil *g);
+int kgil_uring_io_acquire(struct kgil *g, struct io_uring *ring,
+			  struct io_uring_sqe *io_sqe, int *io_res,
+			  struct kgil_acquire_info *info);
+
 /* ---- statistics ----------------------------------------------------- */
 
 /*
