@@ -864,6 +864,17 @@ static bool enough_faults(void)
 	       atomic_load(&faults.signals) >= 100;
 }
 
+static void on_alarm(int sig)
+{
+	static const char msg[] = "kgil-stress: watchdog: the run did not end "
+				  "(a thread stuck in the module?)\n";
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(4);
+	_exit(4);
+}
+
 static int parse_args(int argc, char **argv)
 {
 	struct num_opt o[] = {
