@@ -257,8 +257,12 @@ int bench_parse(struct bench_opts *o, int argc, char **argv)
 			return -1;
 		}
 		if (parse_one(o, opt, optarg) < 0) {
+			const struct option *lo = long_opts;
+
+			while (lo->name && lo->val != opt)
+				lo++;
 			fprintf(stderr, "kgil bench: bad value for --%s: '%s'\n",
-				long_opts[opt - OPT_BACKEND].name, optarg);
+				lo->name ? lo->name : "?", optarg);
 			return -1;
 		}
 	}
