@@ -218,6 +218,12 @@ const char *kt_helper_path(const char *name, char *buf, size_t len)
 
 pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id)
 {
+	return kt_spawn_helper("kmod-holder", fd, mode, tid, id);
+}
+
+pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
+		      pid_t *tid, uint32_t *id)
+{
 	posix_spawn_file_actions_t fa;
 	char path[4200], line[64];
 	char *argv[] = { path, "100", "101", (char *)mode, NULL };
@@ -225,7 +231,7 @@ pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id)
 	ssize_t n = 0, r;
 	pid_t pid;
 
-	if (!kt_helper_path("kmod-holder", path, sizeof(path)))
+	if (!kt_helper_path(helper, path, sizeof(path)))
 		return -ENOENT;
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -errno;
@@ -337,6 +343,9 @@ void *kt_interp_run(void *arg)
 	if (!in->check_every)
 		in->check_every = 1;
 	ret = kt_attach(in->fd);
+	/* Wait even on failure, or the others would wait forever. */
+	if (in->start)
+		pthread_barrier_wait(in->start);
 	if (ret < 0)
 		goto fail;
 	in->id = (uint32_t)ret;
@@ -378,12 +387,17 @@ fail:
 
 void kt_interp_all(struct kt_interp *in, int n)
 {
+	pthread_barrier_t start;
 	pthread_t th[n];
 
-	for (int i = 0; i < n; i++)
+	pthread_barrier_init(&start, NULL, (unsigned int)n);
+	for (int i = 0; i < n; i++) {
+		in[i].start = &start;
 		pthread_create(&th[i], NULL, kt_interp_run, &in[i]);
+	}
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
 }
 
 long kt_legacy_battle(int fd, const volatile struct kgil_shared *sh,

@@ -84,6 +84,9 @@ const char *kt_helper_path(const char *name, char *buf, size_t len);
  * the helper's thread id and domain id.
  */
 pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id);
+/* The same for another helper with kmod-holder's calling convention. */
+pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
+		      pid_t *tid, uint32_t *id);
 
 /* Write a module parameter (in the VM, as root); -errno on failure. */
 int kt_set_param(const char *name, const char *value);
@@ -110,6 +113,8 @@ struct kt_interp {
 	unsigned int check_every;	/* ticks between checks (>= 1) */
 	enum kt_check_mode mode;
 	volatile long *counter;		/* optional, incremented under the lock */
+	void *start;			/* optional pthread_barrier_t: all
+					 * attached before anyone acquires */
 	/* out */
 	uint32_t id;
 	int err;			/* first -errno, 0 if none */
@@ -125,7 +130,10 @@ void kt_interp_init(struct kt_interp *in, int n, int fd,
 		    unsigned long work, unsigned int check_every,
 		    enum kt_check_mode mode, volatile long *counter);
 void *kt_interp_run(void *arg);
-/* Run n interpreters in threads, all started together; wait for them. */
+/*
+ * Run n interpreters in threads, all attached before the first acquires
+ * (a start barrier, so they contend even on a slow kernel); wait for them.
+ */
 void kt_interp_all(struct kt_interp *in, int n);
 
 /*

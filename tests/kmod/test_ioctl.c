@@ -55,10 +55,12 @@ Test(ioctl, features_report_real_bits)
 	for (uint64_t b = KGIL_FEAT_LOCK; b <= KGIL_FEAT_TRACEPOINTS; b <<= 1)
 		cr_assert(f.features & b, "feature bit %#llx missing",
 			  (unsigned long long)b);
-	cr_assert(!(f.features & KGIL_FEAT_URING_CMD));
 	cr_assert(f.features & KGIL_FEAT_POLICY(KGIL_POLICY_LEGACY));
 	cr_assert(f.features & KGIL_FEAT_POLICY(KGIL_POLICY_NEWGIL));
 	cr_assert(!(f.features & KGIL_FEAT_POLICY(0)));
+	for (int id = KGIL_POLICY_MAX + 1; id < 32; id++)
+		cr_assert(!(f.features & KGIL_FEAT_POLICY(id)));
+	cr_assert_eq(f.features & 0xffffff00ull, 0, "undefined feature bits");
 	cr_assert_gt(f.max_threads, 0);
 	cr_assert_eq(f.reserved0, 0);
 	for (int i = 0; i < 4; i++)
@@ -161,7 +163,6 @@ static void pol_switch_big(struct kgil_policy *p) { p->switch_interval_ns = KGIL
 static void pol_boost0(struct kgil_policy *p) { p->io_boost_ns = 0; }
 static void pol_res0(struct kgil_policy *p) { p->reserved0 = 1; }
 static void pol_res3(struct kgil_policy *p) { p->reserved[3] = 1; }
-static void pol_fifo(struct kgil_policy *p) { p->policy = KGIL_POLICY_FIFO; }
 
 Test(ioctl, set_policy_rejects_bad_fields)
 {
@@ -193,14 +194,26 @@ Test(ioctl, set_policy_rejects_bad_fields)
 	cr_assert_eq(memcmp(&before, &after, sizeof(before)), 0);
 }
 
-Test(ioctl, set_policy_unimplemented_is_eopnotsupp)
+/* Every defined policy id: accepted if the features name it, else
+ * -EOPNOTSUPP (well-formed, not implemented here). */
+Test(ioctl, set_policy_follows_the_feature_bits)
 {
 	struct kgil_features f;
+	struct kgil_policy p, q;
 
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
-	if (f.features & KGIL_FEAT_POLICY(KGIL_POLICY_FIFO))
-		cr_skip_test("fifo is implemented");
-	cr_assert_eq(set_modified(pol_fifo), -EOPNOTSUPP);
+	for (uint32_t id = KGIL_POLICY_LEGACY; id <= KGIL_POLICY_MAX; id++) {
+		kt_policy_defaults(&p, id);
+		if (f.features & KGIL_FEAT_POLICY(id)) {
+			cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0,
+				     "policy %u", id);
+			cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
+			cr_assert_eq(q.policy, id);
+		} else {
+			cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p),
+				     -EOPNOTSUPP, "policy %u", id);
+		}
+	}
 }
 
 /* ---- attach / detach ---------------------------------------------- */
