@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KGIL_URING_CMD_ACQUIRE against the live module: inline and queued
+ * grants under every policy, the refusals, the policy's timing of a
+ * queued request, and every way a pending request can end without the
+ * lock on Linux 6.1 (detach, thread exit, close, ring teardown, a killed
+ * process), plus what IORING_OP_ASYNC_CANCEL really does there.
+ */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <errno.h>
+#include <limits.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kgil.h"
+#include "kt.h"
+
+KT_DOMAIN_SUITE(uring, 120);
+
+#define ACQ_DATA	0xacULL
+#define CANCEL_DATA	0xcaULL
+#define NO_CQE		INT_MIN
+#define LONG_NS		10000000000ULL	/* 10 s: TCG on a loaded host */
+
+static struct io_uring_sqe *prep_acquire(struct io_uring *ring, int dfd,
+					 uint64_t data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return NULL;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = dfd;
+	sqe->cmd_op = KGIL_URING_CMD_ACQUIRE;
+	sqe->user_data = data;
+	return sqe;
+}
+
+/* The next CQE's res (and user_data) within timeout_ns, or NO_CQE. */
+static int next_cqe(struct io_uring *ring, uint64_t timeout_ns,
+		    uint64_t *data)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(timeout_ns / 1000000000ULL),
+		.tv_nsec = (long long)(timeout_ns % 1000000000ULL),
+	};
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	do
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	while (ret == -EINTR);
+	if (ret)
+		return NO_CQE;
+	ret = cqe->res;
+	if (data)
+		*data = cqe->user_data;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/* Submit one acquire on a fresh ring and wait for its result. */
+static int acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int ret = io_uring_queue_init(4, &ring, 0);
+
+	if (ret < 0)
+		return ret;
+	sqe = prep_acquire(&ring, dfd, ACQ_DATA);
+	if (sqe) {
+		sqe->cmd_op = cmd_op;
+		sqe->addr3 = cmd_word;	/* the command area's first word */
+	}
+	ret = sqe && io_uring_submit(&ring) == 1 ?
+	      next_cqe(&ring, LONG_NS, NULL) : -EIO;
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+/* What a thread with a queued acquire does next. */
+enum then { WAIT, ACQUIRE_TOO, CANCEL, DETACH, EXIT, CLOSE_RING };
+
+struct acquirer {
+	int fd;
+	enum then then;
+	struct io_uring ring;
+	uint32_t id;
+	atomic_int queued;	/* 1: submitted, -1: setup failed */
+	atomic_int proceed;	/* the test saw it queued: do "then" */
+	atomic_int go;		/* CLOSE_RING: the test says go on */
+	atomic_int other_set;
+	int err;
+	int other;		/* the result of what it did next */
+	uint64_t other_data;
+	int res;		/* the acquire's CQE */
+	uint64_t cqe_ns;
+};
+
+static void *acquirer_run(void *p)
+{
+	struct acquirer *a = p;
+	struct io_uring_sqe *sqe;
+	int ret = kt_attach(a->fd);
+
+	if (ret >= 0) {
+		a->id = (uint32_t)ret;
+		ret = io_uring_queue_init(8, &a->ring, 0);
+	}
+	if (ret >= 0)
+		ret = prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
+		      io_uring_submit(&a->ring) == 1 ? 0 : -EIO;
+	if (ret < 0) {
+		a->err = ret;
+		atomic_store(&a->queued, -1);
+		return NULL;
+	}
+	atomic_store(&a->queued, 1);
+	while (!atomic_load(&a->proceed))
+		kt_sleep_ns(1000000);
+	switch (a->then) {
+	case EXIT:
+		return NULL;		/* attached, the request queued */
+	case ACQUIRE_TOO:
+		a->other = kt_acquire(a->fd, 0, 0, NULL);
+		break;
+	case CANCEL:
+		sqe = io_uring_get_sqe(&a->ring);
+		io_uring_prep_cancel64(sqe, ACQ_DATA, 0);
+		sqe->user_data = CANCEL_DATA;
+		io_uring_submit(&a->ring);
+		a->other = next_cqe(&a->ring, LONG_NS, &a->other_data);
+		break;
+	case DETACH:
+		a->other = kt_detach(a->fd);
+		break;
+	case CLOSE_RING:
+		io_uring_queue_exit(&a->ring);
+		while (!atomic_load(&a->go))
+			kt_sleep_ns(1000000);
+		a->other = kt_acquire(a->fd, 0, 0, NULL);
+		if (!a->other)
+			kt_release(a->fd);
+		kt_detach(a->fd);
+		return NULL;
+	case WAIT:
+		break;
+	}
+	atomic_store(&a->other_set, 1);
+	a->res = next_cqe(&a->ring, LONG_NS, NULL);
+	a->cqe_ns = kt_now_ns();
+	if (a->res >= 0)
+		kt_release(a->fd);
+	kt_detach(a->fd);
+	io_uring_queue_exit(&a->ring);
+	return NULL;
+}
+
+/* Start an acquirer on dfd and wait until its request is submitted. */
+static void start_acquirer(struct acquirer *a, pthread_t *th, int dfd,
+			   enum then then)
+{
+	a->fd = dfd;
+	a->then = then;
+	pthread_create(th, NULL, acquirer_run, a);
+	for (int i = 0; i < 10000 && !atomic_load(&a->queued); i++)
+		kt_sleep_ns(1000000);
+	cr_assert_eq(atomic_load(&a->queued), 1, "acquirer set-up: %s",
+		     strerror(-a->err));
+}
+
+/* This thread takes the lock under policy; an acquirer queues behind it. */
+static int hold_and_queue(struct acquirer *a, pthread_t *th, uint32_t policy,
+			  uint64_t interval, enum then then)
+{
+	int me = kt_attach(fd);
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(kt_set_policy(fd, policy, policy == KGIL_POLICY_NEWGIL ?
+				   KGIL_POLICY_FORCE_SWITCH : 0, interval), 0);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	start_acquirer(a, th, fd, then);
+	cr_assert_eq(sh->nr_waiting, 1, "the request did not queue");
+	atomic_store(&a->proceed, 1);
+	return me;
+}
+
+static bool wait_flag(atomic_int *flag)
+{
+	for (int i = 0; i < 10000 && !atomic_load(flag); i++)
+		kt_sleep_ns(1000000);
+	return atomic_load(flag);
+}
+
+Test(uring, free_lock_is_taken_inline)
+{
+	struct kgil_features f;
+	int me;
+
+	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert(f.features & KGIL_FEAT_URING_CMD);
+	me = kt_attach(fd);
+	cr_assert_geq(me, 1);
+	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), 0);
+	cr_assert_eq(sh->holder_id, (uint32_t)me);
+	cr_assert_eq(kt_release(fd), 0, "the thread holds what the CQE said");
+}
+
+Test(uring, refusals)
+{
+	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), -ENOENT,
+		     "not attached");
+	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0), -ENOTTY);
+	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1), -EINVAL,
+		     "nonzero command area");
+	cr_assert_eq(sh->holder_id, 0);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), -EDEADLK);
+	cr_assert_eq(kt_release(fd), 0);
+}
+
+/* Under every policy: queued while held, completed by the release. */
+Test(uring, queued_request_completes_when_granted)
+{
+	static const uint32_t policies[] = {
+		KGIL_POLICY_LEGACY, KGIL_POLICY_NEWGIL, KGIL_POLICY_FIFO,
+		KGIL_POLICY_IOPRIO,
+	};
+
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct acquirer a = { 0 };
+		uint64_t released;
+		pthread_t th;
+
+		hold_and_queue(&a, &th, policies[i], 5000000, WAIT);
+		kt_sleep_ns(20000000);
+		cr_assert_eq(a.cqe_ns, 0, "policy %u: completed while held",
+			     policies[i]);
+		released = kt_now_ns();
+		cr_assert_eq(kt_release(fd), 0);
+		pthread_join(th, NULL);
+		cr_assert_eq(a.res, 0, "policy %u: res %d", policies[i], a.res);
+		cr_assert_gt(a.cqe_ns, released);
+		cr_assert_eq(kt_detach(fd), 0);
+	}
+}
+
+Test(uring, blocking_acquire_while_pending_is_ealready)
+{
+	struct acquirer a = { 0 };
+	pthread_t th;
+
+	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, ACQUIRE_TOO);
+	cr_assert(wait_flag(&a.other_set));
+	cr_assert_eq(a.other, -EALREADY);
+	cr_assert_eq(kt_release(fd), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(a.res, 0);
+}
+
+/* The request's hrtimer raises newgil's drop request, as a sleeper would. */
+Test(uring, newgil_request_times_the_holder)
+{
+	const uint64_t interval = 20000000;
+	struct acquirer a = { 0 };
+	struct kgil_acquire ack;
+	uint64_t t0 = kt_now_ns(), delay;
+	pthread_t th;
+
+	hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, interval, WAIT);
+	while (!sh->drop_request && kt_now_ns() - t0 < LONG_NS)
+		;
+	delay = kt_now_ns() - t0;
+	cr_assert(sh->drop_request, "no drop request");
+	cr_log_info("drop request %.1f ms after the request queued\n", delay / 1e6);
+	cr_assert_geq(delay, interval);
+	cr_assert_eq(kt_check(fd, &ack), 0);
+	cr_assert(ack.result & KGIL_ACQUIRED_SWITCHED);
+	pthread_join(th, NULL);
+	cr_assert_eq(a.res, 0);
+	cr_assert_eq(kt_release(fd), 0);
+}
+
+/*
+ * 6.1 cannot cancel a uring_cmd: ASYNC_CANCEL finds nothing (-ENOENT)
+ * and the acquire stays queued, to complete normally.
+ */
+Test(uring, async_cancel_finds_nothing)
+{
+	struct acquirer a = { 0 };
+	pthread_t th;
+
+	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, CANCEL);
+	cr_assert(wait_flag(&a.other_set));
+	cr_assert_eq(a.other_data, CANCEL_DATA);
+	cr_log_info("IORING_OP_ASYNC_CANCEL on a queued acquire: %d (%s)\n",
+		    a.other, strerror(-a.other));
+	cr_assert_eq(a.other, -ENOENT);
+	cr_assert_eq(sh->nr_waiting, 1, "still queued");
+	cr_assert_eq(kt_release(fd), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(a.res, 0);
+}
+
+Test(uring, detach_completes_pending_with_ebadf)
+{
+	struct acquirer a = { 0 };
+	pthread_t th;
+	int me = hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, DETACH);
+
+	pthread_join(th, NULL);
+	cr_assert_eq(a.other, 0);
+	cr_assert_eq(a.res, -EBADF);
+	cr_assert_eq(sh->nr_waiting, 0);
+	cr_assert_eq(sh->holder_id, (uint32_t)me);
+	cr_assert_eq(kt_release(fd), 0);
+}
+
+Test(uring, thread_exit_completes_pending_with_ebadf)
+{
+	struct acquirer a = { 0 };
+	pthread_t th;
+	int me = hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, 5000000, EXIT);
+
+	pthread_join(th, NULL);
+	cr_assert_eq(next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
+	cr_assert(kt_wait_gone(fd, a.id, 0));
+	cr_assert_eq(sh->nr_waiting, 0);
+	cr_assert_eq(sh->holder_id, (uint32_t)me);
+	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(sh->holder_id, 0, "the dead thread's request took nothing");
+	io_uring_queue_exit(&a.ring);
+}
+
+/*
+ * The ring's last user closes it with the acquire queued: the module sees
+ * the ring dying, ends the request, and the lock never goes to it.
+ */
+Test(uring, ring_teardown_ends_pending_request)
+{
+	struct acquirer a = { 0 };
+	pthread_t th;
+
+	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, CLOSE_RING);
+	cr_assert(kt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS),
+		  "the request of a closed ring is still queued");
+	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(sh->holder_id, 0);
+	atomic_store(&a.go, 1);
+	pthread_join(th, NULL);
+	cr_assert_eq(a.other, 0, "ACQUIRE after the ring went: %s",
+		     strerror(-a.other));
+}
+
+/* The requester's process closes its last descriptor of the domain. */
+Test(uring, close_completes_pending_with_ebadf)
+{
+	int fd2 = kt_open(), status;
+	struct acquirer a = { 0 };
+	uint32_t hid;
+	pthread_t th;
+	pid_t pid, htid;
+
+	cr_assert_geq(fd2, 0);
+	pid = kt_spawn_holder(fd2, "hold", &htid, &hid);
+	cr_assert_gt(pid, 0);
+	start_acquirer(&a, &th, fd2, WAIT);
+	atomic_store(&a.proceed, 1);
+	kt_sleep_ns(20000000);
+	close(fd2);
+	pthread_join(th, NULL);
+	cr_assert_eq(a.res, -EBADF);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+Test(uring, owner_death_reaches_the_request)
+{
+	struct acquirer a = { 0 };
+	uint32_t hid;
+	pthread_t th;
+	pid_t pid, htid;
+	int status;
+
+	pid = kt_spawn_holder(fd, "hold", &htid, &hid);
+	cr_assert_gt(pid, 0);
+	start_acquirer(&a, &th, fd, WAIT);
+	cr_assert_eq(sh->nr_waiting, 1);
+	atomic_store(&a.proceed, 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(a.res, KGIL_ACQUIRED_OWNER_DEAD);
+}
+
+/* A process dies, or exits, with its request queued and its ring open. */
+Test(uring, process_dies_with_pending_request)
+{
+	static const char *const modes[] = { "pending", "pending-exit" };
+	int me = kt_attach(fd), status;
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		uint32_t id;
+		pid_t tid, pid = kt_spawn_helper("pol-uring", fd, modes[i],
+						 &tid, &id);
+
+		cr_assert_gt(pid, 0, "pol-uring %s: %s", modes[i],
+			     strerror(-pid));
+		if (i == 0)
+			kill(pid, SIGKILL);
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(kt_wait_gone(fd, id, 0), "%s: still attached",
+			  modes[i]);
+		cr_assert_eq(sh->nr_waiting, 0);
+		cr_assert_eq(sh->holder_id, (uint32_t)me);
+	}
+	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(sh->holder_id, 0);
+}
+
+/* libkgil: one io_uring_enter for a timeout and the lock after it. */
+Test(uring, library_io_acquire)
+{
+	struct io_uring_sqe *sqe, spare;
+	struct kgil_counters c;
+	struct io_uring ring;
+	struct kgil *g, *u;
+	int io_res = 0;
+	struct __kernel_timespec ts = { .tv_nsec = 5000000 };
+
+	cr_assert_eq(kgil_open(KGIL_BACKEND_KERNEL, &g), 0);
+	cr_assert_geq(kgil_attach(g), 1);
+	cr_assert_eq(kgil_acquire(g, NULL), 0);
+	cr_assert_eq(io_uring_queue_init(4, &ring, 0), 0);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	cr_assert_eq(kgil_uring_io_acquire(g, &ring, sqe, &io_res, NULL), 0);
+	cr_assert_eq(io_res, -ETIME);
+	cr_assert_eq(kgil_stats(g, &c), 0);
+	cr_assert_eq(c.io_begins, 1);
+	cr_assert_eq(c.acquisitions, 2);
+	cr_assert_eq(kgil_release(g), 0, "held again after the one wait");
+	cr_assert_eq(kgil_detach(g), 0);
+	cr_assert_eq(kgil_close(g), 0);
+	io_uring_queue_exit(&ring);
+
+	cr_assert_eq(kgil_open(KGIL_BACKEND_USER_NEWGIL, &u), 0);
+	cr_assert_eq(kgil_uring_prep_acquire(&spare, u), -EOPNOTSUPP);
+	cr_assert_eq(kgil_close(u), 0);
+}
