@@ -26,10 +26,13 @@
  *   I/O (IO_BEGIN) within io_boost_ns.  A thread is judged by how it
  *   behaves once it has the lock, not by what it claims.
  * - Starvation guard: priority tenures draw on a per-domain budget that
- *   refills at half the wall-clock rate, up to one switch interval.  When
- *   it is spent, I/O returns queue as CPU-bound waiters, so however many
- *   I/O threads flood the lock, the I/O priority never takes more than
- *   about half of it and CPU-bound threads keep their turns.
+ *   refills at half the wall-clock rate, up to max(switch interval,
+ *   io_boost_ns).  An I/O return is a priority waiter only while the
+ *   budget holds at least io_boost_ns (a whole burst); otherwise it
+ *   queues as a CPU-bound waiter.  However many I/O threads flood the
+ *   lock, the priority takes at most about half of it, and once spent it
+ *   needs twice io_boost_ns of ordinary turns to come back: CPU-bound
+ *   threads keep real turns, not slivers between preemptions.
  * - CPU-bound threads among themselves: fifo, one switch interval each.
  *   A CPU-bound holder preempted by an I/O return queues at the tail.
  *
@@ -55,7 +58,7 @@ static bool ioprio_is_prio(const struct kgil_waiter *w)
 /* Refill the budget for the time since the last refill; what is left. */
 static s64 ioprio_refill(struct kgil_domain *dom, u64 now)
 {
-	s64 cap = dom->params.switch_interval_ns;
+	s64 cap = max(dom->params.switch_interval_ns, dom->params.io_boost_ns);
 	s64 b = (s64)ioprio_budget(dom);
 
 	if (now > ioprio_refilled(dom)) {
@@ -85,7 +88,8 @@ static void ioprio_activate(struct kgil_domain *dom)
 	struct kgil_thread *t;
 	struct kgil_waiter *w;
 
-	ioprio_budget(dom) = dom->params.switch_interval_ns;
+	ioprio_budget(dom) = max(dom->params.switch_interval_ns,
+				 dom->params.io_boost_ns);
 	ioprio_refilled(dom) = ktime_get_ns();
 	/* Another policy's leftovers: everyone starts CPU-bound, in good standing. */
 	list_for_each_entry(t, &dom->threads, dnode)
@@ -100,7 +104,8 @@ static void ioprio_on_wait_start(struct kgil_domain *dom,
 	struct kgil_waiter *pos;
 	u64 now = ktime_get_ns();
 
-	if (!w->io || ioprio_demoted(w->t) || ioprio_refill(dom, now) <= 0)
+	if (!w->io || ioprio_demoted(w->t) ||
+	    ioprio_refill(dom, now) < (s64)dom->params.io_boost_ns)
 		return;		/* queued at the tail, CPU-bound */
 	w->policy_data = IOPRIO_W_PRIO;
 	/* Behind the priority waiters, ahead of everybody else. */
