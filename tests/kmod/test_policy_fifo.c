@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fifo against the live module: strict round-robin order over many
+ * handoffs (also under ioprio, for CPU-bound threads), the direct
+ * handoff that leaves no room for barging, the switch interval bounding
+ * a CPU-bound holder without a forced-switch wait, the timekeeper duty
+ * handed on when its waiter leaves, and policy switches to and from
+ * fifo and ioprio under load.  Timing bounds are tolerant (TCG).
+ */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kt.h"
+
+KT_DOMAIN_SUITE(policy_fifo, 120);
+
+#define RR_THREADS	4
+#define RR_TENURES	160
+#define LONG_NS		10000000000ULL
+
+struct rr_log {
+	int fd;
+	const volatile struct kgil_shared *sh;
+	uint32_t ids[RR_TENURES];
+	atomic_int pos;
+	atomic_int attached;
+};
+
+struct rr_thread {
+	struct rr_log *log;
+	uint32_t id;
+	uint32_t failed;
+	int err;
+};
+
+/* Log each tenure, run until the drop request, yield at the check. */
+static void *rr_run(void *p)
+{
+	struct rr_thread *t = p;
+	struct rr_log *log = t->log;
+	struct kgil_acquire a = { 0 };
+	int ret = kt_attach(log->fd);
+
+	atomic_fetch_add(&log->attached, 1);
+	if (ret < 0)
+		goto out;
+	t->id = (uint32_t)ret;
+	ret = kt_acquire(log->fd, 0, 0, &a);
+	while (!ret) {
+		int i = atomic_fetch_add(&log->pos, 1);
+
+		t->failed += a.failed_attempts;
+		if (i >= RR_TENURES)
+			break;
+		log->ids[i] = t->id;
+		while (!log->sh->drop_request)
+			kt_work(64);
+		ret = kt_check(log->fd, &a);
+	}
+	if (!ret)
+		ret = kt_release(log->fd);
+	kt_detach(log->fd);
+out:
+	t->err = ret < 0 ? ret : 0;
+	return NULL;
+}
+
+/*
+ * Threads queue behind this one in some order; from the first handoff on
+ * each tenure must go to the thread that waited longest, so the log
+ * repeats with period RR_THREADS exactly.
+ */
+static void round_robin(uint32_t policy)
+{
+	struct rr_log log = { .fd = fd, .sh = sh };
+	struct rr_thread th[RR_THREADS] = { 0 };
+	pthread_t pt[RR_THREADS];
+	struct kgil_stats st;
+	uint32_t failed = 0;
+
+	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_eq(kt_set_policy(fd, policy, 0, 1000000), 0);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	for (int i = 0; i < RR_THREADS; i++) {
+		th[i].log = &log;
+		pthread_create(&pt[i], NULL, rr_run, &th[i]);
+	}
+	cr_assert(kt_wait_u32(&sh->nr_waiting, RR_THREADS, true, LONG_NS));
+	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(kt_detach(fd), 0);
+	for (int i = 0; i < RR_THREADS; i++) {
+		pthread_join(pt[i], NULL);
+		cr_assert_eq(th[i].err, 0, "thread %d: %s", i, strerror(-th[i].err));
+		failed += th[i].failed;
+	}
+	for (int i = RR_THREADS; i < RR_TENURES; i++)
+		cr_assert_eq(log.ids[i], log.ids[i - RR_THREADS],
+			     "tenure %d went to %u, not %u", i, log.ids[i],
+			     log.ids[i - RR_THREADS]);
+	for (int i = 1; i < RR_THREADS; i++)
+		cr_assert_neq(log.ids[i], log.ids[0]);
+	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_log_info("%s: %llu handoffs, %llu drop requests, %llu failed\n",
+		    policy == KGIL_POLICY_FIFO ? "fifo" : "ioprio",
+		    (unsigned long long)st.c.handoffs,
+		    (unsigned long long)st.c.drop_requests,
+		    (unsigned long long)st.c.failed_acquires);
+	cr_assert_eq(failed, 0);
+	cr_assert_eq(st.c.failed_acquires, 0, "no barging: no failed attempt");
+	cr_assert_eq(st.c.forced_switches, 0);
+	cr_assert_geq(st.c.handoffs, RR_TENURES);
+}
+
+Test(policy_fifo, order_is_round_robin_over_many_handoffs)
+{
+	round_robin(KGIL_POLICY_FIFO);
+}
+
+Test(policy_fifo, ioprio_cpu_bound_threads_round_robin_too)
+{
+	round_robin(KGIL_POLICY_IOPRIO);
+}
+
+struct waiter {
+	int fd;
+	uint32_t id;
+	uint32_t flags;
+	uint64_t timeout_ns;
+	uint64_t hold_ns;
+	atomic_int queued;
+	int ret;
+};
+
+static void *waiter_run(void *p)
+{
+	struct waiter *w = p;
+	int id = kt_attach(w->fd);
+
+	if (id < 0) {
+		w->ret = id;
+		atomic_store(&w->queued, 1);
+		return NULL;
+	}
+	w->id = (uint32_t)id;
+	atomic_store(&w->queued, 1);
+	w->ret = kt_acquire(w->fd, w->flags, w->timeout_ns, NULL);
+	if (!w->ret) {
+		kt_sleep_ns(w->hold_ns);
+		kt_release(w->fd);
+	}
+	kt_detach(w->fd);
+	return NULL;
+}
+
+/* Start a waiter and wait until nr_waiting says it queued. */
+static void queue_waiter(struct waiter *w, pthread_t *th, uint32_t nr)
+{
+	w->fd = fd;
+	pthread_create(th, NULL, waiter_run, w);
+	cr_assert(kt_wait_u32(&sh->nr_waiting, nr, true, LONG_NS),
+		  "waiter %u never queued", nr);
+}
+
+static uint64_t spin_until_drop(uint64_t limit_ns)
+{
+	uint64_t end = kt_now_ns() + limit_ns;
+
+	while (!sh->drop_request)
+		if (kt_now_ns() > end)
+			return 0;
+	return kt_now_ns();
+}
+
+/* The release hands the lock over before the waiter even runs. */
+Test(policy_fifo, release_hands_over_directly)
+{
+	struct waiter w = { .hold_ns = 1000000 };
+	pthread_t th;
+	int me = kt_attach(fd);
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, 5000000), 0);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	queue_waiter(&w, &th, 1);
+	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(sh->holder_id, w.id, "not handed to the waiter");
+	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EBUSY,
+		     "the releaser barged back in");
+	pthread_join(th, NULL);
+	cr_assert_eq(w.ret, 0);
+}
+
+Test(policy_fifo, switch_interval_bounds_the_holder)
+{
+	const uint64_t interval = 20000000;
+	struct waiter w = { .hold_ns = 5000000 };
+	struct kgil_acquire a;
+	struct kgil_stats st;
+	uint64_t t0, drop, released;
+	pthread_t th;
+
+	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	t0 = kt_now_ns();
+	queue_waiter(&w, &th, 1);
+	drop = spin_until_drop(LONG_NS);
+	cr_assert_neq(drop, 0, "no drop request");
+	cr_log_info("drop request %.1f ms after the waiter came\n",
+		    (drop - t0) / 1e6);
+	cr_assert_geq(drop - t0, interval);
+	/* The check hands over and returns once the lock is back. */
+	cr_assert_eq(kt_check(fd, &a), 0);
+	released = kt_now_ns();
+	cr_assert(a.result & KGIL_ACQUIRED_SWITCHED);
+	cr_assert_geq(released - drop, w.hold_ns);
+	pthread_join(th, NULL);
+	cr_assert_eq(w.ret, 0);
+	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(st.c.forced_switches, 0);
+	cr_assert_eq(kt_release(fd), 0);
+}
+
+/*
+ * Only the last waiter times the holder.  A policy change makes everyone
+ * re-evaluate (the first waiter now sleeps untimed); when the timed last
+ * waiter gives up (timeout), its duty must pass to the first, or the
+ * holder would never be asked to drop.
+ */
+Test(policy_fifo, timekeeper_duty_passes_on_when_it_leaves)
+{
+	const uint64_t interval = 300000000;
+	struct waiter w1 = { .hold_ns = 0 };
+	struct waiter w2 = {
+		.flags = KGIL_ACQUIRE_TIMEOUT, .timeout_ns = 100000000,
+	};
+	pthread_t t1, t2;
+	uint64_t drop;
+
+	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	queue_waiter(&w1, &t1, 1);
+	queue_waiter(&w2, &t2, 2);
+	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
+	pthread_join(t2, NULL);
+	cr_assert_eq(w2.ret, -ETIMEDOUT);
+	drop = spin_until_drop(LONG_NS);
+	cr_assert_neq(drop, 0, "the remaining waiter never timed the holder");
+	cr_assert_eq(kt_release(fd), 0);
+	pthread_join(t1, NULL);
+	cr_assert_eq(w1.ret, 0);
+}
+
+struct flipper {
+	int fd;
+	atomic_int stop;
+	int changes;
+	int err;
+};
+
+static void *flip_policies(void *p)
+{
+	static const uint32_t order[] = {
+		KGIL_POLICY_FIFO, KGIL_POLICY_LEGACY, KGIL_POLICY_IOPRIO,
+		KGIL_POLICY_NEWGIL, KGIL_POLICY_IOPRIO, KGIL_POLICY_FIFO,
+	};
+	struct flipper *f = p;
+
+	while (!atomic_load(&f->stop)) {
+		uint32_t pol = order[f->changes % 6];
+		int ret = kt_set_policy(f->fd, pol, pol == KGIL_POLICY_NEWGIL ?
+					KGIL_POLICY_FORCE_SWITCH : 0,
+					50000 + 10000 * (f->changes % 7));
+
+		if (ret) {
+			f->err = ret;
+			return NULL;
+		}
+		f->changes++;
+		kt_sleep_ns(2000000);
+	}
+	return NULL;
+}
+
+/* An I/O-bound thread beside the CPU-bound ones, for ioprio's paths. */
+static void *io_loop(void *p)
+{
+	struct flipper *f = p;
+	int ret = kt_attach(f->fd);
+
+	if (ret < 0)
+		return NULL;
+	ret = kt_acquire(f->fd, 0, 0, NULL);
+	while (!ret && !atomic_load(&f->stop)) {
+		ret = kt_io_begin(f->fd);
+		kt_sleep_ns(200000);
+		if (!ret)
+			ret = kt_io_end(f->fd, NULL);
+	}
+	if (!ret)
+		kt_release(f->fd);
+	kt_detach(f->fd);
+	return NULL;
+}
+
+Test(policy_fifo, policy_switches_to_and_from_fifo_and_ioprio_under_load)
+{
+	long ticks = kt_env_long("KGIL_TEST_FLIP_TICKS", 200000);
+	struct flipper f = { .fd = fd }, io = { .fd = fd };
+	struct kt_interp in[4];
+	volatile long counter = 0;
+	pthread_t th, ioth;
+
+	kt_interp_init(in, 4, fd, sh, ticks, 4, 100, KT_CHECK_PAGE, &counter);
+	pthread_create(&th, NULL, flip_policies, &f);
+	pthread_create(&ioth, NULL, io_loop, &io);
+	kt_interp_all(in, 4);
+	atomic_store(&f.stop, 1);
+	atomic_store(&io.stop, 1);
+	pthread_join(th, NULL);
+	pthread_join(ioth, NULL);
+	cr_log_info("%d policy changes under load\n", f.changes);
+	cr_assert_eq(f.err, 0, "SET_POLICY: %s", strerror(-f.err));
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(in[i].err, 0, "thread %d: %s", i, strerror(-in[i].err));
+		cr_assert_eq(in[i].violations, 0);
+	}
+	cr_assert_eq(counter, 4 * ticks);
+	cr_assert_gt(f.changes, 6);
+}
