@@ -4,7 +4,10 @@
  * "interpreter" threads share one kgil domain; the same work done by one
  * thread after the other is the baseline.  Printed per policy: threaded
  * time / sequential time, CHECK syscalls, failed attempts, handoffs, drop
- * requests, forced switches and context switches (getrusage).
+ * requests, forced switches, context switches (getrusage) and idle_ms,
+ * the threaded run's wall time during which nobody held the lock (thread
+ * start-up plus every handoff's latency: on a loaded host, mostly the time
+ * an idle vCPU takes to be scheduled again).
  *
  *   kmod-cpu2 [--policy legacy|newgil|both] [--ticks N] [--tick-ns NS]
  *             [--reps R] [--one-cpu]
@@ -327,9 +330,9 @@ int main(int argc, char **argv)
 	       "median ratio of %d sequential/threaded pairs\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       one_cpu ? " (pinned to 1)" : "", ticks, tick_ns, spin_per_tick,
 	       reps);
-	printf("%-7s %8s %8s %6s %9s %9s %8s %7s %7s %8s %8s\n", "policy",
+	printf("%-7s %8s %8s %6s %9s %9s %8s %7s %7s %8s %8s %8s\n", "policy",
 	       "seq_s", "thr_s", "ratio", "checks", "failed", "handoffs",
-	       "drops", "forced", "cs_seq", "cs_thr");
+	       "drops", "forced", "cs_seq", "cs_thr", "idle_ms");
 	for (int i = 0; i < np; i++) {
 		struct pair pr;
 		struct result *seq = &pr.seq, *thr = &pr.thr;
@@ -339,14 +342,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kmod-cpu2: %s\n", strerror(-ret));
 			return 1;
 		}
-		printf("%-7s %8.3f %8.3f %6.2f %9ld %9llu %8llu %7llu %7llu %8ld %8ld\n",
+		printf("%-7s %8.3f %8.3f %6.2f %9ld %9llu %8llu %7llu %7llu %8ld %8ld %8.1f\n",
 		       policies[i] == KGIL_POLICY_LEGACY ? "legacy" : "newgil",
 		       seq->secs, thr->secs, pr.ratio, thr->checks,
 		       (unsigned long long)thr->c.failed_acquires,
 		       (unsigned long long)thr->c.handoffs,
 		       (unsigned long long)thr->c.drop_requests,
 		       (unsigned long long)thr->c.forced_switches,
-		       seq->ctxsw, thr->ctxsw);
+		       seq->ctxsw, thr->ctxsw,
+		       (thr->secs * 1e9 - (double)thr->c.total_hold_ns) / 1e6);
 	}
 	return 0;
 }
