@@ -127,25 +127,33 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One CPU-bound thread, one I/O thread: the I/O thread's median wait. */
-static uint64_t io_wait_p50(uint32_t policy, uint64_t interval, int rounds)
+/* The I/O thread io runs its rounds beside a CPU-bound holder. */
+static void beside_a_cpu_holder(struct io_thread *io, uint32_t policy,
+				uint64_t interval, uint64_t boost)
 {
-	static const uint64_t burst[64] = { 0 };
-	struct io_thread io = { .rounds = rounds, .io_ns = 2 * MS, .burst_ns = burst };
 	atomic_int stop = 0;
 	struct cpu_thread cpu = { .stop = &stop };
 	pthread_t ct, it;
 
-	set_policy(policy, interval, 20 * MS);
+	set_policy(policy, interval, boost);
 	pthread_create(&ct, NULL, cpu_run, &cpu);
 	kt_wait_u32(&sh->holder_id, 0, false, LONG_NS);
-	pthread_create(&it, NULL, io_run, &io);
+	pthread_create(&it, NULL, io_run, io);
 	pthread_join(it, NULL);
 	atomic_store(&stop, 1);
 	pthread_join(ct, NULL);
-	cr_assert_eq(io.err, 0, "I/O thread: %s", strerror(-io.err));
+	cr_assert_eq(io->err, 0, "I/O thread: %s", strerror(-io->err));
 	cr_assert_eq(cpu.err, 0, "CPU thread: %s", strerror(-cpu.err));
-	cr_assert_eq(io.done, rounds);
+	cr_assert_eq(io->done, io->rounds);
+}
+
+/* The I/O thread's median wait for the lock after its I/O. */
+static uint64_t io_wait_p50(uint32_t policy, uint64_t interval, int rounds)
+{
+	static const uint64_t burst[64] = { 0 };
+	struct io_thread io = { .rounds = rounds, .io_ns = 2 * MS, .burst_ns = burst };
+
+	beside_a_cpu_holder(&io, policy, interval, 20 * MS);
 	qsort(io.waits, (size_t)rounds, sizeof(io.waits[0]), cmp_u64);
 	return io.waits[rounds / 2];
 }
@@ -172,19 +180,8 @@ Test(policy_ioprio, long_burst_after_io_loses_the_priority)
 	const uint64_t interval = 200 * MS;
 	static const uint64_t burst[] = { 40 * MS, 0, 0, 0 };
 	struct io_thread io = { .rounds = 4, .io_ns = 2 * MS, .burst_ns = burst };
-	atomic_int stop = 0;
-	struct cpu_thread cpu = { .stop = &stop };
-	pthread_t ct, it;
 
-	set_policy(KGIL_POLICY_IOPRIO, interval, 10 * MS);
-	pthread_create(&ct, NULL, cpu_run, &cpu);
-	kt_wait_u32(&sh->holder_id, 0, false, LONG_NS);
-	pthread_create(&it, NULL, io_run, &io);
-	pthread_join(it, NULL);
-	atomic_store(&stop, 1);
-	pthread_join(ct, NULL);
-	cr_assert_eq(io.err, 0);
-	cr_assert_eq(cpu.err, 0);
+	beside_a_cpu_holder(&io, KGIL_POLICY_IOPRIO, interval, 10 * MS);
 	cr_log_info("waits: %.1f (then 40 ms held), %.1f (demoted), %.1f, %.1f ms\n",
 		    io.waits[0] / 1e6, io.waits[1] / 1e6, io.waits[2] / 1e6,
 		    io.waits[3] / 1e6);
