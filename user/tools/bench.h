@@ -53,6 +53,7 @@ struct bench_opts {
 	uint64_t gap_ns;		/* convoy: peer pause between pings */
 	uint64_t hold_ns;		/* handoff: time a holder keeps the lock */
 	double cap_s;			/* longest a timed phase may run */
+	bool uring_acquire;		/* io, convoy: KGIL_URING_CMD_ACQUIRE */
 };
 
 struct scenario {

@@ -11,6 +11,7 @@
 #include "progress.h"
 #include "result.h"
 #include "table.h"
+#include "uring_one.h"
 #include "work.h"
 
 const struct scenario bench_scenarios[] = {
@@ -59,7 +60,9 @@ void bench_usage(FILE *f)
 	      "  --rounds N           convoy: round trips per phase (200); handoff: 2000\n"
 	      "  --gap T              convoy: peer's pause between round trips (1ms)\n"
 	      "  --hold T             handoff: time each holder keeps the lock (100us)\n"
-	      "  --cap T              stop a timed phase after T and extrapolate (120s)\n",
+	      "  --cap T              stop a timed phase after T and extrapolate (120s)\n"
+	      "  --uring-acquire      io, convoy: wait for the I/O and the lock in one\n"
+	      "                       io_uring_enter (KGIL_URING_CMD_ACQUIRE; kernel)\n",
 	      f);
 }
 
@@ -97,7 +100,7 @@ enum {
 	OPT_BACKEND = 256, OPT_POLICY, OPT_CHECK, OPT_SWITCH, OPT_THREADS, OPT_CPUS,
 	OPT_TICK, OPT_DURATION, OPT_WORK, OPT_REPEAT, OPT_JSON, OPT_QUIET,
 	OPT_PROCESSES, OPT_NO_SYSCALLS, OPT_WORK_NS, OPT_KIND, OPT_LATENCY,
-	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP,
+	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP, OPT_URING_ACQUIRE,
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +125,7 @@ static const struct option long_opts[] = {
 	{ "gap", required_argument, NULL, OPT_GAP },
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "cap", required_argument, NULL, OPT_CAP },
+	{ "uring-acquire", no_argument, NULL, OPT_URING_ACQUIRE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -220,6 +224,9 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 			return -EINVAL;
 		o->cap_s = v / 1e9;
 		return 0;
+	case OPT_URING_ACQUIRE:
+		o->uring_acquire = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -233,6 +240,10 @@ static int check_policy(const struct bench_opts *o)
 	if (only && o->policy && o->policy != only) {
 		fprintf(stderr, "kgil bench: backend %s implements only policy %s\n",
 			kgil_backend_name(o->backend), kgil_policy_name(only));
+		return -1;
+	}
+	if (o->uring_acquire && o->backend != KGIL_BACKEND_KERNEL) {
+		fprintf(stderr, "kgil bench: --uring-acquire needs the kernel backend\n");
 		return -1;
 	}
 	return 0;
@@ -284,6 +295,8 @@ static void put_common(const struct bench_opts *o, struct res *out)
 	res_str(out, "cpus", o->cpus_set ? o->cpus_str : "all");
 	res_int(out, "ncpus", CPU_COUNT(&now));
 	res_int(out, "repeat", o->repeat);
+	if (o->uring_acquire)
+		res_bool(out, "uring_acquire", true);
 }
 
 int bench_run(const struct bench_opts *o, struct res *out)
@@ -307,6 +320,7 @@ int bench_run(const struct bench_opts *o, struct res *out)
 	}
 	res_str(out, "scenario", s->name);
 	put_common(o, out);
+	uring_one_acquire(o->uring_acquire);
 	while (n < o->repeat) {
 		if (o->repeat > 1)
 			progress(false, "%s: run %d of %d", s->name, n + 1, o->repeat);
