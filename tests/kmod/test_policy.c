@@ -141,6 +141,27 @@ Test(policy, newgil_drop_request_after_switch_interval_and_forced_switch)
 	cr_assert_eq(kt_release(fd), 0);
 }
 
+/* As drop_gil() does for any release: IO_BEGIN with a pending request
+ * also waits until the requester has the lock. */
+Test(policy, newgil_io_begin_with_a_drop_request_forces_the_switch)
+{
+	struct timed_waiter w = { .hold_ns = 200000000 };
+	struct kgil_stats st;
+	pthread_t th;
+
+	hold_with_waiter(&w, &th, KGIL_POLICY_NEWGIL, KGIL_POLICY_FORCE_SWITCH,
+			 5000000);
+	cr_assert_neq(spin_until_drop(10000000000ull), 0);
+	cr_assert_eq(kt_io_begin(fd), 0);
+	/* Back from IO_BEGIN only once the waiter holds the lock. */
+	cr_assert_eq(sh->holder_id, w.id);
+	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(st.c.forced_switches, 1);
+	cr_assert_eq(kt_io_end(fd, NULL), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(w.ret, 0);
+}
+
 Test(policy, newgil_without_forced_switching_does_not_wait)
 {
 	struct timed_waiter w = { 0 };
