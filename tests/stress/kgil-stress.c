@@ -71,9 +71,11 @@ struct dom_shared {
 	_Atomic uint64_t exclusion_violations;
 };
 
+enum helper_state { HELPER_STARTING, HELPER_RUNNING, HELPER_HOLDING };
+
 struct shm_area {
 	struct dom_shared d[MAX_DOMAINS];
-	_Atomic uint32_t helper_holding[HELPER_SLOTS];
+	_Atomic uint32_t helper_state[HELPER_SLOTS];	/* enum helper_state */
 };
 
 static struct shm_area *shm;
@@ -133,31 +135,33 @@ static int take_retrying(int fd, struct dom_shared *sd, uint32_t id)
 /*
  * What a helper or a forked child does: attach, then take the lock, hold
  * it a moment and give it back, rounds times (0: until killed), and take
- * it once more.  While it holds the lock, *holding (if any) says so, for
- * the killer to aim.  Returns the thread's id, holding the lock, or -errno.
+ * it once more.  *state (if any) tells the killer where it is.  Returns
+ * the thread's id, holding the lock, or -errno.
  */
-static int lock_rounds(int fd, struct dom_shared *sd, _Atomic uint32_t *holding,
+static int lock_rounds(int fd, struct dom_shared *sd, _Atomic uint32_t *state,
 		       uint64_t seed, int rounds)
 {
+	_Atomic uint32_t dummy;
 	struct rng r;
 	int id = raw_attach(fd);
 
 	if (id < 0)
 		return id;
+	if (!state)
+		state = &dummy;
+	atomic_store(state, HELPER_RUNNING);
 	rng_seed(&r, seed, (uint64_t)getpid());
 	for (int i = 0; !rounds || i < rounds; i++) {
 		if (take_retrying(fd, sd, (uint32_t)id))
 			return -EIO;
-		if (holding)
-			atomic_store(holding, 1);
+		atomic_store(state, HELPER_HOLDING);
 		/* Hold it running, or hold it asleep as a thread blocked in
 		 * a system call without releasing it would. */
 		if (rng_pct(&r, 50))
 			spin_ns(rng_below(&r, 200000));
 		else
 			usleep(1000 + (useconds_t)rng_below(&r, 10000));
-		if (holding)
-			atomic_store(holding, 0);
+		atomic_store(state, HELPER_RUNNING);
 		give(sd, (uint32_t)id);
 		raw_release(fd);
 	}
@@ -172,7 +176,7 @@ static int helper_main(unsigned int d, unsigned int slot, uint64_t seed)
 	if (shm == MAP_FAILED || d >= MAX_DOMAINS || slot >= HELPER_SLOTS)
 		return 2;
 	alarm(60);	/* never outlive a lost parent for long */
-	lock_rounds(HELPER_DOM_FD, &shm->d[d], &shm->helper_holding[slot], seed, 0);
+	lock_rounds(HELPER_DOM_FD, &shm->d[d], &shm->helper_state[slot], seed, 0);
 	return 0;
 }
 
@@ -354,27 +358,19 @@ static void *signaller_main(void *arg)
 
 /*
  * Helpers: HELPER_SLOTS processes at a time, each spawned on a random
- * domain with its descriptor inherited, and SIGKILLed either as soon as it
- * holds the lock (half of them: an owner death each) or at a random time.
+ * domain with its descriptor inherited, and SIGKILLed once it runs, either
+ * as soon as it holds the lock (half of them: an owner death each) or at a
+ * random time.  Times count from when it runs: starting one takes long on
+ * a slow (debug, emulated) kernel.
  */
+#define HELPER_START_NS	(20 * 1000000000ull)	/* give up waiting */
+#define HELPER_HOLD_NS	(5 * 1000000000ull)	/* ... for it to hold */
+
 struct helper {
 	pid_t pid;
 	bool at_hold;
-	uint64_t deadline;
+	uint64_t spawned, running, delay;
 };
-
-static posix_spawnattr_t rt_spawn;
-static bool rt_spawn_ok;
-
-static void rt_spawn_init(void)
-{
-	struct sched_param sp = { .sched_priority = 1 };
-
-	rt_spawn_ok = !posix_spawnattr_init(&rt_spawn) &&
-		      !posix_spawnattr_setflags(&rt_spawn, POSIX_SPAWN_SETSCHEDULER) &&
-		      !posix_spawnattr_setschedpolicy(&rt_spawn, SCHED_FIFO) &&
-		      !posix_spawnattr_setschedparam(&rt_spawn, &sp);
-}
 
 static pid_t spawn_helper(struct rng *r, unsigned int slot)
 {
@@ -388,18 +384,12 @@ static pid_t spawn_helper(struct rng *r, unsigned int slot)
 	snprintf(dom, sizeof(dom), "%u", d);
 	snprintf(sl, sizeof(sl), "%u", slot);
 	snprintf(seed, sizeof(seed), "%" PRIu64, rng_next(r));
-	atomic_store(&shm->helper_holding[slot], 0);
+	atomic_store(&shm->helper_state[slot], HELPER_STARTING);
 	posix_spawn_file_actions_init(&fa);
 	/* dup2 clears close-on-exec on the copies. */
 	posix_spawn_file_actions_adddup2(&fa, dom_fd[d], HELPER_DOM_FD);
 	posix_spawn_file_actions_adddup2(&fa, shm_fd, HELPER_SHM_FD);
-	/* Real-time too when allowed, or they barely run among the workers
-	 * and are seldom killed holding the lock. */
-	ret = posix_spawn(&pid, self_exe, &fa, rt_spawn_ok ? &rt_spawn : NULL, argv, environ);
-	if (ret == EPERM && rt_spawn_ok) {
-		rt_spawn_ok = false;
-		ret = posix_spawn(&pid, self_exe, &fa, NULL, argv, environ);
-	}
+	ret = posix_spawn(&pid, self_exe, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret) {
 		fprintf(stderr, "kgil-stress: posix_spawn: %s\n", strerror(ret));
@@ -425,22 +415,33 @@ static void *killer_main(void *arg)
 
 	(void)arg;
 	injector_priority();
-	rt_spawn_init();
 	rng_seed(&r, opt.seed, 0x4b11);
 	while (!atomic_load(&stop_load)) {
 		for (unsigned int i = 0; i < HELPER_SLOTS; i++) {
+			uint32_t state = atomic_load(&shm->helper_state[i]);
+			uint64_t now = now_ns();
+
 			if (!h[i].pid) {
 				h[i].pid = spawn_helper(&r, i);
 				if (h[i].pid < 0)
 					h[i].pid = 0;
 				h[i].at_hold = rng_pct(&r, 50);
-				h[i].deadline = now_ns() + 2000000 + rng_below(&r, 100000000);
+				h[i].spawned = now;
+				h[i].running = 0;
+				h[i].delay = 1000000 + rng_below(&r, 100000000);
 				continue;
 			}
-			if (h[i].at_hold && atomic_load(&shm->helper_holding[i])) {
+			if (state == HELPER_STARTING) {
+				if (now - h[i].spawned > HELPER_START_NS)
+					kill_helper(&h[i]);
+				continue;
+			}
+			if (!h[i].running)
+				h[i].running = now;
+			if (h[i].at_hold && state == HELPER_HOLDING) {
 				kill_helper(&h[i]);
 				atomic_fetch_add(&faults.kills_holding, 1);
-			} else if (now_ns() > h[i].deadline + (h[i].at_hold ? 500000000 : 0)) {
+			} else if (now - h[i].running > (h[i].at_hold ? HELPER_HOLD_NS : h[i].delay)) {
 				kill_helper(&h[i]);
 			}
 		}
@@ -466,11 +467,10 @@ static pid_t fork_child(struct rng *r)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct sched_param sp = { .sched_priority = 1 };
 		int id;
 
-		/* As the helpers: real-time when allowed. */
-		sched_setscheduler(0, SCHED_FIFO, &sp);
+		/* The alarm kills; it must not run the parent's watchdog. */
+		signal(SIGALRM, SIG_DFL);
 		alarm(30);
 		id = lock_rounds(dom_fd[d], &shm->d[d], NULL, seed, 1);
 		if (id > 0 && !die_holding) {
@@ -685,6 +685,10 @@ static void slab_calibrate(struct slab_watch *sw)
 	static struct slab_snap s0, s1, s2;
 	int fds[CALIBRATE_N];
 
+	/* A debug kernel: KASAN's quarantine holds freed objects back by
+	 * the thousand, and kmemleak (scanned by the VM) answers exactly. */
+	if (access("/sys/kernel/debug/kmemleak", F_OK) == 0)
+		return;
 	if (slab_snapshot(&s0) || open_many("/dev/null", false, fds, CALIBRATE_N))
 		return;
 	slab_snapshot(&s1);
@@ -718,8 +722,8 @@ static int slab_check(const struct slab_watch *sw)
 	int bad = 1;
 
 	if (!sw->on) {
-		printf("kgil-stress: slab check skipped (no /proc/slabinfo or no "
-		       "cache that only kgil fills)\n");
+		printf("kgil-stress: slab check skipped (a kmemleak kernel, no "
+		       "/proc/slabinfo, or no cache that only kgil fills)\n");
 		return 0;
 	}
 	for (int tries = 0; bad && tries < 20; tries++) {
@@ -989,7 +993,8 @@ int main(int argc, char **argv)
 	pthread_t signaller, killer, forker, policy, closer;
 	struct slab_watch sw = { 0 };
 	pthread_attr_t attr;
-	uint64_t acq = 0, deaths = 0, t0, t_setup, unexpected = 0, client_acq = 0;
+	uint64_t acq = 0, deaths = 0, t0, t_setup, t_load, t_stop, t_check;
+	uint64_t unexpected = 0, client_acq = 0;
 	uint64_t eintr = 0, etimedout = 0;
 	int bad = 0;
 
@@ -1046,6 +1051,7 @@ int main(int argc, char **argv)
 	while (!enough_faults() && now_ns() - t0 < 3ull * opt.seconds * 1000000000ull)
 		usleep(100000);
 	atomic_store(&stop_load, true);
+	t_load = now_ns();
 	pthread_join(killer, NULL);
 	pthread_join(forker, NULL);
 	pthread_join(policy, NULL);
@@ -1072,12 +1078,19 @@ int main(int argc, char **argv)
 				strerrorname_np(-w->last_unexpected), w->where);
 	}
 	bad += unexpected != 0;
+	t_stop = now_ns();
 	bad += check_all(&acq, &deaths);
+	t_check = now_ns();
 	for (size_t i = 0; i < NHISTS; i++)
 		hist_stop(&hists[i]);
 	for (unsigned int d = 0; d < opt.domains; d++)
 		close(dom_fd[d]);
 	bad += slab_check(&sw);
+	if (opt.verbose)
+		printf("kgil-stress: load %.1f s, stopping %.1f s, checks %.1f s, "
+		       "slab %.1f s\n", (double)(t_load - t0) / 1e9,
+		       (double)(t_stop - t_load) / 1e9, (double)(t_check - t_stop) / 1e9,
+		       (double)(now_ns() - t_check) / 1e9);
 	if (atomic_load(&faults.close_stuck) ||
 	    atomic_load(&faults.close_ebadf) != atomic_load(&faults.close_waiters)) {
 		fprintf(stderr, "kgil-stress: closing a domain left %lu of %lu waiters "
