@@ -41,23 +41,32 @@ int kgil_uring_wait_cqe(struct kgil *g, struct io_uring *ring,
 	return kgil_uring_wait_cqe_timeout(g, ring, cqe, NULL);
 }
 
+/*
+ * Submitting does not block, and many requests complete inline while
+ * being submitted (a send with buffer space, a recv with data waiting):
+ * submit holding the lock, release it only if the completions are not
+ * there yet.  Releasing around an I/O that did not block hands the lock
+ * to a waiting thread only to take it back at once (Beazley's bpo-7946
+ * observation): two switches for nothing.
+ */
 int kgil_uring_submit_and_wait(struct kgil *g, struct io_uring *ring,
 			       unsigned int wait_nr)
 {
-	int ret, wret;
+	struct io_uring_cqe *cqe;
+	int ret, sret, wret;
 
 	if (!ring)
 		return -EINVAL;
 	ret = kgil__check_holding(g);
 	if (ret)
 		return ret;
-	/* Nothing to wait for: submitting does not block. */
-	if (!wait_nr || io_uring_cq_ready(ring) >= wait_nr)
-		return io_uring_submit(ring);
+	sret = io_uring_submit(ring);
+	if (sret < 0 || !wait_nr || io_uring_cq_ready(ring) >= wait_nr)
+		return sret;
 	ret = kgil_io_begin(g);
 	if (ret)
 		return ret;
-	wret = io_uring_submit_and_wait(ring, wait_nr);
+	wret = io_uring_wait_cqe_nr(ring, &cqe, wait_nr);
 	ret = kgil_io_end(g, NULL);
-	return ret ? ret : wret;
+	return ret ? ret : wret < 0 ? wret : sret;
 }
