@@ -451,6 +451,16 @@ Test(uring, library_io_acquire)
 	cr_assert_eq(c.io_begins, 1);
 	cr_assert_eq(c.acquisitions, 2);
 	cr_assert_eq(kgil_release(g), 0, "held again after the one wait");
+	/* An I/O that completes inline: the lock is never let go. */
+	cr_assert_eq(kgil_acquire(g, NULL), 0);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	cr_assert_eq(kgil_uring_io_acquire(g, &ring, sqe, &io_res, NULL), 0);
+	cr_assert_eq(io_res, 0);
+	cr_assert_eq(kgil_stats(g, &c), 0);
+	cr_assert_eq(c.io_begins, 1, "released for an I/O that did not block");
+	cr_assert_eq(c.acquisitions, 3);
+	cr_assert_eq(kgil_release(g), 0);
 	cr_assert_eq(kgil_detach(g), 0);
 	cr_assert_eq(kgil_close(g), 0);
 	io_uring_queue_exit(&ring);

@@ -230,12 +230,13 @@ int kgil_uring_submit_and_wait(struct kgil *g, struct io_uring *ring,
  *
  * kgil_uring_io_acquire(): io_sqe is the I/O request just prepared on
  * ring (by a thread attached and holding).  It is hard-linked to an
- * acquire, the lock is released as for I/O, both are submitted, and one
- * wait returns once the I/O has completed and the lock is held again:
- * the I/O-bound thread waits for its I/O and the lock in one
- * io_uring_enter().  *io_res gets the I/O's cqe->res.  Returns 0 with the
- * lock held, or the error of reacquiring (not held).  The ring must have
- * no other request in flight (both completions are reaped here).
+ * acquire and both are submitted; if the I/O did not complete inline,
+ * the lock is released as for I/O and one wait returns once the I/O has
+ * completed and the lock is held again: the I/O-bound thread waits for
+ * its I/O and the lock in one io_uring_enter().  *io_res gets the I/O's
+ * cqe->res.  Returns 0 with the lock held, or the error of reacquiring
+ * (not held).  The ring must have no other request in flight (both
+ * completions are reaped here).
  */
 struct io_uring_sqe;
 int kgil_uring_prep_acquire(struct io_uring_sqe *sqe, struct kgil *g);

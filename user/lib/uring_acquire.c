@@ -8,8 +8,16 @@
  * kgil_uring_io_acquire() hard-links it behind the caller's I/O request
  * (IOSQE_IO_HARDLINK: the acquire is issued once the I/O has completed,
  * whatever its result), so one io_uring_enter() waits for the I/O and
- * then for the lock: IO_BEGIN and that one call, where the plain helpers
- * make IO_BEGIN, the wait and IO_END.
+ * then for the lock, with no IO_END.
+ *
+ * Both are submitted while the thread still holds the lock.  An I/O that
+ * completes inline (a send with buffer space, a recv with data waiting)
+ * then issues the acquire while the thread holds the lock: it completes
+ * with -EDEADLK, and the lock was never released, so no other thread was
+ * handed it only to be asked for it back at once.  Otherwise the thread
+ * releases (IO_BEGIN) and waits for both completions in one call; if the
+ * I/O completed between the submission and IO_BEGIN, the acquire saw the
+ * lock still held (-EDEADLK) and IO_END takes it back.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -78,12 +86,17 @@ int kgil_uring_io_acquire(struct kgil *g, struct io_uring *ring,
 	sqe->user_data = KGIL_URING_ACQUIRE_TAG;
 	io_sqe->flags |= IOSQE_IO_HARDLINK;
 	*io_res = -ECANCELED;
+	ret = io_uring_submit(ring);
+	if (ret < 0)
+		return ret;		/* nothing released */
+	if (io_uring_cq_ready(ring) >= 2)
+		return reap_pair(ring, io_res, &acq);	/* inline: still held */
 	ret = kgil_io_begin(g);
-	if (ret)
+	if (ret) {
+		reap_pair(ring, io_res, &acq);
 		return ret;
-	ret = io_uring_submit_and_wait(ring, 2);
-	if (ret >= 0 || ret == -EINTR)
-		ret = reap_pair(ring, io_res, &acq);
+	}
+	ret = reap_pair(ring, io_res, &acq);
 	if (acq >= 0) {
 		kgil__tick_on_acquired(g);
 		if (info)
@@ -93,6 +106,6 @@ int kgil_uring_io_acquire(struct kgil *g, struct io_uring *ring,
 	/* Detached or closed meanwhile: there is nothing to take back. */
 	if (acq == -EBADF)
 		return acq;
-	/* Not submitted, or refused: take the lock back the usual way. */
+	/* Raced with IO_BEGIN (-EDEADLK), refused, or lost: the usual way. */
 	return kgil_io_end(g, info);
 }
