@@ -37,7 +37,7 @@ expect_usage() {
 }
 
 # Every key a scenario's JSON must have (docs/bench.md).
-COMMON="scenario backend policy check_interval switch_interval_ns tick_ns tick_ns_measured cpus ncpus repeat"
+COMMON="scenario backend policy check_interval switch_interval_ns tick_ns tick_ns_measured cpus ncpus repeat idle_spinners"
 declare -A KEYS=(
 	[cpu]="threads ticks_per_thread sequential_s sequential_slowdown threaded_s ratio capped handoffs failed_acquires drop_requests forced_switches checks voluntary_ctxt_switches involuntary_ctxt_switches syscalls syscalls_source sequential_syscalls mean_switch_interval_us processes_s processes_speedup"
 	[cext]="threads ticks_per_call points max_speedup work_ns_at_1_8x points.0.work_ns points.0.speedup points.0.sequential_s points.0.threaded_s"
@@ -153,6 +153,7 @@ if [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
 	expect_usage bench cpu extra
 	expect_usage reproduce --nosuchoption
 	expect_usage reproduce --columns user-legacy:newgil
+	expect_usage bench cpu --idle-spinners sometimes
 	"$KGIL" bench --help >/dev/null && ok || bad "bench --help"
 fi
 

@@ -83,6 +83,20 @@ Test(harness_parse, cpu_lists)
 	cr_assert_eq(parse_cpus("100000", &s), -EINVAL);
 }
 
+Test(harness_parse, spinner_modes)
+{
+	enum spin_mode m;
+
+	cr_assert_eq(parse_spin_mode("auto", &m), 0);
+	cr_assert_eq(m, SPIN_AUTO);
+	cr_assert_eq(parse_spin_mode("on", &m), 0);
+	cr_assert_eq(m, SPIN_ON);
+	cr_assert_eq(parse_spin_mode("off", &m), 0);
+	cr_assert_eq(m, SPIN_OFF);
+	cr_assert_eq(parse_spin_mode("yes", &m), -EINVAL);
+	cr_assert_eq(parse_spin_mode("", &m), -EINVAL);
+}
+
 Test(harness_stats, median_and_percentiles)
 {
 	double odd[] = { 3, 1, 2 }, even[] = { 4, 1, 3, 2 };

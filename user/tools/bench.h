@@ -10,6 +10,7 @@
 
 #include "kgil.h"
 #include "parse.h"
+#include "spinners.h"
 
 struct res;
 
@@ -53,6 +54,7 @@ struct bench_opts {
 	uint64_t gap_ns;		/* convoy: peer pause between pings */
 	uint64_t hold_ns;		/* handoff: time a holder keeps the lock */
 	double cap_s;			/* longest a timed phase may run */
+	enum spin_mode spin;		/* idle spinners (spinners.h) */
 	bool uring_acquire;		/* io, convoy: KGIL_URING_CMD_ACQUIRE */
 };
 

@@ -62,7 +62,9 @@ void bench_usage(FILE *f)
 	      "  --hold T             handoff: time each holder keeps the lock (100us)\n"
 	      "  --cap T              stop a timed phase after T and extrapolate (120s)\n"
 	      "  --uring-acquire      io, convoy: wait for the I/O and the lock in one\n"
-	      "                       io_uring_enter (KGIL_URING_CMD_ACQUIRE; kernel)\n",
+	      "                       io_uring_enter (KGIL_URING_CMD_ACQUIRE; kernel)\n"
+	      "  --idle-spinners M    auto | on | off: SCHED_IDLE spinners keep CPUs from\n"
+	      "                       halting (auto: on in the kgil VM; docs/bench.md)\n",
 	      f);
 }
 
@@ -100,7 +102,7 @@ enum {
 	OPT_BACKEND = 256, OPT_POLICY, OPT_CHECK, OPT_SWITCH, OPT_THREADS, OPT_CPUS,
 	OPT_TICK, OPT_DURATION, OPT_WORK, OPT_REPEAT, OPT_JSON, OPT_QUIET,
 	OPT_PROCESSES, OPT_NO_SYSCALLS, OPT_WORK_NS, OPT_KIND, OPT_LATENCY,
-	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP, OPT_URING_ACQUIRE,
+	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP, OPT_URING_ACQUIRE, OPT_SPIN,
 };
 
 static const struct option long_opts[] = {
@@ -125,6 +127,7 @@ static const struct option long_opts[] = {
 	{ "gap", required_argument, NULL, OPT_GAP },
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "cap", required_argument, NULL, OPT_CAP },
+	{ "idle-spinners", required_argument, NULL, OPT_SPIN },
 	{ "uring-acquire", no_argument, NULL, OPT_URING_ACQUIRE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -224,6 +227,8 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 			return -EINVAL;
 		o->cap_s = v / 1e9;
 		return 0;
+	case OPT_SPIN:
+		return parse_spin_mode(arg, &o->spin);
 	case OPT_URING_ACQUIRE:
 		o->uring_acquire = true;
 		return 0;
@@ -295,6 +300,7 @@ static void put_common(const struct bench_opts *o, struct res *out)
 	res_str(out, "cpus", o->cpus_set ? o->cpus_str : "all");
 	res_int(out, "ncpus", CPU_COUNT(&now));
 	res_int(out, "repeat", o->repeat);
+	res_bool(out, "idle_spinners", spinners_running());
 	if (o->uring_acquire)
 		res_bool(out, "uring_acquire", true);
 }
@@ -363,9 +369,12 @@ int cmd_bench(int argc, char **argv)
 		return 2;
 	}
 	progress_quiet(o.quiet);
+	if (spinners_wanted(o.spin) && spinners_start() < 0)
+		fprintf(stderr, "kgil bench: cannot start the idle spinners\n");
 	work_calibrate(o.tick_ns);
 	out = res_new_obj();
 	ret = bench_run(&o, out);
+	spinners_stop();
 	if (ret == 0) {
 		if (o.json)
 			json_write(stdout, out, 2);

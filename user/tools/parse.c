@@ -77,3 +77,17 @@ int parse_cpus(const char *s, cpu_set_t *out)
 	}
 	return CPU_COUNT(out) ? 0 : -EINVAL;
 }
+
+int parse_spin_mode(const char *s, enum spin_mode *out)
+{
+	static const char *const names[] = { [SPIN_AUTO] = "auto", [SPIN_ON] = "on",
+					     [SPIN_OFF] = "off" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (s && !strcmp(s, names[i])) {
+			*out = (enum spin_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -5,11 +5,16 @@
 #include <sched.h>
 #include <stdint.h>
 
+#include "spinners.h"
+
 /* A decimal count: 0 or -EINVAL (signs, junk, overflow). */
 int parse_u64(const char *s, uint64_t *out);
 /* A time in ns: "5ms", "250us", "100ns", "2s", or "0.5" (seconds). */
 int parse_time_ns(const char *s, uint64_t *out);
 /* A CPU list like "0", "0-1", "0,2-3" (non-empty): 0 or -EINVAL. */
 int parse_cpus(const char *s, cpu_set_t *out);
+
+/* "auto", "on", "off" (spinners.h). */
+int parse_spin_mode(const char *s, enum spin_mode *out);
 
 #endif

@@ -61,13 +61,15 @@ static const struct sizing quick = {
 static void usage(FILE *f)
 {
 	fputs("usage: kgil reproduce [--quick] [--columns LIST] [--out DIR] [--tick-ns N]\n"
+	      "                      [--idle-spinners auto|on|off]\n"
 	      "\n"
 	      "Runs the seeds' experiments (BRIEF items 1-8) on each column and prints\n"
 	      "the published figures beside ours, with a verdict each.\n"
 	      "  --quick        tiny work sizes (a smoke test, figures meaningless)\n"
 	      "  --columns L    backend[:policy],... (default " DEFAULT_COLUMNS ")\n"
 	      "  --out DIR      where reproduce.json and reproduce.md go (default results)\n"
-	      "  --tick-ns N    wall time of one tick (default 25)\n", f);
+	      "  --tick-ns N    wall time of one tick (default 25)\n"
+	      "  --idle-spinners M  keep CPUs from halting (auto: on in the kgil VM)\n", f);
 }
 
 static int parse_columns(const char *s, struct column *cols, int *n)
@@ -311,6 +313,7 @@ static void put_environment(struct res *root, bool is_quick, double tick_ns)
 		res_str(root, "kernel", u.release);
 	res_int(root, "ncpus", sysconf(_SC_NPROCESSORS_ONLN));
 	res_bool(root, "quick", is_quick);
+	res_bool(root, "idle_spinners", spinners_running());
 	res_num(root, "tick_ns", tick_ns);
 	res_num(root, "tick_ns_measured", work_measured_tick_ns());
 	res_num(root, "spin_iters_per_ns", work_iters_per_ns());
@@ -334,10 +337,11 @@ static int write_outputs(const char *dir, const struct res *root, const struct t
 	f = fopen(path, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "# kgil reproduce: %s, kernel %s, %lld CPUs%s\n\n",
+	fprintf(f, "# kgil reproduce: %s, kernel %s, %lld CPUs%s%s\n\n",
 		res_get(root, "date")->str,
 		res_get(root, "kernel") ? res_get(root, "kernel")->str : "?",
 		(long long)res_get_num(root, "ncpus"),
+		res_get(root, "idle_spinners")->b ? ", idle spinners" : "",
 		res_get(root, "quick")->b ? " (quick mode: figures meaningless)" : "");
 	table_print(f, t, true);
 	warn_busy(f, root, true);
@@ -352,6 +356,7 @@ int cmd_reproduce(int argc, char **argv)
 		{ "columns", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "tick-ns", required_argument, NULL, 't' },
+		{ "idle-spinners", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -359,6 +364,7 @@ int cmd_reproduce(int argc, char **argv)
 	const char *out_dir = "results", *columns = DEFAULT_COLUMNS;
 	bool is_quick = false, any_failed = false;
 	double tick_ns = WORK_DEFAULT_TICK_NS;
+	enum spin_mode spin = SPIN_AUTO;
 	struct res *root, *jcols;
 	struct table *t;
 	int ncols, opt, ret;
@@ -385,6 +391,13 @@ int cmd_reproduce(int argc, char **argv)
 			}
 			tick_ns = (double)v;
 			break;
+		case 's':
+			if (parse_spin_mode(optarg, &spin) < 0) {
+				fprintf(stderr, "kgil reproduce: bad --idle-spinners '%s'\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -401,6 +414,8 @@ int cmd_reproduce(int argc, char **argv)
 		return 2;
 	}
 	progress_init();
+	if (spinners_wanted(spin) && spinners_start() < 0)
+		fprintf(stderr, "kgil reproduce: cannot start the idle spinners\n");
 	work_calibrate(tick_ns);
 	root = res_new_obj();
 	put_environment(root, is_quick, tick_ns);
@@ -429,6 +444,7 @@ int cmd_reproduce(int argc, char **argv)
 		res_adopt(jc, "experiments", cols[c].exp);
 	}
 	res_num(root, "elapsed_s", progress_elapsed());
+	spinners_stop();
 
 	printf("\nkgil reproduce: the seeds' results beside ours (%s)\n\n",
 	       is_quick ? "QUICK MODE: figures meaningless" : "one run");

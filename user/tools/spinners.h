@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Idle spinners: one SCHED_IDLE busy-loop process per CPU, so that no CPU
+ * ever halts while a scenario runs.  Under TCG a halted vCPU is a host
+ * thread asleep, and waking it on a busy host takes milliseconds: every
+ * wake-up the scenarios time (a futex, a socket, a GIL handoff) would
+ * measure the host's scheduler instead (a socket round trip between two
+ * processes: p50 5 ms without spinners, 0.12 ms with them, same VM, same
+ * minute).  SCHED_IDLE tasks yield to any other task at once, so the
+ * scenarios' threads do not wait for them.
+ */
+#ifndef KGIL_TOOLS_SPINNERS_H
+#define KGIL_TOOLS_SPINNERS_H
+
+#include <stdbool.h>
+
+enum spin_mode { SPIN_AUTO, SPIN_ON, SPIN_OFF };
+
+/* auto: on inside the kgil VM (KGIL_IN_VM=1, set by scripts/vm-run). */
+bool spinners_wanted(enum spin_mode mode);
+/* Start one per CPU the process may run on; 0 or -errno. */
+int spinners_start(void);
+/* Kill and reap them (also safe when none were started). */
+void spinners_stop(void);
+bool spinners_running(void);
+
+#endif
