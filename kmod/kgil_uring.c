@@ -30,10 +30,10 @@
  *  - the thread detaches, exits (exit probe) or its process closes the
  *    domain (->flush): completed at once with -EBADF, like a sleeping
  *    waiter;
- *  - the ring is being torn down (closed by its last user): a queued
+ *  - the ring is being torn down (closed by its last user), or its task
+ *    cancels all its requests (execve() waits for them): a queued
  *    request looks every KGIL_URING_POLL_NS, and before taking a free
- *    lock, whether its ring is dying, and then completes with -ECANCELED
- *    without taking the lock;
+ *    lock, and then completes with -ECANCELED without taking the lock;
  *  - IORING_OP_ASYNC_CANCEL finds nothing to cancel on 6.1 (-ENOENT, the
  *    acquire stays queued): io_uring only cancels io-wq work, polls and
  *    timeouts.  DETACH is the way to give up a pending acquire.
@@ -57,7 +57,7 @@
 #include "kgil_policy.h"
 #include "kgil_trace.h"
 
-/* How often a queued request checks whether its ring is being torn down. */
+/* How often a queued request checks whether it has been abandoned. */
 #define KGIL_URING_POLL_NS	(100 * NSEC_PER_MSEC)
 
 struct kgil_uring_req {
@@ -79,10 +79,18 @@ static struct kgil_uring_req **kgil_uring_pdu(struct io_uring_cmd *cmd)
 	return (struct kgil_uring_req **)cmd->pdu;
 }
 
-/* The ring's last user closed it: io_uring's exit work waits for us. */
-static bool kgil_uring_ring_dying(struct io_uring_cmd *cmd)
+/*
+ * Nobody will use a grant: the ring's last user closed it (io_uring's
+ * exit work waits for us), or the submitting task is cancelling all its
+ * requests (execve(), which waits for us too).
+ */
+static bool kgil_uring_abandoned(struct io_uring_cmd *cmd)
 {
-	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
+	struct io_kiocb *req = cmd_to_io_kiocb(cmd);
+
+	return percpu_ref_is_dying(&req->ctx->refs) ||
+	       (req->task->io_uring &&
+		atomic_read(&req->task->io_uring->in_idle));
 }
 
 /* Task context: the request's thread, or io_uring's fallback work. */
@@ -146,7 +154,7 @@ static void kgil_uring_eval(struct kgil_domain *dom,
 	struct kgil_thread *t = w->t;
 	ktime_t now;
 
-	if (t->detached || kgil_uring_ring_dying(ureq->cmd)) {
+	if (t->detached || kgil_uring_abandoned(ureq->cmd)) {
 		kgil_async_abort(dom, w);
 		kgil_uring_finish(dom, ureq, t->detached ? -EBADF : -ECANCELED);
 		return;

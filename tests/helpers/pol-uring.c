@@ -10,6 +10,8 @@
  *                   sleep until killed (the test holds the lock)
  *     pending-exit  the same, then exit at once: ring teardown and thread
  *                   exit with the request queued
+ *     pending-exec  the same, then execve("/bin/true"), which waits for
+ *                   the task's io_uring requests
  *
  * "Report" writes "<tid> <id>\n" to READY_FD.  Exit status: 0, 2 for bad
  * usage, 3 when a call fails.
@@ -31,8 +33,7 @@ int main(int argc, char **argv)
 	char line[64];
 	int fd, ready_fd, n, ret;
 
-	if (argc != 4 || (strcmp(argv[3], "pending") &&
-			  strcmp(argv[3], "pending-exit")))
+	if (argc != 4 || strncmp(argv[3], "pending", 7))
 		return 2;
 	fd = atoi(argv[1]);
 	ready_fd = atoi(argv[2]);
@@ -60,6 +61,10 @@ int main(int argc, char **argv)
 	close(ready_fd);
 	if (!strcmp(argv[3], "pending-exit"))
 		return 0;
+	if (!strcmp(argv[3], "pending-exec")) {
+		execl("/bin/true", "true", (char *)NULL);
+		return 3;
+	}
 	for (;;)
 		pause();
 }

@@ -429,6 +429,30 @@ Test(uring, process_dies_with_pending_request)
 	cr_assert_eq(sh->holder_id, 0);
 }
 
+/*
+ * execve() waits for all the task's io_uring requests: the module sees
+ * the task cancelling and ends the queued acquire, so the exec goes on
+ * while the lock is still held by somebody else.
+ */
+Test(uring, exec_with_pending_request_goes_on)
+{
+	int me = kt_attach(fd), status = -1;
+	uint32_t id;
+	pid_t tid, pid;
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	pid = kt_spawn_helper("pol-uring", fd, "pending-exec", &tid, &id);
+	cr_assert_gt(pid, 0);
+	for (int i = 0; i < 10000 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		kt_sleep_ns(1000000);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the exec did not go on (status %#x)", status);
+	cr_assert(kt_wait_gone(fd, id, 0));
+	cr_assert_eq(sh->holder_id, (uint32_t)me);
+	cr_assert_eq(kt_release(fd), 0);
+}
+
 /* libkgil: one io_uring_enter for a timeout and the lock after it. */
 Test(uring, library_io_acquire)
 {
