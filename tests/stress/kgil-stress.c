@@ -753,18 +753,25 @@ static struct trace_hist hists[] = {
 
 static bool traced;	/* the hist triggers ran for the whole load */
 
+static void hists_stop(void)
+{
+	for (size_t i = 0; i < NHISTS; i++)
+		hist_stop(&hists[i]);
+	hist_instance_remove();
+}
+
 static void hists_start(void)
 {
+	hist_instance_create("kgil-stress");
 	for (size_t i = 0; i < NHISTS; i++)
 		if (hist_start(&hists[i]))
 			break;
-	if (!hists[NHISTS - 1].on) {
-		for (size_t i = 0; i < NHISTS; i++)
-			hist_stop(&hists[i]);
+	traced = hists[NHISTS - 1].on;
+	if (!traced) {
+		hists_stop();
 		printf("kgil-stress: no hist triggers (not root, no tracefs or "
 		       "HIST_TRIGGERS): trace cross-check skipped\n");
 	}
-	traced = hists[NHISTS - 1].on;
 }
 
 /* The statistics against the trace, per domain. */
@@ -1081,8 +1088,7 @@ int main(int argc, char **argv)
 	t_stop = now_ns();
 	bad += check_all(&acq, &deaths);
 	t_check = now_ns();
-	for (size_t i = 0; i < NHISTS; i++)
-		hist_stop(&hists[i]);
+	hists_stop();
 	for (unsigned int d = 0; d < opt.domains; d++)
 		close(dom_fd[d]);
 	bad += slab_check(&sw);
