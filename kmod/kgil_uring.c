@@ -82,15 +82,17 @@ static struct kgil_uring_req **kgil_uring_pdu(struct io_uring_cmd *cmd)
 /*
  * Nobody will use a grant: the ring's last user closed it (io_uring's
  * exit work waits for us), or the submitting task is cancelling all its
- * requests (execve(), which waits for us too).
+ * requests (execve(), which waits for us too).  An exiting task cancels
+ * too, but the exit probe ends its requests (-EBADF) just after.
  */
 static bool kgil_uring_abandoned(struct io_uring_cmd *cmd)
 {
 	struct io_kiocb *req = cmd_to_io_kiocb(cmd);
+	struct task_struct *task = req->task;
 
 	return percpu_ref_is_dying(&req->ctx->refs) ||
-	       (req->task->io_uring &&
-		atomic_read(&req->task->io_uring->in_idle));
+	       (task->io_uring && atomic_read(&task->io_uring->in_idle) &&
+		!(READ_ONCE(task->flags) & PF_EXITING));
 }
 
 /* Task context: the request's thread, or io_uring's fallback work. */
