@@ -127,7 +127,7 @@ static bool magic_is_vfs(unsigned int m)
 /* ---- shared state ------------------------------------------------------ */
 
 static struct {
-	uint64_t iterations, seed, threads, max_seconds;
+	uint64_t iterations, seed, threads, max_seconds, fail_slab;
 	bool verbose;
 } opt = { .iterations = 20000, .threads = 8, .max_seconds = 600 };
 
@@ -161,6 +161,7 @@ struct worker {
 	atomic_uint kicks;
 	pthread_mutex_t lock;		/* alive vs. pthread_kill */
 	bool alive, started;
+	int fail_fd;			/* make-it-fail, -1 without faults */
 	bool finished;
 };
 
@@ -178,6 +179,19 @@ static bool has_feat(uint64_t bit)
 		##__VA_ARGS__);						\
 } while (0)
 
+/*
+ * With --fail-slab 1 on a fault-injection kernel (failslab set up by
+ * tests/device.d/74-failslab.sh), the kernel allocations a worker's kgil
+ * calls make fail at random: switched on just around those calls, since
+ * a failure in a page fault of the fuzzer's own would only kill it
+ * (SIGBUS).
+ */
+static void inject_faults(struct worker *w, bool on)
+{
+	if (w->fail_fd >= 0 && pwrite(w->fail_fd, on ? "1" : "0", 1, 0) < 0)
+		w->fail_fd = -1;
+}
+
 /* One ioctl, timed for the kicker, its errno counted. */
 static int fz_ioctl(struct worker *w, int fd, unsigned long cmd, void *arg)
 {
@@ -185,7 +199,9 @@ static int fz_ioctl(struct worker *w, int fd, unsigned long cmd, void *arg)
 
 	atomic_store(&w->call_cmd, cmd);
 	atomic_store(&w->call_start, now_ns());
+	inject_faults(w, true);
 	ret = raw_ioctl(fd, cmd, arg);
+	inject_faults(w, false);
 	atomic_store(&w->call_start, 0);
 	w->n.calls++;
 	w->n.errs[-ret <= MAX_ERRNO ? -ret : 0]++;
@@ -520,7 +536,9 @@ static void op_reopen(struct worker *w)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", atomic_load(&slot_fd[i]));
 		fd = open(path, O_RDWR | O_CLOEXEC);
 	} else {
+		inject_faults(w, true);
 		fd = open(KGIL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		inject_faults(w, false);
 	}
 	if (fd < 0)
 		return;
@@ -716,6 +734,12 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	if (opt.fail_slab) {
+		w->fail_fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+		if (w->fail_fd < 0)
+			fprintf(stderr, "kgil-fuzz: no fault injection: %s\n", strerror(errno));
+	}
+
 	while (w->todo && !atomic_load(&stopping)) {
 		enum op op = pick_op(&w->rng);
 
@@ -746,6 +770,9 @@ static void *worker_main(void *arg)
 	worker_cleanup(w);
 	w->finished = true;
 out:
+	if (w->fail_fd >= 0)
+		close(w->fail_fd);
+	w->fail_fd = -1;
 	pthread_mutex_lock(&w->lock);
 	w->alive = false;
 	pthread_mutex_unlock(&w->lock);
@@ -832,6 +859,8 @@ static void usage(FILE *f)
 		"  --threads T      worker threads, 1..%d (default 8; 1 is fully "
 		"reproducible)\n"
 		"  --max-seconds M  fail if the run takes longer (default 600)\n"
+		"  --fail-slab 1    make the workers' kernel allocations fail as\n"
+		"                   /sys/kernel/debug/failslab says (task-filter)\n"
 		"exit: 0 clean, 1 violations, 2 usage/set-up, 3 stuck call, 4 watchdog\n",
 		MAX_WORKERS);
 }
@@ -843,6 +872,7 @@ static int parse_args(int argc, char **argv)
 		{ .name = "--seed", .val = &opt.seed, .min = 0, .max = UINT64_MAX },
 		{ .name = "--threads", .val = &opt.threads, .min = 1, .max = MAX_WORKERS },
 		{ .name = "--max-seconds", .val = &opt.max_seconds, .min = 1, .max = 86400 },
+		{ .name = "--fail-slab", .val = &opt.fail_slab, .min = 0, .max = 1 },
 	};
 	int ret = parse_num_opts(argc, argv, o, sizeof(o) / sizeof(o[0]), &opt.verbose);
 
@@ -895,6 +925,7 @@ static int setup(void)
 		struct worker *w = &workers[i];
 
 		w->idx = i;
+		w->fail_fd = -1;
 		w->todo = opt.iterations / opt.threads + (i < opt.iterations % opt.threads);
 		pthread_mutex_init(&w->lock, NULL);
 		w->buf = mmap(NULL, 2 * (size_t)page_size, PROT_READ | PROT_WRITE,
