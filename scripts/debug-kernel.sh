@@ -37,6 +37,12 @@ TARBALL=/usr/src/linux-source-$SERIES.tar.xz
 log() { echo "debug-kernel: $*" >&2; }
 case $WHAT in kernel|module|test) ;; *) echo "usage: $0 [kernel|module|test]" >&2; exit 2 ;; esac
 
+# One builder at a time: the tree and build/debug-module are shared.  The
+# test run itself needs no lock.
+mkdir -p "$OUT"
+exec 9> "$OUT/.lock"
+flock 9
+
 build_kernel() {
 
 "$REPO/scripts/deps.sh" "linux-source-$SERIES" bc bison flex libelf-dev libssl-dev
@@ -112,9 +118,11 @@ cp -r "$REPO/include" "$MOD/include"
 nice -n 19 make -s -C "$SRC" M="$MOD/kmod" -j"$JOBS" modules
 log "built $MOD/kmod/kgil.ko for $(modinfo -F vermagic "$MOD/kmod/kgil.ko" | cut -d' ' -f1)"
 [ "$WHAT" = module ] && exit 0
+flock -u 9
 
 # The device suite on the debug kernel, fuzz and stress longer than in
-# `make test` (override with the same variables).  The q35 machine: on
+# `make test` (override with the same variables); bpftrace reads this
+# tree's headers (the kernel has no BTF).  The q35 machine: on
 # qemu's default pc machine the ACPI _PRT method is an AML loop that the
 # KASAN- and lockdep-instrumented interpreter runs for over 30 s twice per
 # boot (and then gives up with AE_AML_LOOP_TIMEOUT); q35's is a table.
@@ -125,7 +133,9 @@ set +e
 "$REPO/scripts/vm-run" --machine q35 --kernel "$OUT/bzImage" --module "$MOD/kmod/kgil.ko" \
 	--mem 2G --timeout "${KGIL_VM_TIMEOUT:-5400}" -- \
 	env KGIL_FUZZ_ITERATIONS="$KGIL_FUZZ_ITERATIONS" \
-	KGIL_STRESS_SECONDS="$KGIL_STRESS_SECONDS" scripts/test-device.sh
+	KGIL_STRESS_SECONDS="$KGIL_STRESS_SECONDS" \
+	BPFTRACE_KERNEL_SOURCE="$SRC" BPFTRACE_KERNEL_BUILD="$SRC" \
+	scripts/test-device.sh
 rc=$?
 set -e
 secs=$(( $(date +%s) - start ))
