@@ -63,8 +63,8 @@ void bench_usage(FILE *f)
 	      "  --cap T              stop a timed phase after T and extrapolate (120s)\n"
 	      "  --uring-acquire      io, convoy: wait for the I/O and the lock in one\n"
 	      "                       io_uring_enter (KGIL_URING_CMD_ACQUIRE; kernel)\n"
-	      "  --idle-spinners M    auto | on | off: SCHED_IDLE spinners keep CPUs from\n"
-	      "                       halting (auto: on in the kgil VM; docs/bench.md)\n",
+	      "  --idle-spinners M    off | on | auto: SCHED_IDLE spinners keep CPUs from\n"
+	      "                       halting (default off; auto: on in the kgil VM)\n",
 	      f);
 }
 
@@ -95,6 +95,7 @@ void bench_opts_init(struct bench_opts *o)
 	o->repeat = 1;
 	o->count_syscalls = true;
 	o->cap_s = 120;
+	o->spin = SPIN_OFF;
 	o->gap_ns = BENCH_DEFAULT_GAP_NS;
 }
 

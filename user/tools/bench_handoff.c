@@ -56,10 +56,9 @@ static bool spin_until(atomic_int *word, int value, struct crew_member *m)
 	for (unsigned int i = 1; atomic_load(word) != value; i++) {
 		if (crew_stopped(m))
 			return false;
+		/* No PAUSE: under TCG it leaves translated code (spinners.c). */
 		if (i % 256 == 0)
 			sched_yield();
-		else
-			__builtin_ia32_pause();
 	}
 	return true;
 }

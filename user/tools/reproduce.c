@@ -69,7 +69,8 @@ static void usage(FILE *f)
 	      "  --columns L    backend[:policy],... (default " DEFAULT_COLUMNS ")\n"
 	      "  --out DIR      where reproduce.json and reproduce.md go (default results)\n"
 	      "  --tick-ns N    wall time of one tick (default 25)\n"
-	      "  --idle-spinners M  keep CPUs from halting (auto: on in the kgil VM)\n", f);
+	      "  --idle-spinners M  off | on | auto: keep CPUs from halting (default off;\n"
+	      "                 auto: on in the kgil VM; docs/bench.md)\n", f);
 }
 
 static int parse_columns(const char *s, struct column *cols, int *n)
@@ -364,7 +365,7 @@ int cmd_reproduce(int argc, char **argv)
 	const char *out_dir = "results", *columns = DEFAULT_COLUMNS;
 	bool is_quick = false, any_failed = false;
 	double tick_ns = WORK_DEFAULT_TICK_NS;
-	enum spin_mode spin = SPIN_AUTO;
+	enum spin_mode spin = SPIN_OFF;
 	struct res *root, *jcols;
 	struct table *t;
 	int ncols, opt, ret;

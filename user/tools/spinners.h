@@ -2,12 +2,11 @@
 /*
  * Idle spinners: one SCHED_IDLE busy-loop process per CPU, so that no CPU
  * ever halts while a scenario runs.  Under TCG a halted vCPU is a host
- * thread asleep, and waking it on a busy host takes milliseconds: every
- * wake-up the scenarios time (a futex, a socket, a GIL handoff) would
- * measure the host's scheduler instead (a socket round trip between two
- * processes: p50 5 ms without spinners, 0.12 ms with them, same VM, same
- * minute).  SCHED_IDLE tasks yield to any other task at once, so the
- * scenarios' threads do not wait for them.
+ * thread asleep, and waking it on a busy host can take milliseconds (a
+ * socket round trip between two processes in the VM: p50 5 ms without
+ * spinners, 0.12 ms with them, same minute).  SCHED_IDLE tasks yield to
+ * any other task at once.  An experiment, off by default: the scenarios'
+ * figures did not improve with them (docs/bench.md).
  */
 #ifndef KGIL_TOOLS_SPINNERS_H
 #define KGIL_TOOLS_SPINNERS_H
