@@ -185,9 +185,9 @@ Test(policy_ioprio, long_burst_after_io_loses_the_priority)
 	cr_log_info("waits: %.1f (then 40 ms held), %.1f (demoted), %.1f, %.1f ms\n",
 		    io.waits[0] / 1e6, io.waits[1] / 1e6, io.waits[2] / 1e6,
 		    io.waits[3] / 1e6);
-	cr_assert_lt(io.waits[0], interval / 4, "first return not prioritised");
+	cr_assert_lt(io.waits[0], interval / 2, "first return not prioritised");
 	cr_assert_geq(io.waits[1], interval * 3 / 4, "the abuser kept the priority");
-	cr_assert_lt(io.waits[3], interval / 4, "good behaviour not rewarded");
+	cr_assert_lt(io.waits[3], interval / 2, "good behaviour not rewarded");
 }
 
 /*
