@@ -18,11 +18,15 @@
  */
 #define WORK_DEFAULT_TICK_NS 25.0
 
-/* Measure the spin loop's speed; tick_ns is the wall time of one tick. */
+/*
+ * Measure the spin loop's speed; tick_ns is the wall time of one
+ * instruction: a tick's work plus the lock's inline check (kgil_tick()
+ * with nothing due), so the work per tick is tick_ns less that check.
+ */
 void work_calibrate(double tick_ns);
 double work_tick_ns(void);
-/* What a tick costs as calibrated (more than tick_ns only when the
- * bookkeeping alone is dearer, as under TCG with small ticks). */
+/* What an instruction (tick and check) costs as calibrated: more than
+ * tick_ns only when the bookkeeping alone is dearer. */
 double work_measured_tick_ns(void);
 /* Spin iterations per nanosecond, as calibrated. */
 double work_iters_per_ns(void);
