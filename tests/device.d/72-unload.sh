@@ -24,10 +24,15 @@ out=$(try_rmmod) && bad "rmmod succeeded with /dev/kgil open" ||
 exec 3>&-
 
 # So does a run of threads waiting in it, SIGKILLed holders and all.
-build/kgil-stress --seconds 3 --threads 64 --domains 8 > build/unload-stress.log 2>&1 &
+# The stress run opens its domains at the start and closes them all at the
+# end; only the middle of the run is "in use" for sure, so rmmod is tried
+# from 0.5 s to 2.5 s of a 4 s run (a try at the very end could find the
+# module rightly idle).
+build/kgil-stress --seconds 4 --threads 64 --domains 8 > build/unload-stress.log 2>&1 &
 stress=$!
 refused=0 tries=0
-for _ in $(seq 1 50); do
+sleep 0.5
+for _ in $(seq 1 10); do
 	kill -0 $stress 2>/dev/null || break
 	if [ "$(refcount)" -gt 0 ] 2>/dev/null; then
 		tries=$((tries + 1))
