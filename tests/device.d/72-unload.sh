@@ -58,7 +58,7 @@ if out=$(try_rmmod) && ! loaded; then
 else
 	bad "rmmod once idle: $out (refcount $(refcount))"
 fi
-if dmesg | tail -n +$((mark + 1)) | grep -q 'kgil: leak'; then
+if dmesg | tail -n +$((mark + 1)) | grep 'kgil: leak' > /dev/null; then
 	bad "the module reported leaked objects at unload:"
 	dmesg | tail -n +$((mark + 1)) | grep 'kgil'
 else
