@@ -20,11 +20,14 @@
  *   io_boost_ns against other priority waiters (I/O threads finish their
  *   short bursts in turn instead of preempting each other at every
  *   check); after that, it is asked to drop like anybody else.
- * - Abuse guard: a thread whose tenure after an I/O return lasts longer
+ * - Abuse guard: a thread whose burst after an I/O return lasts longer
  *   than io_boost_ns is demoted: its later I/O returns queue as CPU-bound
- *   waiters, until one of its tenures after an I/O return ends back in
+ *   waiters, until one of its bursts after an I/O return ends back in
  *   I/O (IO_BEGIN) within io_boost_ns.  A thread is judged by how it
- *   behaves once it has the lock, not by what it claims.
+ *   behaves once it has the lock, not by what it claims.  The burst is
+ *   the tenure minus the time the thread sat runnable on a run queue
+ *   (sched_info.run_delay): the wake-up latency after the grant, or a
+ *   preemption, is the machine's doing, not the thread's.
  * - Starvation guard: priority tenures draw on a per-domain budget that
  *   refills at half the wall-clock rate, up to max(switch interval,
  *   io_boost_ns).  An I/O return is a priority waiter only while the
@@ -37,22 +40,34 @@
  *   A CPU-bound holder preempted by an I/O return queues at the tail.
  *
  * State: w->policy_data (the waiter's class), t->policy_data[0] (how the
- * holder got the lock), t->policy_data[1] (demoted),
- * dom->policy_data[0..1] (the budget and when it was last refilled).
+ * holder got the lock, demoted), t->policy_data[1] (its run delay at the
+ * grant), dom->policy_data[0..1] (the budget and when it was refilled).
  */
 #include "kgil_policy_fifo.h"
 
 #define IOPRIO_W_PRIO		1ULL	/* w->policy_data: priority waiter */
 #define IOPRIO_HOLD_IO		1ULL	/* t->policy_data[0]: after an I/O return */
 #define IOPRIO_HOLD_PRIO	2ULL	/*   ... as a priority waiter */
-#define ioprio_hold(t)		((t)->policy_data[0])
-#define ioprio_demoted(t)	((t)->policy_data[1])
+#define IOPRIO_DEMOTED		4ULL	/*   no priority for its I/O returns */
+#define IOPRIO_HOLD_MASK	(IOPRIO_HOLD_IO | IOPRIO_HOLD_PRIO)
+#define ioprio_flags(t)		((t)->policy_data[0])
+#define ioprio_delay_at_grant(t) ((t)->policy_data[1])
 #define ioprio_budget(dom)	((dom)->policy_data[0])
 #define ioprio_refilled(dom)	((dom)->policy_data[1])
 
 static bool ioprio_is_prio(const struct kgil_waiter *w)
 {
 	return w->policy_data & IOPRIO_W_PRIO;
+}
+
+/* How long t's task has been runnable without running, in all (ns). */
+static u64 ioprio_run_delay(const struct kgil_thread *t)
+{
+#ifdef CONFIG_SCHED_INFO
+	return READ_ONCE(t->task->sched_info.run_delay);
+#else
+	return 0;
+#endif
 }
 
 /* Refill the budget for the time since the last refill; what is left. */
@@ -77,7 +92,7 @@ static u64 ioprio_due(struct kgil_domain *dom)
 	if (!dom->holder || !head)
 		return KGIL_HANDOFF_NEVER;
 	if (ioprio_is_prio(head))
-		return (ioprio_hold(dom->holder) & IOPRIO_HOLD_PRIO) ?
+		return (ioprio_flags(dom->holder) & IOPRIO_HOLD_PRIO) ?
 		       dom->grant_ns + dom->params.io_boost_ns : dom->grant_ns;
 	return max(dom->grant_ns, head->start_ns) +
 	       dom->params.switch_interval_ns;
@@ -104,7 +119,7 @@ static void ioprio_on_wait_start(struct kgil_domain *dom,
 	struct kgil_waiter *pos;
 	u64 now = ktime_get_ns();
 
-	if (!w->io || ioprio_demoted(w->t) ||
+	if (!w->io || (ioprio_flags(w->t) & IOPRIO_DEMOTED) ||
 	    ioprio_refill(dom, now) < (s64)dom->params.io_boost_ns)
 		return;		/* queued at the tail, CPU-bound */
 	w->policy_data = IOPRIO_W_PRIO;
@@ -134,11 +149,12 @@ static void ioprio_on_wait_timeout(struct kgil_domain *dom,
 static void ioprio_on_grant(struct kgil_domain *dom, struct kgil_thread *t,
 			    struct kgil_waiter *w)
 {
-	ioprio_hold(t) = 0;
+	ioprio_flags(t) &= ~IOPRIO_HOLD_MASK;
 	if (w && w->io)
-		ioprio_hold(t) |= IOPRIO_HOLD_IO;
+		ioprio_flags(t) |= IOPRIO_HOLD_IO;
 	if (w && ioprio_is_prio(w))
-		ioprio_hold(t) |= IOPRIO_HOLD_PRIO;
+		ioprio_flags(t) |= IOPRIO_HOLD_PRIO;
+	ioprio_delay_at_grant(t) = ioprio_run_delay(t);
 }
 
 /* Judge the tenure that just ended, then hand over to the head. */
@@ -146,18 +162,20 @@ static void ioprio_on_release(struct kgil_domain *dom, struct kgil_thread *t,
 			      enum kgil_release_reason reason)
 {
 	u64 hold = dom->release_ns - dom->grant_ns;
+	u64 burst = hold - min(hold, ioprio_run_delay(t) -
+				     ioprio_delay_at_grant(t));
 
-	if (ioprio_hold(t) & IOPRIO_HOLD_PRIO) {
+	if (ioprio_flags(t) & IOPRIO_HOLD_PRIO) {
 		ioprio_refill(dom, dom->release_ns);
 		ioprio_budget(dom) -= hold;
 	}
-	if (ioprio_hold(t) & IOPRIO_HOLD_IO) {
-		if (hold > dom->params.io_boost_ns)
-			ioprio_demoted(t) = 1;
+	if (ioprio_flags(t) & IOPRIO_HOLD_IO) {
+		if (burst > dom->params.io_boost_ns)
+			ioprio_flags(t) |= IOPRIO_DEMOTED;
 		else if (reason == KGIL_REL_IO)
-			ioprio_demoted(t) = 0;
+			ioprio_flags(t) &= ~IOPRIO_DEMOTED;
 	}
-	ioprio_hold(t) = 0;
+	ioprio_flags(t) &= ~IOPRIO_HOLD_MASK;
 	kgil_handoff_pass(dom, kgil_first_waiter(dom), reason);
 }
 
