@@ -31,8 +31,8 @@ build/kgil-stress --seconds 5 --threads 64 --domains 8 > build/unload-stress.log
 stress=$!
 kgil_fds() { ls -l /proc/$stress/fd 2>/dev/null | grep -c /dev/kgil; }
 refused=0 tries=0
-for _ in $(seq 1 100); do
-	kill -0 $stress 2>/dev/null || break
+deadline=$((SECONDS + 120))
+while kill -0 $stress 2>/dev/null && [ $SECONDS -lt $deadline ]; do
 	[ "$(kgil_fds)" -gt 0 ] || { sleep 0.1; continue; }
 	tries=$((tries + 1))
 	if try_rmmod >/dev/null; then
