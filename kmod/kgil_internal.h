@@ -118,6 +118,7 @@ struct kgil_waiter {
 	u64 start_ns;
 	u64 saved_switch;		/* newgil: switch number at sleep */
 	u64 policy_data;		/* the policy's per-wait state */
+	u64 spun_grant;			/* grant_ns of the tenure it spun on */
 	u32 failed;			/* woke up, found it taken */
 	bool io;			/* IO_END: back from I/O */
 	bool woken;			/* signalled by a release */

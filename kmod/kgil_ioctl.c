@@ -31,6 +31,7 @@ static long kgil_ioctl_features(void __user *uarg)
 			    KGIL_FEAT_STATS | KGIL_FEAT_MMAP |
 			    KGIL_FEAT_OWNER_DEATH | KGIL_FEAT_TRACEPOINTS |
 			    KGIL_FEAT_URING_CMD |
+			    KGIL_FEAT_SPIN |
 			    kgil_policy_features(),
 	};
 

@@ -45,6 +45,7 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 
 #include "kgil_policy.h"
 #include "kgil_trace.h"
@@ -121,6 +122,27 @@ void kgil_kick_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	w->kicked = true;
 	kgil_waiter_notify(dom, w);
+}
+
+/*
+ * A handoff to the first waiter (other than skip, which is being granted)
+ * has become due, and somebody else noticed: the timekeeper that raised
+ * the drop request, or the priority grant a CPU-bound waiter must sit
+ * out.  Wake it if it sleeps, so that it spins for the lock (see
+ * kgil_spin()).  The wake-up runs while the holder is still busy, off
+ * the path of the handoff itself.
+ */
+void kgil_kick_spinner(struct kgil_domain *dom, struct kgil_waiter *skip)
+{
+	struct kgil_waiter *w = kgil_first_waiter(dom);
+
+	if (w && w == skip)
+		w = list_is_last(&w->node, &dom->waiters) ? NULL :
+		    list_next_entry(w, node);
+	if (!w || !dom->params.spin_ns || !w->task || w->task == current ||
+	    w->spun_grant == dom->grant_ns)
+		return;
+	kgil_kick_waiter(dom, w);
 }
 
 /* Wake every waiter so it re-evaluates (policy change). */
@@ -249,6 +271,58 @@ static void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
 }
 
 /*
+ * Adaptive spinning (params.spin_ns, handoff policies).  When a handoff
+ * to w is due and the holder is running, the holder will hand over at
+ * its next check, or at the end of a short I/O burst.  Sleeping through
+ * that makes every handoff pay a wake-up on another CPU (an IPI and an
+ * idle exit: microseconds natively, hundreds of them under QEMU TCG)
+ * while the lock lies unused, and the holder that just yielded then
+ * goes to sleep on its own CPU.  So w spins, as a mutex's optimistic
+ * spinning does: not holding dom->lock, still queued, while the holder
+ * is on a CPU and w's own CPU is not wanted (need_resched()), until it
+ * is granted, a signal comes, the caller's deadline or spin_ns passes.
+ * Once per tenure (w->spun_grant), so a holder that stops checking
+ * costs a waiter at most spin_ns of CPU before it sleeps.
+ */
+static bool kgil_should_spin(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	const struct kgil_policy_ops *ops = dom->ops;
+
+	return dom->params.spin_ns && w->task == current && dom->holder &&
+	       w->spun_grant != dom->grant_ns && ops->may_spin &&
+	       ops->may_spin(dom, w);
+}
+
+/*
+ * Spin until w->granted or one of the ends above.  Called and returns
+ * with dom->lock held; drops it while spinning.  The releaser sets
+ * w->granted under dom->lock, and w takes dom->lock again before it
+ * believes anything else, so READ_ONCE is all the loop needs.  The
+ * holder's task is pinned: it may exit while w spins.
+ */
+static void kgil_spin(struct kgil_domain *dom, struct kgil_waiter *w,
+		      ktime_t expires)
+	__must_hold(&dom->lock)
+{
+	struct task_struct *owner = get_task_struct(dom->holder->task);
+	struct kgil_thread *t = w->t;
+	u64 end = min_t(u64, ktime_get_ns() + dom->params.spin_ns,
+			ktime_to_ns(expires));
+
+	w->spun_grant = dom->grant_ns;
+	kgil_count(dom, t, spins);
+	spin_unlock(&dom->lock);
+	while (!READ_ONCE(w->granted) && owner_on_cpu(owner) &&
+	       !need_resched() && !signal_pending(current) &&
+	       ktime_get_ns() < end)
+		cpu_relax();
+	put_task_struct(owner);
+	spin_lock(&dom->lock);
+	if (w->granted)
+		kgil_count(dom, t, spin_grants);
+}
+
+/*
  * Take the lock for w->t, sleeping as needed.  Called and returns with
  * dom->lock held; drops it while sleeping.  deadline is the caller's
  * timeout (KTIME_MAX: none); the policy adds its own wake-ups.
@@ -280,13 +354,18 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 		expires = min(deadline, pdeadline);
 		w->woken = false;
 		w->kicked = false;
-		set_current_state(TASK_INTERRUPTIBLE);
-		spin_unlock(&dom->lock);
-		if (expires == KTIME_MAX)
-			schedule();
-		else
-			schedule_hrtimeout_range(&expires, 0, HRTIMER_MODE_ABS);
-		spin_lock(&dom->lock);
+		if (kgil_should_spin(dom, w)) {
+			kgil_spin(dom, w, expires);
+		} else {
+			set_current_state(TASK_INTERRUPTIBLE);
+			spin_unlock(&dom->lock);
+			if (expires == KTIME_MAX)
+				schedule();
+			else
+				schedule_hrtimeout_range(&expires, 0,
+							 HRTIMER_MODE_ABS);
+			spin_lock(&dom->lock);
+		}
 
 		if (w->granted) {
 			ret = 0;

@@ -52,6 +52,8 @@ int kgil_policy_validate(const struct kgil_policy *p)
 	if (p->io_boost_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
 	    p->io_boost_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
 		return -EINVAL;
+	if (p->spin_ns > KGIL_MAX_SPIN_NS)
+		return -EINVAL;
 	if (p->reserved0)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(p->reserved); i++)

@@ -54,6 +54,12 @@
  *                          (nothing to do, a no-op syscall) or
  *                          KGIL_CHECK_YIELD (release with reason check,
  *                          then take it again like ACQUIRE).  Required.
+ *   may_spin(dom, w)       w, about to sleep, will be handed the lock
+ *                          soon by a holder that is running (a handoff is
+ *                          due): may it spin for it instead of sleeping,
+ *                          for at most params.spin_ns?  Asked only when
+ *                          spin_ns is set, w has a task and has not spun
+ *                          on this tenure yet.  [no]
  *   switch_wait(dom, t, reason)
  *                          t is about to release for reason (check, io,
  *                          explicit): must it, once released, wait until
@@ -98,6 +104,7 @@ struct kgil_policy_ops {
 			 struct kgil_waiter *w);
 	enum kgil_check_action (*check)(struct kgil_domain *dom,
 					struct kgil_thread *t);
+	bool (*may_spin)(struct kgil_domain *dom, struct kgil_waiter *w);
 	bool (*switch_wait)(struct kgil_domain *dom, struct kgil_thread *t,
 			    enum kgil_release_reason reason);
 };
@@ -123,6 +130,11 @@ void kgil_wake_waiter(struct kgil_domain *dom, struct kgil_waiter *w);
 void kgil_wake_one(struct kgil_domain *dom);
 /* Hand the free lock to w directly and wake it. */
 void kgil_grant_waiter(struct kgil_domain *dom, struct kgil_waiter *w);
+/*
+ * A handoff to the first waiter (skip excepted) is due: wake it to spin
+ * if it sleeps and spin_ns allows (kgil_lock.c).
+ */
+void kgil_kick_spinner(struct kgil_domain *dom, struct kgil_waiter *skip);
 /* Wake w to re-evaluate (ask wait_deadline again): not a failed attempt. */
 void kgil_kick_waiter(struct kgil_domain *dom, struct kgil_waiter *w);
 /*

@@ -15,6 +15,9 @@
  * request and the holder's next check yields.  The yielding holder's
  * lock has already gone to the first waiter, so no forced-switch wait is
  * needed: CHECK returns after the holder has queued again at the tail.
+ * With spin_ns set, the first waiter spins from the drop request to the
+ * grant instead of sleeping (kgil_lock.c): the handoff then costs no
+ * cross-CPU wake-up.
  *
  * Handoff cost must not grow with the number of waiters.  newgil lets
  * every waiter time the holder (each wakes every interval: N wake-ups per
@@ -65,8 +68,15 @@ ktime_t kgil_handoff_deadline(struct kgil_domain *dom, struct kgil_waiter *w,
 void kgil_handoff_timeout(struct kgil_domain *dom, struct kgil_waiter *w,
 			  u64 due_ns)
 {
-	if (due_ns != KGIL_HANDOFF_NEVER && ktime_get_ns() >= due_ns)
+	if (due_ns != KGIL_HANDOFF_NEVER && ktime_get_ns() >= due_ns) {
 		kgil_request_drop(dom, w->t);
+		kgil_kick_spinner(dom, NULL);
+	}
+}
+
+bool kgil_handoff_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	return w == kgil_first_waiter(dom) && kgil_drop_requested(dom);
 }
 
 void kgil_handoff_pass(struct kgil_domain *dom, struct kgil_waiter *w,
@@ -118,4 +128,5 @@ const struct kgil_policy_ops kgil_policy_fifo = {
 	.on_wait_abort = kgil_handoff_abort,
 	.on_release = fifo_on_release,
 	.check = kgil_handoff_check,
+	.may_spin = kgil_handoff_may_spin,
 };

@@ -30,6 +30,8 @@ ktime_t kgil_handoff_deadline(struct kgil_domain *dom, struct kgil_waiter *w,
 /* Raise the drop request on behalf of w if due_ns has passed. */
 void kgil_handoff_timeout(struct kgil_domain *dom, struct kgil_waiter *w,
 			  u64 due_ns);
+/* w is next and the holder has been asked to drop: spin for it. */
+bool kgil_handoff_may_spin(struct kgil_domain *dom, struct kgil_waiter *w);
 /* Hand the free lock to w (if any) after a release for reason. */
 void kgil_handoff_pass(struct kgil_domain *dom, struct kgil_waiter *w,
 		       enum kgil_release_reason reason);

@@ -38,6 +38,10 @@
  *   threads keep real turns, not slivers between preemptions.
  * - CPU-bound threads among themselves: fifo, one switch interval each.
  *   A CPU-bound holder preempted by an I/O return queues at the tail.
+ * - Spinning (spin_ns): the I/O return spins from its drop request to
+ *   the grant, and the preempted CPU-bound thread, once first in line,
+ *   spins through the priority holder's burst: neither handoff of the
+ *   round trip waits for a wake-up on another CPU.
  *
  * State: w->policy_data (the waiter's class), t->policy_data[0] (how the
  * holder got the lock, demoted), t->policy_data[1] (its run delay at the
@@ -128,9 +132,10 @@ static void ioprio_on_wait_start(struct kgil_domain *dom,
 		if (pos != w && !ioprio_is_prio(pos))
 			break;
 	list_move_tail(&w->node, &pos->node);
-	if (now >= ioprio_due(dom))
+	if (now >= ioprio_due(dom)) {
 		kgil_request_drop(dom, w->t);
-	else if (!list_is_last(&w->node, &dom->waiters))
+		kgil_kick_spinner(dom, NULL);
+	} else if (!list_is_last(&w->node, &dom->waiters))
 		kgil_handoff_kick_tail(dom);	/* time the holder's boost */
 }
 
@@ -152,9 +157,24 @@ static void ioprio_on_grant(struct kgil_domain *dom, struct kgil_thread *t,
 	ioprio_flags(t) &= ~IOPRIO_HOLD_MASK;
 	if (w && w->io)
 		ioprio_flags(t) |= IOPRIO_HOLD_IO;
-	if (w && ioprio_is_prio(w))
+	if (w && ioprio_is_prio(w)) {
 		ioprio_flags(t) |= IOPRIO_HOLD_PRIO;
+		kgil_kick_spinner(dom, w);	/* spin through the burst */
+	}
 	ioprio_delay_at_grant(t) = ioprio_run_delay(t);
+}
+
+/*
+ * Spin for a due handoff (fifo's rule), and behind a priority holder:
+ * its burst is short by the abuse rule, so the CPU-bound thread it
+ * preempted takes the lock back without a wake-up.
+ */
+static bool ioprio_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (w != kgil_first_waiter(dom))
+		return false;
+	return kgil_drop_requested(dom) ||
+	       (ioprio_flags(dom->holder) & IOPRIO_HOLD_PRIO);
 }
 
 /* Judge the tenure that just ended, then hand over to the head. */
@@ -191,4 +211,5 @@ const struct kgil_policy_ops kgil_policy_ioprio = {
 	.on_release = ioprio_on_release,
 	.on_grant = ioprio_on_grant,
 	.check = kgil_handoff_check,
+	.may_spin = ioprio_may_spin,
 };

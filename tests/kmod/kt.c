@@ -105,16 +105,30 @@ void kt_policy_defaults(struct kgil_policy *p, uint32_t policy)
 	p->io_boost_ns = KGIL_DEFAULT_IO_BOOST_NS;
 }
 
-int kt_set_policy(int fd, uint32_t policy, uint32_t flags,
-		  uint64_t switch_interval_ns)
+static int set_policy(int fd, uint32_t policy, uint32_t flags,
+		      uint64_t switch_interval_ns, uint64_t spin_ns)
 {
 	struct kgil_policy p;
 
 	kt_policy_defaults(&p, policy);
 	p.flags = flags;
 	p.switch_interval_ns = switch_interval_ns;
+	p.spin_ns = spin_ns;
 	return kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p);
 }
+
+int kt_set_policy(int fd, uint32_t policy, uint32_t flags,
+		  uint64_t switch_interval_ns)
+{
+	return set_policy(fd, policy, flags, switch_interval_ns, 0);
+}
+
+int kt_set_policy_spin(int fd, uint32_t policy, uint64_t switch_interval_ns,
+		       uint64_t spin_ns)
+{
+	return set_policy(fd, policy, 0, switch_interval_ns, spin_ns);
+}
+
 
 int kt_stats(int fd, struct kgil_stats *st)
 {

@@ -45,6 +45,9 @@ int kt_io_begin(int fd);
 int kt_io_end(int fd, struct kgil_acquire *out);
 
 /* SET_POLICY with the defaults of the other fields. */
+/* fifo/ioprio with a spin bound (kgil_policy.spin_ns), no flags. */
+int kt_set_policy_spin(int fd, uint32_t policy, uint64_t switch_interval_ns,
+		       uint64_t spin_ns);
 int kt_set_policy(int fd, uint32_t policy, uint32_t flags,
 		  uint64_t switch_interval_ns);
 void kt_policy_defaults(struct kgil_policy *p, uint32_t policy);

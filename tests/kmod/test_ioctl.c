@@ -60,7 +60,9 @@ Test(ioctl, features_report_real_bits)
 	cr_assert(!(f.features & KGIL_FEAT_POLICY(0)));
 	for (int id = KGIL_POLICY_MAX + 1; id < 32; id++)
 		cr_assert(!(f.features & KGIL_FEAT_POLICY(id)));
-	cr_assert_eq(f.features & 0xffffff00ull, 0, "undefined feature bits");
+	cr_assert(f.features & KGIL_FEAT_URING_CMD);
+	cr_assert(f.features & KGIL_FEAT_SPIN);
+	cr_assert_eq(f.features & 0xfffffe00ull, 0, "undefined feature bits");
 	cr_assert_gt(f.max_threads, 0);
 	cr_assert_eq(f.reserved0, 0);
 	for (int i = 0; i < 4; i++)
@@ -120,8 +122,9 @@ Test(ioctl, default_policy_is_newgil_with_cpython_defaults)
 	cr_assert_eq(p.check_interval, 100);
 	cr_assert_eq(p.switch_interval_ns, 5000000);
 	cr_assert_eq(p.io_boost_ns, KGIL_DEFAULT_IO_BOOST_NS);
+	cr_assert_eq(p.spin_ns, 0, "CPython does not spin");
 	cr_assert_eq(p.reserved0, 0);
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof(p.reserved) / sizeof(p.reserved[0]); i++)
 		cr_assert_eq(p.reserved[i], 0);
 }
 
@@ -162,7 +165,8 @@ static void pol_switch_small(struct kgil_policy *p) { p->switch_interval_ns = KG
 static void pol_switch_big(struct kgil_policy *p) { p->switch_interval_ns = KGIL_MAX_SWITCH_INTERVAL_NS + 1; }
 static void pol_boost0(struct kgil_policy *p) { p->io_boost_ns = 0; }
 static void pol_res0(struct kgil_policy *p) { p->reserved0 = 1; }
-static void pol_res3(struct kgil_policy *p) { p->reserved[3] = 1; }
+static void pol_res2(struct kgil_policy *p) { p->reserved[2] = 1; }
+static void pol_spin_big(struct kgil_policy *p) { p->spin_ns = KGIL_MAX_SPIN_NS + 1; }
 
 Test(ioctl, set_policy_rejects_bad_fields)
 {
@@ -182,7 +186,8 @@ Test(ioctl, set_policy_rejects_bad_fields)
 		{ pol_switch_big, -EINVAL, "switch interval above max" },
 		{ pol_boost0, -EINVAL, "zero io boost" },
 		{ pol_res0, -EINVAL, "reserved0" },
-		{ pol_res3, -EINVAL, "reserved[3]" },
+		{ pol_res2, -EINVAL, "reserved[2]" },
+		{ pol_spin_big, -EINVAL, "spin above max" },
 	};
 
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &before), 0);
@@ -573,7 +578,8 @@ Test(ioctl, stats_count_and_histogram)
 		sum += st.c.wait_hist[i];
 	cr_assert_eq(sum, 5, "one histogram entry per acquisition");
 	cr_assert_leq(st.c.max_wait_ns, st.c.total_wait_ns);
-	for (int i = 0; i < 8; i++)
+	cr_assert_eq(st.c.spins, 0);
+	for (size_t i = 0; i < sizeof(st.c.reserved) / sizeof(st.c.reserved[0]); i++)
 		cr_assert_eq(st.c.reserved[i], 0);
 	cr_assert_eq(kt_thread_stats(fd, (uint32_t)id, &th), 0);
 	cr_assert_eq(th.domain_id, st.domain_id);

@@ -263,8 +263,11 @@ static bool gen_policy(struct rng *r, struct kgil_policy *p)
 		p->io_boost_ns = rng_next(r) >> rng_below(r, 64);
 	if (rng_pct(r, 5))
 		p->reserved0 = 1;
+	if (rng_pct(r, 10))
+		p->spin_ns = rng_pct(r, 50) ? rng_below(r, 2 * KGIL_MAX_SPIN_NS) :
+					      rng_next(r);
 	if (rng_pct(r, 5))
-		p->reserved[rng_below(r, 4)] = rng_next(r) | 1;
+		p->reserved[rng_below(r, 3)] = rng_next(r) | 1;
 
 	bad |= p->policy < 1 || p->policy > KGIL_POLICY_MAX;
 	bad |= !bad && (feat.features >> 32) && !has_feat(KGIL_FEAT_POLICY(p->policy));
@@ -272,8 +275,11 @@ static bool gen_policy(struct rng *r, struct kgil_policy *p)
 	bad |= p->check_interval == 0;
 	bad |= p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
 	       p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS;
+	bad |= p->io_boost_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
+	       p->io_boost_ns > KGIL_MAX_SWITCH_INTERVAL_NS;
+	bad |= p->spin_ns > KGIL_MAX_SPIN_NS;
 	bad |= p->reserved0 || p->reserved[0] || p->reserved[1] ||
-	       p->reserved[2] || p->reserved[3];
+	       p->reserved[2];
 	return bad;
 }
 

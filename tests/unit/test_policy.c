@@ -21,6 +21,21 @@ Test(policy, default_after_open)
 	cr_assert_eq(kgil_close(g), 0);
 }
 
+/* Only the handoff policies spin for a due handoff by default. */
+Test(policy, default_spin_only_for_handoff_policies)
+{
+	struct kgil_policy p;
+
+	for (uint32_t id = KGIL_POLICY_LEGACY; id <= KGIL_POLICY_MAX; id++) {
+		bool handoff = id == KGIL_POLICY_FIFO || id == KGIL_POLICY_IOPRIO;
+
+		cr_assert_eq(kgil_policy_default(id, &p), 0);
+		cr_assert_eq(p.spin_ns, handoff ? KGIL_DEFAULT_SPIN_NS : 0,
+			     "%s: spin_ns %llu", kgil_policy_name(id),
+			     (unsigned long long)p.spin_ns);
+	}
+}
+
 static void round_trip(struct kgil *g, uint32_t policy)
 {
 	struct kgil_policy p, got;
@@ -29,6 +44,7 @@ static void round_trip(struct kgil *g, uint32_t policy)
 	p.check_interval = 37;
 	p.switch_interval_ns = 1234567;
 	p.io_boost_ns = 777777;
+	p.spin_ns = 4321;
 	p.flags = 0;
 	cr_assert_eq(kgil_set_policy(g, &p), 0, "set %s", kgil_policy_name(policy));
 	cr_assert_eq(kgil_get_policy(g, &got), 0);
@@ -37,6 +53,7 @@ static void round_trip(struct kgil *g, uint32_t policy)
 	cr_assert_eq(got.check_interval, 37);
 	cr_assert_eq(got.switch_interval_ns, 1234567);
 	cr_assert_eq(got.io_boost_ns, 777777);
+	cr_assert_eq(got.spin_ns, 4321);
 	p.flags = KGIL_POLICY_FORCE_SWITCH;
 	cr_assert_eq(kgil_set_policy(g, &p), 0);
 	cr_assert_eq(kgil_get_policy(g, &got), 0);
@@ -113,7 +130,8 @@ Test(policy, invalid_values)
 	REFUSED(switch_interval_ns, 0);
 	REFUSED(switch_interval_ns, KGIL_MAX_SWITCH_INTERVAL_NS + 1);
 	REFUSED(reserved0, 1);
-	REFUSED(reserved[3], 1);
+	REFUSED(spin_ns, KGIL_MAX_SPIN_NS + 1);
+	REFUSED(reserved[2], 1);
 	cr_assert_eq(kgil_set_policy(g, NULL), -EINVAL);
 	cr_assert_eq(kgil_get_policy(g, NULL), -EINVAL);
 	cr_assert_eq(kgil_set_policy(NULL, &good), -EINVAL);

@@ -17,6 +17,9 @@ int kgil_policy_default(uint32_t policy, struct kgil_policy *out)
 	out->check_interval = KGIL_DEFAULT_CHECK_INTERVAL;
 	out->switch_interval_ns = KGIL_DEFAULT_SWITCH_INTERVAL_NS;
 	out->io_boost_ns = KGIL_DEFAULT_IO_BOOST_NS;
+	/* The handoff policies spin for a due handoff (docs/policies.md). */
+	if (policy == KGIL_POLICY_FIFO || policy == KGIL_POLICY_IOPRIO)
+		out->spin_ns = KGIL_DEFAULT_SPIN_NS;
 	return 0;
 }
 
@@ -39,6 +42,8 @@ int kgil__policy_validate(const struct kgil_policy *p)
 	    p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
 		return -EINVAL;
 	if (p->io_boost_ns < 1 || p->io_boost_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
+		return -EINVAL;
+	if (p->spin_ns > KGIL_MAX_SPIN_NS)
 		return -EINVAL;
 	if (p->reserved0)
 		return -EINVAL;

@@ -34,6 +34,7 @@ struct bench_opts {
 	uint32_t policy;		/* 0: the backend's default policy */
 	uint32_t check_interval;
 	uint64_t switch_interval_ns;
+	int64_t handoff_spin_ns;	/* -1: the policy's default */
 	int threads;
 	bool cpus_set;
 	cpu_set_t cpus;

@@ -43,6 +43,8 @@ void bench_usage(FILE *f)
 	      "  --policy P           legacy | newgil | fifo | ioprio | bfs (default: the backend's)\n"
 	      "  --check-interval N   ticks between checks (legacy; default 100)\n"
 	      "  --switch-interval T  switch interval (newgil and later; default 5ms)\n"
+	      "  --handoff-spin T     fifo, ioprio: longest spin for a due handoff\n"
+	      "                       before sleeping; 0: never spin (default 1ms)\n"
 	      "  --threads N          threads (cpu: 2, cext: 2, io: 3 tasks, convoy: 1 CPU thread)\n"
 	      "  --cpus LIST          run on these CPUs only, e.g. 0 or 0-1 (sched_setaffinity)\n"
 	      "  --tick-ns N          wall time of one tick (default 25, see docs/bench.md)\n"
@@ -97,6 +99,7 @@ void bench_opts_init(struct bench_opts *o)
 	o->cap_s = 120;
 	o->spin = SPIN_OFF;
 	o->gap_ns = BENCH_DEFAULT_GAP_NS;
+	o->handoff_spin_ns = -1;
 }
 
 enum {
@@ -104,6 +107,7 @@ enum {
 	OPT_TICK, OPT_DURATION, OPT_WORK, OPT_REPEAT, OPT_JSON, OPT_QUIET,
 	OPT_PROCESSES, OPT_NO_SYSCALLS, OPT_WORK_NS, OPT_KIND, OPT_LATENCY,
 	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP, OPT_URING_ACQUIRE, OPT_SPIN,
+	OPT_HANDOFF_SPIN,
 };
 
 static const struct option long_opts[] = {
@@ -111,6 +115,7 @@ static const struct option long_opts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "check-interval", required_argument, NULL, OPT_CHECK },
 	{ "switch-interval", required_argument, NULL, OPT_SWITCH },
+	{ "handoff-spin", required_argument, NULL, OPT_HANDOFF_SPIN },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "tick-ns", required_argument, NULL, OPT_TICK },
@@ -159,6 +164,11 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 		    v > KGIL_MAX_SWITCH_INTERVAL_NS)
 			return -EINVAL;
 		o->switch_interval_ns = v;
+		return 0;
+	case OPT_HANDOFF_SPIN:
+		if (parse_time_ns(arg, &v) < 0 || v > KGIL_MAX_SPIN_NS)
+			return -EINVAL;
+		o->handoff_spin_ns = (int64_t)v;
 		return 0;
 	case OPT_THREADS:
 		if (parse_count(arg, 1, 1024, &v) < 0)

@@ -22,7 +22,8 @@ int domain_open(const struct bench_opts *o, struct kgil **out)
 			" (module not loaded? try --backend user-newgil)" : "");
 		return ret;
 	}
-	if (o->policy || o->check_interval || o->switch_interval_ns) {
+	if (o->policy || o->check_interval || o->switch_interval_ns ||
+	    o->handoff_spin_ns >= 0) {
 		uint32_t id = o->policy;
 
 		if (!id) {
@@ -38,6 +39,8 @@ int domain_open(const struct bench_opts *o, struct kgil **out)
 			p.check_interval = o->check_interval;
 		if (o->switch_interval_ns)
 			p.switch_interval_ns = o->switch_interval_ns;
+		if (o->handoff_spin_ns >= 0)
+			p.spin_ns = (uint64_t)o->handoff_spin_ns;
 		ret = kgil_set_policy(g, &p);
 		if (ret < 0)
 			goto fail;
@@ -65,6 +68,7 @@ static void domain_put(struct res *r, struct kgil *g)
 	res_int(r, "check_interval", p.check_interval);
 	res_int(r, "switch_interval_ns", (int64_t)p.switch_interval_ns);
 	res_bool(r, "force_switch", p.flags & KGIL_POLICY_FORCE_SWITCH);
+	res_int(r, "spin_ns", (int64_t)p.spin_ns);
 }
 
 int domain_describe(const struct bench_opts *o, struct res *out)

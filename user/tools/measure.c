@@ -136,6 +136,8 @@ void phase_cost_put(struct res *o, const char *prefix, const struct phase_cost *
 	put_count(o, prefix, "forced_switches", (int64_t)c->forced_switches, h);
 	put_count(o, prefix, "checks", (int64_t)c->checks, h);
 	put_count(o, prefix, "acquisitions", (int64_t)c->acquisitions, h);
+	put_count(o, prefix, "spins", (int64_t)c->spins, h);
+	put_count(o, prefix, "spin_grants", (int64_t)c->spin_grants, h);
 	put_count(o, prefix, "voluntary_ctxt_switches", p->vcsw, true);
 	put_count(o, prefix, "involuntary_ctxt_switches", p->ivcsw, true);
 	put_count(o, prefix, "syscalls", p->syscalls, p->syscalls >= 0);

@@ -42,6 +42,7 @@
 #define KGIL_FEAT_OWNER_DEATH	(1ULL << 5)  /* KGIL_ACQUIRED_OWNER_DEAD */
 #define KGIL_FEAT_TRACEPOINTS	(1ULL << 6)  /* TRACE_SYSTEM kgil */
 #define KGIL_FEAT_URING_CMD	(1ULL << 7)  /* KGIL_URING_CMD_ACQUIRE */
+#define KGIL_FEAT_SPIN		(1ULL << 8)  /* kgil_policy.spin_ns, spin counters */
 #define KGIL_FEAT_POLICY(id)	(1ULL << (32 + (id)))  /* policy id known */
 
 struct kgil_features {
@@ -73,6 +74,8 @@ enum kgil_policy_id {
 #define KGIL_DEFAULT_IO_BOOST_NS	1000000ULL	/* ioprio: 1 ms */
 #define KGIL_MIN_SWITCH_INTERVAL_NS	1000ULL		/* 1 us */
 #define KGIL_MAX_SWITCH_INTERVAL_NS	10000000000ULL	/* 10 s */
+#define KGIL_DEFAULT_SPIN_NS		1000000ULL	/* fifo/ioprio in libkgil: 1 ms */
+#define KGIL_MAX_SPIN_NS		100000000ULL	/* 100 ms */
 
 /*
  * SET_POLICY takes every field; GET_POLICY fills every field.  A field a
@@ -87,7 +90,10 @@ struct kgil_policy {
 	__u64 switch_interval_ns; /* newgil/fifo/ioprio/bfs */
 	__u64 io_boost_ns;	/* ioprio: hold time after IO_END that keeps
 				 * the priority; a holder past it is demoted */
-	__u64 reserved[4];
+	__u64 spin_ns;		/* fifo/ioprio: how long the next holder may
+				 * spin for a handoff that is due instead of
+				 * sleeping; 0: never (KGIL_FEAT_SPIN) */
+	__u64 reserved[3];
 };
 
 /* ---- threads -------------------------------------------------------- */
@@ -146,7 +152,9 @@ struct kgil_counters {
 	__u64 total_hold_ns;
 	__u64 max_wait_ns;
 	__u64 wait_hist[KGIL_WAIT_HIST_BUCKETS];
-	__u64 reserved[8];
+	__u64 spins;		/* waits that spun for a due handoff */
+	__u64 spin_grants;	/* ... and were granted the lock while spinning */
+	__u64 reserved[6];
 };
 
 struct kgil_stats {
