@@ -15,19 +15,23 @@
  * request and the holder's next check yields.  The yielding holder's
  * lock has already gone to the first waiter, so no forced-switch wait is
  * needed: CHECK returns after the holder has queued again at the tail.
- * With spin_ns set, the first waiter spins from the drop request to the
- * grant instead of sleeping (kgil_lock.c): the handoff then costs no
- * cross-CPU wake-up.
- *
  * Handoff cost must not grow with the number of waiters.  newgil lets
  * every waiter time the holder (each wakes every interval: N wake-ups per
- * interval); here only one waiter does, the last in the queue, the
- * "timekeeper".  Picking the next holder is the list head: O(1).  In the
- * CPU-bound steady state the timekeeper is the holder that just yielded:
- * it queues at the tail after handing over and times its successor, so a
- * switch costs exactly one wake-up.  After any other release (I/O,
- * explicit, exit), or when the timekeeper leaves the queue without the
- * lock, the new tail is kicked once so that it times the new holder.
+ * interval); here only one waiter does, the "timekeeper".  Picking the
+ * next holder is the list head: O(1).
+ *
+ * Without spinning the timekeeper is the last in the queue.  In the
+ * CPU-bound steady state that is the holder that just yielded: it queues
+ * at the tail after handing over and times its successor, so a switch
+ * costs exactly one wake-up.  After any other release (I/O, explicit,
+ * exit), or when the timekeeper leaves the queue without the lock, the
+ * new tail is kicked once so that it times the new holder.
+ *
+ * With spin_ns set, the head times the holder, raises the drop request
+ * itself and spins from there to the grant (kgil_lock.c), so the handoff
+ * waits for no wake-up on another CPU.  The price is one wake-up per
+ * switch off the handoff's path (with three threads or more): the new
+ * head is kicked at each grant to start timing its holder.
  */
 #include "kgil_policy_fifo.h"
 
@@ -43,22 +47,32 @@ enum kgil_check_action kgil_handoff_check(struct kgil_domain *dom,
 	return kgil_drop_requested(dom) ? KGIL_CHECK_YIELD : KGIL_CHECK_KEEP;
 }
 
-void kgil_handoff_kick_tail(struct kgil_domain *dom)
+struct kgil_waiter *kgil_handoff_timekeeper(struct kgil_domain *dom)
 {
-	if (!list_empty(&dom->waiters))
-		kgil_kick_waiter(dom, list_last_entry(&dom->waiters,
-						      struct kgil_waiter, node));
+	if (list_empty(&dom->waiters))
+		return NULL;
+	if (dom->params.spin_ns)
+		return list_first_entry(&dom->waiters, struct kgil_waiter, node);
+	return list_last_entry(&dom->waiters, struct kgil_waiter, node);
+}
+
+void kgil_handoff_kick_timekeeper(struct kgil_domain *dom)
+{
+	struct kgil_waiter *w = kgil_handoff_timekeeper(dom);
+
+	if (w)
+		kgil_kick_waiter(dom, w);
 }
 
 void kgil_handoff_abort(struct kgil_domain *dom, struct kgil_waiter *w)
 {
-	kgil_handoff_kick_tail(dom);
+	kgil_handoff_kick_timekeeper(dom);
 }
 
 ktime_t kgil_handoff_deadline(struct kgil_domain *dom, struct kgil_waiter *w,
 			      u64 due_ns)
 {
-	if (!list_is_last(&w->node, &dom->waiters) ||
+	if (w != kgil_handoff_timekeeper(dom) ||
 	    kgil_drop_requested(dom) || due_ns == KGIL_HANDOFF_NEVER)
 		return KTIME_MAX;
 	/* Already past: the core sleeps not at all and times out at once. */
@@ -85,9 +99,13 @@ void kgil_handoff_pass(struct kgil_domain *dom, struct kgil_waiter *w,
 	if (!w)
 		return;
 	kgil_grant_waiter(dom, w);
-	/* A yielding holder queues again at the tail and times its successor. */
-	if (reason != KGIL_REL_CHECK)
-		kgil_handoff_kick_tail(dom);
+	/*
+	 * A yielding holder queues again at the tail and, as the tail, times
+	 * its successor.  With spinning the timekeeper is the new head: wake
+	 * it now, while its new holder runs, so that it is awake when due.
+	 */
+	if (reason != KGIL_REL_CHECK || dom->params.spin_ns)
+		kgil_handoff_kick_timekeeper(dom);
 }
 
 /* When the holder has had the contended lock for a switch interval. */

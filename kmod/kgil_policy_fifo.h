@@ -2,8 +2,9 @@
 /*
  * The handoff machinery of fifo (kgil_policy_fifo.c), which ioprio builds
  * on: a release hands the lock to the first waiter, a free lock goes to
- * the first waiter only, and one waiter, the last in the queue, times the
- * holder (the "timekeeper").  All with dom->lock held.
+ * the first waiter only, and one waiter times the holder (the
+ * "timekeeper": the last in the queue, or the first when the domain
+ * spins for handoffs).  All with dom->lock held.
  */
 #ifndef _KGIL_POLICY_FIFO_H
 #define _KGIL_POLICY_FIFO_H
@@ -17,8 +18,10 @@ bool kgil_handoff_may_take(struct kgil_domain *dom, struct kgil_thread *t,
 			   struct kgil_waiter *w);
 enum kgil_check_action kgil_handoff_check(struct kgil_domain *dom,
 					  struct kgil_thread *t);
+/* The waiter that times the holder: the tail, the head with spinning. */
+struct kgil_waiter *kgil_handoff_timekeeper(struct kgil_domain *dom);
 /* Make the timekeeper ask for its deadline again. */
-void kgil_handoff_kick_tail(struct kgil_domain *dom);
+void kgil_handoff_kick_timekeeper(struct kgil_domain *dom);
 void kgil_handoff_abort(struct kgil_domain *dom, struct kgil_waiter *w);
 /*
  * The timekeeper's deadline when the holder must be asked to drop at

@@ -135,8 +135,9 @@ static void ioprio_on_wait_start(struct kgil_domain *dom,
 	if (now >= ioprio_due(dom)) {
 		kgil_request_drop(dom, w->t);
 		kgil_kick_spinner(dom, NULL);
-	} else if (!list_is_last(&w->node, &dom->waiters))
-		kgil_handoff_kick_tail(dom);	/* time the holder's boost */
+	} else if (kgil_handoff_timekeeper(dom) != w) {
+		kgil_handoff_kick_timekeeper(dom);	/* time the holder's boost */
+	}
 }
 
 static ktime_t ioprio_wait_deadline(struct kgil_domain *dom,
