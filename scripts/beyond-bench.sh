@@ -5,9 +5,9 @@
 # --uring-acquire), also with the peer's gap scaled like TCG scales
 # everything else; cpu under fifo at 2/4/16/64 threads (and newgil at 64
 # for contrast, and fifo again on one vCPU); handoff under newgil, fifo
-# and ioprio.  fifo and ioprio
-# spin for a due handoff by default (--handoff-spin 1ms); the -nospin runs
-# are the same policies sleeping instead, side by side.  One JSON file per
+# and ioprio.  fifo and ioprio spin for a due handoff by default
+# (--handoff-spin 1ms); the -nospin runs are the same policies sleeping
+# instead, side by side.  One JSON file per
 # run in OUTDIR, and a summary of the ratios on stdout.  REPEAT (default 3)
 # runs each latency figure that many times (medians).
 set -eu
