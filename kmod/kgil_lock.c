@@ -96,12 +96,15 @@ void kgil_clear_drop(struct kgil_domain *dom)
 
 /* ---- queueing ----------------------------------------------------- */
 
+/* Queue w at the tail and let the policy place it (on_wait_start). */
 static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	list_add_tail(&w->node, &dom->waiters);
 	w->t->waiter = w;
 	dom->nr_waiting++;
 	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
+	if (dom->ops->on_wait_start)
+		dom->ops->on_wait_start(dom, w);
 }
 
 static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
@@ -323,6 +326,21 @@ static void kgil_spin(struct kgil_domain *dom, struct kgil_waiter *w,
 }
 
 /*
+ * Why t may not start to acquire (ACQUIRE, IO_END, the io_uring acquire):
+ * 0 if it may.  dom->lock held.
+ */
+static int kgil_acquire_refused(struct kgil_domain *dom, struct kgil_thread *t)
+{
+	if (t->detached)
+		return -EBADF;
+	if (dom->holder == t)
+		return -EDEADLK;
+	if (t->waiter)		/* its io_uring acquire is pending */
+		return -EALREADY;
+	return 0;
+}
+
+/*
  * Take the lock for w->t, sleeping as needed.  Called and returns with
  * dom->lock held; drops it while sleeping.  deadline is the caller's
  * timeout (KTIME_MAX: none); the policy adds its own wake-ups.
@@ -344,8 +362,6 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 		return -EBUSY;
 
 	kgil_enqueue(dom, w);
-	if (dom->ops->on_wait_start)
-		dom->ops->on_wait_start(dom, w);
 	now = ktime_get();
 	for (;;) {
 		ops = dom->ops;
@@ -428,18 +444,9 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 					  ns_to_ktime(min_t(u64, req->timeout_ns,
 							    KTIME_MAX)));
 	spin_lock(&dom->lock);
-	if (t->detached) {
-		ret = -EBADF;
+	ret = kgil_acquire_refused(dom, t);
+	if (ret)
 		goto unlock;
-	}
-	if (dom->holder == t) {
-		ret = -EDEADLK;
-		goto unlock;
-	}
-	if (t->waiter) {	/* its io_uring acquire is pending */
-		ret = -EALREADY;
-		goto unlock;
-	}
 	trace_kgil_acquire_begin(dom->id, t->tid, t->id, req->io);
 	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
 	wait_ns = ktime_get_ns() - w.start_ns;
@@ -468,21 +475,16 @@ unlock:
 int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	struct kgil_thread *t = w->t;
+	int ret = kgil_acquire_refused(dom, t);
 
-	if (t->detached)
-		return -EBADF;
-	if (dom->holder == t)
-		return -EDEADLK;
-	if (t->waiter)
-		return -EALREADY;
+	if (ret)
+		return ret;
 	trace_kgil_acquire_begin(dom->id, t->tid, t->id, w->io);
 	if (kgil_may_take(dom, t, NULL)) {
 		kgil_grant(dom, w);
 		return 0;
 	}
 	kgil_enqueue(dom, w);
-	if (dom->ops->on_wait_start)
-		dom->ops->on_wait_start(dom, w);
 	return -EINPROGRESS;
 }
 
