@@ -210,6 +210,17 @@ bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
 	return true;
 }
 
+uint64_t kt_spin_until_drop(const volatile struct kgil_shared *sh,
+			    uint64_t limit_ns)
+{
+	uint64_t end = kt_now_ns() + limit_ns;
+
+	while (!sh->drop_request)
+		if (kt_now_ns() > end)
+			return 0;
+	return kt_now_ns();
+}
+
 long kt_env_long(const char *name, long def)
 {
 	const char *s = getenv(name);

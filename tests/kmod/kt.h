@@ -77,6 +77,13 @@ void kt_work(unsigned long n);
  */
 bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
 		 uint64_t timeout_ns);
+/*
+ * Spin on the page, as a holder's ticks do (no sleep: a sleeping holder
+ * would change what is measured), until the drop request shows: the
+ * time it showed, or 0 if limit_ns passed first.
+ */
+uint64_t kt_spin_until_drop(const volatile struct kgil_shared *sh,
+			    uint64_t limit_ns);
 /* An iteration count from the environment, or def (bounded to >= 1). */
 long kt_env_long(const char *name, long def);
 /* Path of a helper program next to the test binary. */

@@ -91,17 +91,6 @@ static int hold_with_waiter(struct timed_waiter *w, pthread_t *th,
 	return me;
 }
 
-/* Spin on the page (the holder's ticks) until the drop request shows. */
-static uint64_t spin_until_drop(uint64_t limit_ns)
-{
-	uint64_t end = kt_now_ns() + limit_ns;
-
-	while (!sh->drop_request)
-		if (kt_now_ns() > end)
-			return 0;
-	return kt_now_ns();
-}
-
 Test(policy, newgil_drop_request_after_switch_interval_and_forced_switch)
 {
 	const uint64_t interval = 20000000;	/* 20 ms */
@@ -113,7 +102,7 @@ Test(policy, newgil_drop_request_after_switch_interval_and_forced_switch)
 	int me = hold_with_waiter(&w, &th, KGIL_POLICY_NEWGIL,
 				  KGIL_POLICY_FORCE_SWITCH, interval);
 
-	drop_ns = spin_until_drop(10000000000ull);
+	drop_ns = kt_spin_until_drop(sh, 10000000000ull);
 	cr_assert_neq(drop_ns, 0, "no drop request within 10 s");
 	delay = drop_ns - w.start_ns;
 	cr_log_info("drop request %.3f ms after the waiter started (interval %.1f ms)\n",
@@ -151,7 +140,7 @@ Test(policy, newgil_io_begin_with_a_drop_request_forces_the_switch)
 
 	hold_with_waiter(&w, &th, KGIL_POLICY_NEWGIL, KGIL_POLICY_FORCE_SWITCH,
 			 5000000);
-	cr_assert_neq(spin_until_drop(10000000000ull), 0);
+	cr_assert_neq(kt_spin_until_drop(sh, 10000000000ull), 0);
 	cr_assert_eq(kt_io_begin(fd), 0);
 	/* Back from IO_BEGIN only once the waiter holds the lock. */
 	cr_assert_eq(sh->holder_id, w.id);
@@ -170,7 +159,7 @@ Test(policy, newgil_without_forced_switching_does_not_wait)
 	pthread_t th;
 
 	hold_with_waiter(&w, &th, KGIL_POLICY_NEWGIL, 0, 5000000);
-	cr_assert_neq(spin_until_drop(10000000000ull), 0);
+	cr_assert_neq(kt_spin_until_drop(sh, 10000000000ull), 0);
 	/* Release and retake at once: it may win or lose, never waits. */
 	cr_assert_eq(kt_check(fd, &a), 0);
 	cr_assert_eq(kt_release(fd), 0);
@@ -188,7 +177,7 @@ Test(policy, newgil_no_drop_request_before_the_interval)
 	hold_with_waiter(&w, &th, KGIL_POLICY_NEWGIL, KGIL_POLICY_FORCE_SWITCH,
 			 300000000);
 	/* Well inside the 300 ms interval: nothing may be requested yet. */
-	cr_assert_eq(spin_until_drop(100000000), 0, "drop request too early");
+	cr_assert_eq(kt_spin_until_drop(sh, 100000000), 0, "drop request too early");
 	cr_assert_eq(kt_release(fd), 0);
 	pthread_join(th, NULL);
 	cr_assert_eq(w.ret, 0);
@@ -206,11 +195,11 @@ Test(policy, policy_change_wakes_waiters_to_reevaluate)
 	pthread_t th;
 
 	hold_with_waiter(&w, &th, KGIL_POLICY_LEGACY, 0, 5000000);
-	cr_assert_eq(spin_until_drop(50000000), 0, "legacy never requests a drop");
+	cr_assert_eq(kt_spin_until_drop(sh, 50000000), 0, "legacy never requests a drop");
 	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_NEWGIL,
 				   KGIL_POLICY_FORCE_SWITCH, 10000000), 0);
 	cr_assert_eq(sh->policy, KGIL_POLICY_NEWGIL);
-	cr_assert_neq(spin_until_drop(10000000000ull), 0,
+	cr_assert_neq(kt_spin_until_drop(sh, 10000000000ull), 0,
 		      "the waiter did not re-evaluate under newgil");
 	cr_assert_eq(kt_check(fd, &a), 0);
 	cr_assert(a.result & KGIL_ACQUIRED_SWITCHED);

@@ -193,16 +193,6 @@ static void queue_waiter(struct waiter *w, pthread_t *th, uint32_t nr)
 		  "waiter %u never queued", nr);
 }
 
-static uint64_t spin_until_drop(uint64_t limit_ns)
-{
-	uint64_t end = kt_now_ns() + limit_ns;
-
-	while (!sh->drop_request)
-		if (kt_now_ns() > end)
-			return 0;
-	return kt_now_ns();
-}
-
 /* The release hands the lock over before the waiter even runs. */
 Test(policy_fifo, release_hands_over_directly)
 {
@@ -236,7 +226,7 @@ Test(policy_fifo, switch_interval_bounds_the_holder)
 	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
 	t0 = kt_now_ns();
 	queue_waiter(&w, &th, 1);
-	drop = spin_until_drop(LONG_NS);
+	drop = kt_spin_until_drop(sh, LONG_NS);
 	cr_assert_neq(drop, 0, "no drop request");
 	cr_log_info("drop request %.1f ms after the waiter came\n",
 		    (drop - t0) / 1e6);
@@ -277,7 +267,7 @@ Test(policy_fifo, timekeeper_duty_passes_on_when_it_leaves)
 	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
 	pthread_join(t2, NULL);
 	cr_assert_eq(w2.ret, -ETIMEDOUT);
-	drop = spin_until_drop(LONG_NS);
+	drop = kt_spin_until_drop(sh, LONG_NS);
 	cr_assert_neq(drop, 0, "the remaining waiter never timed the holder");
 	cr_assert_eq(kt_release(fd), 0);
 	pthread_join(t1, NULL);

@@ -160,8 +160,7 @@ Test(spin, a_signal_ends_the_spin)
 	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
 	start_spinner(&s, &th);
 	/* The waiter raises the request, then spins (we keep running). */
-	while (!sh->drop_request)
-		kt_work(64);
+	cr_assert_neq(kt_spin_until_drop(sh, LONG_NS), 0, "no drop request");
 	busy_for(10000000);
 	sent = kt_now_ns();
 	pthread_kill(th, SIGUSR1);

@@ -273,14 +273,13 @@ Test(uring, newgil_request_times_the_holder)
 	const uint64_t interval = 20000000;
 	struct acquirer a = { 0 };
 	struct kgil_acquire ack;
-	uint64_t t0 = kt_now_ns(), delay;
+	uint64_t t0 = kt_now_ns(), drop, delay;
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, interval, WAIT);
-	while (!sh->drop_request && kt_now_ns() - t0 < LONG_NS)
-		;
-	delay = kt_now_ns() - t0;
-	cr_assert(sh->drop_request, "no drop request");
+	drop = kt_spin_until_drop(sh, LONG_NS);
+	cr_assert_neq(drop, 0, "no drop request");
+	delay = drop - t0;
 	cr_log_info("drop request %.1f ms after the request queued\n", delay / 1e6);
 	cr_assert_geq(delay, interval);
 	cr_assert_eq(kt_check(fd, &ack), 0);
