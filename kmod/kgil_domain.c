@@ -73,18 +73,7 @@ void kgil_domain_put(struct kgil_domain *dom)
  */
 u32 kgil_domain_close(struct kgil_domain *dom)
 {
-	struct kgil_thread *t, *tmp;
-	LIST_HEAD(reap);
-	u32 nr;
-
-	spin_lock(&dom->lock);
-	dom->closed = true;
-	nr = dom->nr_threads;
-	list_for_each_entry_safe(t, tmp, &dom->threads, dnode)
-		kgil_detach_locked(dom, t, KGIL_REL_CLOSE, &reap);
-	spin_unlock(&dom->lock);
-	kgil_reap(&reap);
-	return nr;
+	return kgil_detach_files(dom, NULL, true);
 }
 
 /*

@@ -94,6 +94,15 @@ struct kgil_thread {
 	struct list_head dnode;		/* dom->threads */
 	bool detached;			/* also read locklessly by lookups */
 	bool in_io;			/* between IO_BEGIN and IO_END */
+	/*
+	 * CHECK gave the lock away and a signal cut the wait to take it
+	 * back (owes_switch: cut the forced-switch wait before that): the
+	 * thread owes a re-acquire, which its next CHECK performs (the
+	 * restarted one, or the caller's after -EINTR).  Cleared at the
+	 * next grant and at detach.
+	 */
+	bool owes_lock;
+	bool owes_switch;
 	struct kgil_waiter *waiter;	/* non-NULL while waiting for the lock */
 	struct kgil_counters c;
 	u64 policy_data[2];		/* the policy's per-thread state */
@@ -172,11 +181,8 @@ struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
 void kgil_thread_put(struct kgil_thread *t);
 int kgil_thread_attach(struct kgil_domain *dom, u32 *id);
 int kgil_thread_detach(struct kgil_domain *dom);
-void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
-			enum kgil_release_reason reason,
-			struct list_head *reap);
-void kgil_reap(struct list_head *reap);
-void kgil_domain_flush(struct kgil_domain *dom, const void *files);
+u32 kgil_detach_files(struct kgil_domain *dom, const void *files,
+		      bool close);
 
 /* kgil_lock.c: the lock itself */
 struct kgil_lock_req {
@@ -189,6 +195,7 @@ struct kgil_lock_res {
 	u32 result;			/* KGIL_ACQUIRED_OWNER_DEAD */
 	bool switched;			/* the grant changed the holder */
 	u64 wait_ns;
+	u64 left_ns;			/* -EINTR with a timeout: time left */
 	u32 failed;
 };
 
@@ -205,7 +212,8 @@ void kgil_count_wait(struct kgil_counters *c, u64 wait_ns);
 /* Waiters no task sleeps on (w->notify); dom->lock held. */
 int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w);
 bool kgil_async_take(struct kgil_domain *dom, struct kgil_waiter *w);
-void kgil_async_abort(struct kgil_domain *dom, struct kgil_waiter *w);
+/* w leaves the queue without the lock (any waiter). */
+void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w);
 
 /* kgil_uring.c: file_operations->uring_cmd */
 int kgil_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

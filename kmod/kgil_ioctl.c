@@ -116,10 +116,22 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 	a.result = res.result;
 	a.wait_ns = res.wait_ns;
 	a.failed_attempts = res.failed;
-	if (copy_to_user(uarg, &a, sizeof(a)) && !ret) {
+	if (ret == -EINTR) {
+		/*
+		 * Restarted unless a handler runs (kgil_lock.c, "Signals"),
+		 * with the time left: the same deadline.
+		 */
+		if (a.flags & KGIL_ACQUIRE_TIMEOUT)
+			a.timeout_ns = res.left_ns;
+		ret = -ERESTARTNOHAND;
+	}
+	if (copy_to_user(uarg, &a, sizeof(a))) {
 		/* Keep the rule "an error means you do not hold the lock". */
-		kgil_release(dom, t, KGIL_REL_EXPLICIT);
-		ret = -EFAULT;
+		if (!ret)
+			kgil_release(dom, t, KGIL_REL_EXPLICIT);
+		/* A restart needs the time left, a success the results. */
+		if (!ret || ret == -ERESTARTNOHAND)
+			ret = -EFAULT;
 	}
 out:
 	kgil_thread_put(t);

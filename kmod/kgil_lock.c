@@ -41,6 +41,15 @@
  * Error rule for ACQUIRE, CHECK and IO_END: on any error the caller does
  * not hold the lock, except -EDEADLK (ACQUIRE, IO_END: it already held
  * it) and -EPERM (CHECK: it did not hold it to begin with).
+ *
+ * Signals: a wait cut by a signal returns -EINTR here; the ioctl layer
+ * turns it into -ERESTARTNOHAND, so a signal whose handler does not run
+ * (SIGSTOP/SIGCONT, an ignored one, a debugger attaching, io_uring task
+ * work) restarts the call transparently, as a futex wait does, and one
+ * whose handler runs ends it with -EINTR whatever SA_RESTART says, so
+ * the caller can act on it.  A timed wait reports the time it had left
+ * (kgil_lock_res.left_ns), which the ioctl writes back into the caller's
+ * timeout, as select() does, so a restart keeps the deadline.
  */
 #include <linux/log2.h>
 #include <linux/sched.h>
@@ -54,12 +63,14 @@
 
 struct kgil_waiter *kgil_first_waiter(struct kgil_domain *dom)
 {
+	lockdep_assert_held(&dom->lock);
 	return list_first_entry_or_null(&dom->waiters, struct kgil_waiter,
 					node);
 }
 
 void kgil_wake_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 {
+	lockdep_assert_held(&dom->lock);
 	if (w->woken)
 		return;
 	w->woken = true;
@@ -80,6 +91,7 @@ void kgil_wake_one(struct kgil_domain *dom)
 
 void kgil_request_drop(struct kgil_domain *dom, struct kgil_thread *requester)
 {
+	lockdep_assert_held(&dom->lock);
 	if (kgil_drop_requested(dom))
 		return;
 	WRITE_ONCE(dom->shared->drop_request, 1);
@@ -90,6 +102,7 @@ void kgil_request_drop(struct kgil_domain *dom, struct kgil_thread *requester)
 
 void kgil_clear_drop(struct kgil_domain *dom)
 {
+	lockdep_assert_held(&dom->lock);
 	if (kgil_drop_requested(dom))
 		WRITE_ONCE(dom->shared->drop_request, 0);
 }
@@ -99,6 +112,9 @@ void kgil_clear_drop(struct kgil_domain *dom)
 /* Queue w at the tail and let the policy place it (on_wait_start). */
 static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 {
+	lockdep_assert_held(&dom->lock);
+	/* Refused by kgil_acquire_refused(); queued, it could be granted. */
+	WARN_ON_ONCE(w->t->detached);
 	list_add_tail(&w->node, &dom->waiters);
 	w->t->waiter = w;
 	dom->nr_waiting++;
@@ -109,6 +125,7 @@ static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 
 static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
 {
+	lockdep_assert_held(&dom->lock);
 	if (list_empty(&w->node))
 		return;
 	list_del_init(&w->node);
@@ -123,6 +140,7 @@ static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
 /* Wake w so that it re-evaluates (its deadline): not a failed attempt. */
 void kgil_kick_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 {
+	lockdep_assert_held(&dom->lock);
 	w->kicked = true;
 	kgil_waiter_notify(dom, w);
 }
@@ -153,6 +171,7 @@ void kgil_kick_waiters(struct kgil_domain *dom)
 {
 	struct kgil_waiter *w;
 
+	lockdep_assert_held(&dom->lock);
 	list_for_each_entry(w, &dom->waiters, node)
 		kgil_kick_waiter(dom, w);
 	if (dom->nr_switch_waiters)
@@ -184,6 +203,13 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 	u64 now = ktime_get_ns();
 	u64 wait_ns = now - w->start_ns;
 
+	lockdep_assert_held(&dom->lock);
+	/*
+	 * A detached thread is freed once its last reference goes: as the
+	 * holder it would keep the lock for ever and be dereferenced after
+	 * it is gone (kgil_detach_locked() dequeues it first).
+	 */
+	WARN_ON_ONCE(t->detached);
 	dom->holder = t;
 	dom->grant_ns = now;
 	WRITE_ONCE(sh->holder_id, t->id);
@@ -204,6 +230,8 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 			wake_up_all(&dom->switch_wq);
 	}
 	kgil_clear_drop(dom);
+	t->owes_lock = false;
+	t->owes_switch = false;
 	w->owner_dead = dom->owner_dead;
 	dom->owner_dead = false;
 	kgil_count(dom, t, acquisitions);
@@ -229,6 +257,7 @@ void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	u64 now = ktime_get_ns();
 	u64 hold_ns = now - dom->grant_ns;
 
+	lockdep_assert_held(&dom->lock);
 	dom->holder = NULL;
 	WRITE_ONCE(dom->shared->holder_id, 0);
 	dom->release_ns = now;
@@ -250,6 +279,7 @@ void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
 static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
 			  struct kgil_waiter *w)
 {
+	lockdep_assert_held(&dom->lock);
 	if (dom->holder)
 		return false;
 	return !dom->ops->may_take || dom->ops->may_take(dom, t, w);
@@ -259,13 +289,14 @@ static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
 
 /*
  * w leaves the queue without the lock (timeout, signal, detach, a
- * cancelled io_uring acquire).  The policy passes on what w did for the
+ * cancelled io_uring acquire); dom->lock held.  The policy passes on what w did for the
  * others (fifo's timing of the holder); and leaving may swallow the
  * signal a release sent w (cond_signal to a thread that then times out):
  * pass it on, or a free lock could sit unclaimed beside sleeping waiters.
  */
-static void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
+void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
 {
+	lockdep_assert_held(&dom->lock);
 	kgil_dequeue(dom, w);
 	if (dom->ops->on_wait_abort)
 		dom->ops->on_wait_abort(dom, w);
@@ -297,7 +328,7 @@ static bool kgil_should_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 }
 
 /*
- * Spin until w->granted or one of the ends above.  Called and returns
+ * Spin until w->granted, w->t is detached, or one of the ends above.  Called and returns
  * with dom->lock held; drops it while spinning.  The releaser sets
  * w->granted under dom->lock, and w takes dom->lock again before it
  * believes anything else, so READ_ONCE is all the loop needs.  The
@@ -307,15 +338,19 @@ static void kgil_spin(struct kgil_domain *dom, struct kgil_waiter *w,
 		      ktime_t expires)
 	__must_hold(&dom->lock)
 {
-	struct task_struct *owner = get_task_struct(dom->holder->task);
+	struct task_struct *owner;
 	struct kgil_thread *t = w->t;
 	u64 end = min_t(u64, ktime_get_ns() + dom->params.spin_ns,
 			ktime_to_ns(expires));
 
+	/* A detached holder's task may be gone (kgil_grant()). */
+	WARN_ON_ONCE(dom->holder->detached);
+	owner = get_task_struct(dom->holder->task);
 	w->spun_grant = dom->grant_ns;
 	kgil_count(dom, t, spins);
 	spin_unlock(&dom->lock);
-	while (!READ_ONCE(w->granted) && owner_on_cpu(owner) &&
+	while (!READ_ONCE(w->granted) && !READ_ONCE(t->detached) &&
+	       owner_on_cpu(owner) &&
 	       !need_resched() && !signal_pending(current) &&
 	       ktime_get_ns() < end)
 		cpu_relax();
@@ -383,12 +418,18 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 			spin_lock(&dom->lock);
 		}
 
-		if (w->granted) {
-			ret = 0;
-			break;
-		}
+		/*
+		 * Detached first: detach has already taken w off the queue
+		 * and released a lock it held, so a grant it got just before
+		 * (a release handing over while its process closes the
+		 * domain) is void.
+		 */
 		if (t->detached) {
 			ret = -EBADF;
+			break;
+		}
+		if (w->granted) {
+			ret = 0;
 			break;
 		}
 		if (kgil_may_take(dom, t, w)) {
@@ -417,10 +458,13 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 			trace_kgil_failed_acquire(dom->id, t->tid, t->id);
 		}
 	}
-	if (ret)
-		kgil_abandon(dom, w);
-	else
-		kgil_dequeue(dom, w);
+	/* Granted and detached waiters are off the queue already. */
+	if (!list_empty(&w->node)) {
+		if (ret)
+			kgil_abandon(dom, w);
+		else
+			kgil_dequeue(dom, w);
+	}
 	return ret;
 }
 
@@ -454,10 +498,17 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 			       w.owner_dead);
 	res->wait_ns = wait_ns;
 	res->failed = w.failed;
+	if (ret == -EINTR && deadline != KTIME_MAX)
+		res->left_ns = max_t(s64, 0, ktime_to_ns(ktime_sub(deadline,
+							       ktime_get())));
 	if (!ret) {
 		if (w.owner_dead)
 			res->result |= KGIL_ACQUIRED_OWNER_DEAD;
 		res->switched = w.switched;
+	} else if (ret != -EINTR) {
+		/* Only a signal leaves a CHECK's re-acquire owed (kgil_check()). */
+		t->owes_lock = false;
+		t->owes_switch = false;
 	}
 unlock:
 	spin_unlock(&dom->lock);
@@ -470,7 +521,7 @@ unlock:
  * Start an acquisition for w, a waiter no task sleeps on (w->notify is
  * set and tells of every wake-up): 0 if it got the lock at once,
  * -EINPROGRESS if it is queued (until kgil_async_take() or
- * kgil_async_abort()), or an error of ACQUIRE.  dom->lock held.
+ * kgil_abandon()), or an error of ACQUIRE.  dom->lock held.
  */
 int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w)
 {
@@ -496,12 +547,6 @@ bool kgil_async_take(struct kgil_domain *dom, struct kgil_waiter *w)
 	kgil_grant(dom, w);
 	kgil_dequeue(dom, w);
 	return true;
-}
-
-/* Queued w gives up without the lock. */
-void kgil_async_abort(struct kgil_domain *dom, struct kgil_waiter *w)
-{
-	kgil_abandon(dom, w);
 }
 
 /* ---- release ------------------------------------------------------ */
@@ -576,8 +621,20 @@ int kgil_release(struct kgil_domain *dom, struct kgil_thread *t,
 	return ret;
 }
 
-/* ---- check -------------------------------------------------------- */
+/* ---- check ----------------------------------------------------- */
 
+/*
+ * CHECK gives the lock away (release, a forced-switch wait if the policy
+ * wants one, then acquire) in one call.  A signal can cut it after the
+ * release, when the caller no longer holds the lock: it then owes a
+ * re-acquire (t->owes_lock), and the interrupted CHECK either restarts
+ * (no handler ran: the ioctl returns -ERESTARTNOHAND) or returns -EINTR.
+ * Either way the next CHECK by the thread performs what is owed: the
+ * rest of the forced-switch wait, then the acquire, instead of -EPERM.
+ * Without that, job control (SIGSTOP/SIGCONT) or a debugger attaching
+ * would leave a thread that called CHECK holding nothing, with no way to
+ * tell the restarted call from a caller's mistake.
+ */
 int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 	       const struct kgil_lock_req *req, struct kgil_lock_res *res)
 {
@@ -589,17 +646,30 @@ int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 		goto unlock;
 	}
 	if (dom->holder != t) {
-		ret = -EPERM;
-		goto unlock;
+		if (!t->owes_lock) {
+			ret = -EPERM;
+			goto unlock;
+		}
+		if (t->owes_switch) {
+			ret = kgil_wait_switch(dom, t);
+			if (ret)
+				goto unlock;
+			t->owes_switch = false;
+		}
+		goto reacquire;
 	}
 	kgil_count(dom, t, checks);
 	if (dom->ops->check(dom, t) == KGIL_CHECK_KEEP) {
 		ret = 0;
 		goto unlock;
 	}
+	t->owes_lock = true;
 	ret = kgil_drop(dom, t, KGIL_REL_CHECK);
-	if (ret)
+	if (ret) {
+		t->owes_switch = true;
 		goto unlock;
+	}
+reacquire:
 	/*
 	 * Unlocked here for a moment, as Python 2's release and acquire were
 	 * two calls: a waiter that is already running may slip in.

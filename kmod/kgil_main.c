@@ -126,14 +126,14 @@ static int kgil_same_file(const void *file, struct file *f, unsigned int fd)
 /*
  * ->flush runs at every close().  When the closing file table holds no
  * other descriptor of this domain, its process has closed the domain: its
- * threads leave it (kgil_domain_flush).  At exit, the threads are already
+ * threads leave it (kgil_detach_files()).  At exit, the threads are already
  * gone through the exit probe, which runs before exit_files().
  */
 static int kgil_flush(struct file *file, fl_owner_t id)
 {
 	if (!id || iterate_fd(id, 0, kgil_same_file, file))
 		return 0;
-	kgil_domain_flush(file->private_data, id);
+	kgil_detach_files(file->private_data, id, false);
 	return 0;
 }
 
@@ -149,21 +149,44 @@ static int kgil_file_release(struct inode *inode, struct file *file)
 }
 
 /*
- * One read-only page at offset 0.  VM_MAYWRITE is cleared so mprotect()
- * cannot make it writable later (EACCES); the mapping holds the file, so
- * the page lives until munmap.
+ * The shared page is mapped on demand by a fault handler rather than
+ * inserted once at mmap time: madvise(MADV_DONTNEED), and anything else
+ * that zaps the range, only drops the page table entry, and the next
+ * access must find the page again instead of dying of SIGBUS.  The
+ * mapping holds the file, so the domain and its page outlive it.
+ */
+static vm_fault_t kgil_vm_fault(struct vm_fault *vmf)
+{
+	struct kgil_domain *dom = vmf->vma->vm_file->private_data;
+	struct page *page = virt_to_page(dom->shared);
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kgil_vm_ops = {
+	.fault = kgil_vm_fault,
+};
+
+/*
+ * One read-only page at offset 0.  Writable or executable mappings are
+ * refused, and VM_MAYWRITE and VM_MAYEXEC are cleared so mprotect()
+ * cannot add either later (EACCES): the page is kernel data that
+ * userspace only reads.
  */
 static int kgil_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct kgil_domain *dom = file->private_data;
-
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
-	if (vma->vm_flags & VM_WRITE)
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EPERM;
-	vma->vm_flags &= ~VM_MAYWRITE;
+	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
 	vma->vm_flags |= VM_DONTEXPAND;
-	return vm_insert_page(vma, vma->vm_start, virt_to_page(dom->shared));
+	vma->vm_ops = &kgil_vm_ops;
+	return 0;
 }
 
 static const struct file_operations kgil_fops = {

@@ -8,10 +8,11 @@
  * read under RCU and written under kgil_hash_lock (inside dom->lock; see
  * the locking order in kgil_lock.c).
  *
- * Modules get no task-exit notifier, so the registry hooks the
- * sched_process_exit tracepoint, which do_exit() fires in the exiting
- * task's own context before exit_files(), for every task in the system,
- * with preemption disabled.  The common case (the task is attached
+ * Modules get no task-exit notifier, so the registry hooks do_exit():
+ * a kprobe at exit_mm_release() and the sched_process_exit tracepoint
+ * (see "exit" below for why both), each in the exiting task's own
+ * context before exit_files(), for every task in the system, with
+ * preemption disabled.  The common case (the task is attached
  * nowhere) costs one atomic read when no thread at all is attached and one
  * RCU hash-bucket walk otherwise; no lock is taken.  __tracepoint_*
  * symbols are not exported, so the tracepoint is looked up by name with
@@ -20,6 +21,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
+#include <linux/kprobes.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -136,21 +138,39 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 }
 
 /*
- * Detach t (dom->lock held): release the lock if it holds it, for reason;
- * wake it with -EBADF if it is waiting; unlink it.  Its attached reference
- * moves to the caller's reap list, to be dropped by kgil_reap() once
- * dom->lock is released.
+ * Detach t (dom->lock held): end its wait if it waits, release the lock
+ * if it holds it, for reason; unlink it.  Its attached reference moves to
+ * the caller's reap list, to be dropped by kgil_reap() once dom->lock is
+ * released.
+ *
+ * The order is the invariant "a detached thread is never queued, never
+ * granted, never the holder": detached is set and the waiter leaves the
+ * queue before anything can hand the lock on, so the release below (or
+ * any later one) cannot pick it.  A waiter only being woken would stay
+ * queued, and fifo's direct grant would then make a thread whose struct
+ * is about to be freed the holder for good.  The woken waiter sees
+ * detached first and returns -EBADF (kgil_wait_and_take(),
+ * kgil_uring_notify()).
  */
-void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
-			enum kgil_release_reason reason, struct list_head *reap)
+static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			       enum kgil_release_reason reason,
+			       struct list_head *reap)
+	__must_hold(&dom->lock)
 {
+	struct kgil_waiter *w = t->waiter;
+
+	lockdep_assert_held(&dom->lock);
 	if (t->detached)
 		return;
+	WRITE_ONCE(t->detached, true);
+	t->owes_lock = false;
+	t->owes_switch = false;
+	if (w) {
+		kgil_abandon(dom, w);
+		kgil_waiter_notify(dom, w);
+	}
 	if (dom->holder == t)
 		kgil_release_locked(dom, t, reason);
-	WRITE_ONCE(t->detached, true);
-	if (t->waiter)
-		kgil_waiter_notify(dom, t->waiter);
 	if (dom->last_holder == t)
 		dom->last_holder = NULL;
 	list_move_tail(&t->dnode, reap);
@@ -165,7 +185,7 @@ void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		wake_up_all(&dom->switch_wq);
 }
 
-void kgil_reap(struct list_head *reap)
+static void kgil_reap(struct list_head *reap)
 {
 	struct kgil_thread *t, *tmp;
 
@@ -175,58 +195,131 @@ void kgil_reap(struct list_head *reap)
 	}
 }
 
+/* Detach t from dom with reason, and drop its attached reference. */
+static void kgil_detach(struct kgil_domain *dom, struct kgil_thread *t,
+			enum kgil_release_reason reason)
+{
+	LIST_HEAD(reap);
+
+	spin_lock(&dom->lock);
+	kgil_detach_locked(dom, t, reason, &reap);
+	spin_unlock(&dom->lock);
+	kgil_reap(&reap);
+}
+
 int kgil_thread_detach(struct kgil_domain *dom)
 {
 	struct kgil_thread *t = kgil_thread_get(dom);
-	LIST_HEAD(reap);
 
 	if (!t)
 		return -ENOENT;
-	spin_lock(&dom->lock);
-	kgil_detach_locked(dom, t, KGIL_REL_DETACH, &reap);
-	spin_unlock(&dom->lock);
-	kgil_reap(&reap);
+	kgil_detach(dom, t, KGIL_REL_DETACH);
 	kgil_thread_put(t);
 	return 0;
 }
 
 /*
- * The process owning the file table files closed its last descriptor of
- * dom: its threads leave the domain (a holder releases with reason close,
- * waiters get -EBADF).
+ * The threads of one process leave dom (reason close): those whose file
+ * table is files, which closed its last descriptor of dom (->flush), or
+ * every thread when files is NULL (->release; close also refuses new
+ * attaches).  Returns how many left.  The holder goes last: released
+ * while the others still queue, it could hand the lock to one of them,
+ * which would then release it again on its own way out: a grant, a
+ * handoff and a wake-up for nothing, and a holder in the trace that
+ * never ran.
  */
-void kgil_domain_flush(struct kgil_domain *dom, const void *files)
+u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
 {
-	struct kgil_thread *t, *tmp;
+	struct kgil_thread *t, *tmp, *holder;
 	LIST_HEAD(reap);
+	u32 nr = 0;
 
 	spin_lock(&dom->lock);
-	list_for_each_entry_safe(t, tmp, &dom->threads, dnode)
-		if (t->files == files)
-			kgil_detach_locked(dom, t, KGIL_REL_CLOSE, &reap);
+	if (close)
+		dom->closed = true;
+	holder = dom->holder;
+	list_for_each_entry_safe(t, tmp, &dom->threads, dnode) {
+		if (t == holder || (files && t->files != files))
+			continue;
+		kgil_detach_locked(dom, t, KGIL_REL_CLOSE, &reap);
+		nr++;
+	}
+	if (holder && (!files || holder->files == files)) {
+		kgil_detach_locked(dom, holder, KGIL_REL_CLOSE, &reap);
+		nr++;
+	}
 	spin_unlock(&dom->lock);
 	kgil_reap(&reap);
+	return nr;
 }
 
 /* ---- exit ----------------------------------------------------------- */
 
-static void kgil_exit_probe(void *data, struct task_struct *task)
+/*
+ * A thread that exits attached leaves its domains, releasing a lock it
+ * holds (owner death), before anybody can see it gone.  pthread_join()
+ * returns once exit_mm() has cleared the thread's tid and woken the
+ * futex on it (mm_release()); robust futexes are released just before
+ * that, in exit_mm_release().  The sched_process_exit tracepoint fires
+ * only after exit_mm(), too late: a joiner could find the lock still
+ * held by the thread it has just joined.  So the detach is hooked at the
+ * entry of exit_mm_release() with a kprobe, the place where robust
+ * futexes are released, giving the same guarantee.
+ *
+ * Only an ftrace-based kprobe is used (the function's fentry site): its
+ * handler runs in the exiting task's context with preemption disabled,
+ * like the tracepoint probe.  An int3-based one would run in NMI-like
+ * context, where dom->lock must not be taken; without ftrace kprobes
+ * (or kprobes at all) the module keeps only the tracepoint, and the
+ * ordering guarantee is lost (docs/design.md).  The tracepoint stays in
+ * either case: it catches a task that exits without an mm to release,
+ * and costs nothing when the kprobe has already detached everything.
+ */
+static void kgil_exit_task(struct task_struct *task)
 {
 	struct kgil_thread *t;
-	struct kgil_domain *dom;
-	LIST_HEAD(reap);
 
 	if (likely(!atomic_read(&kgil_nr_attached)))
 		return;
 	/* One domain at a time; each pass detaches what it found. */
 	while ((t = kgil_thread_find(task, NULL))) {
-		dom = t->dom;
-		spin_lock(&dom->lock);
-		kgil_detach_locked(dom, t, KGIL_REL_EXIT, &reap);
-		spin_unlock(&dom->lock);
-		kgil_reap(&reap);
+		kgil_detach(t->dom, t, KGIL_REL_EXIT);
 		kgil_thread_put(t);
 	}
+}
+
+static void kgil_exit_probe(void *data, struct task_struct *task)
+{
+	kgil_exit_task(task);
+}
+
+static int kgil_exit_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	kgil_exit_task(current);
+	return 0;
+}
+
+static struct kprobe kgil_exit_kprobe = {
+	.symbol_name = "exit_mm_release",
+	.pre_handler = kgil_exit_kprobe_pre,
+};
+static bool kgil_exit_kprobe_on;
+
+static void kgil_exit_kprobe_register(void)
+{
+	int ret = register_kprobe(&kgil_exit_kprobe);
+
+	if (ret) {
+		pr_warn("no kprobe on exit_mm_release (%d): a thread that exits holding releases after pthread_join() may return\n",
+			ret);
+		return;
+	}
+	if (!(kgil_exit_kprobe.flags & KPROBE_FLAG_FTRACE)) {
+		unregister_kprobe(&kgil_exit_kprobe);
+		pr_warn("exit_mm_release kprobe is not ftrace-based: a thread that exits holding releases after pthread_join() may return\n");
+		return;
+	}
+	kgil_exit_kprobe_on = true;
 }
 
 static void kgil_find_exit_tp(struct tracepoint *tp, void *priv)
@@ -245,13 +338,19 @@ int kgil_thread_registry_init(void)
 		return -ENOENT;
 	}
 	ret = tracepoint_probe_register(kgil_exit_tp, kgil_exit_probe, NULL);
-	if (ret)
+	if (ret) {
 		pr_err("cannot hook sched_process_exit: %d\n", ret);
-	return ret;
+		return ret;
+	}
+	kgil_exit_kprobe_register();
+	return 0;
 }
 
 void kgil_thread_registry_exit(void)
 {
+	/* unregister_kprobe() waits for running handlers (synchronize_rcu). */
+	if (kgil_exit_kprobe_on)
+		unregister_kprobe(&kgil_exit_kprobe);
 	tracepoint_probe_unregister(kgil_exit_tp, kgil_exit_probe, NULL);
 	/* No probe may still be running when the module text goes away. */
 	tracepoint_synchronize_unregister();

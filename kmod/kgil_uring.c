@@ -95,6 +95,25 @@ static bool kgil_uring_abandoned(struct io_uring_cmd *cmd)
 		!(READ_ONCE(task->flags) & PF_EXITING));
 }
 
+/*
+ * sqe->addr and sqe->len are reserved (zero) for this command.  Linux 6.1
+ * keeps neither in the request: the driver sees the SQE itself only while
+ * the request is issued straight from the submission ring, before
+ * io_uring has copied the command area aside (REQ_F_ASYNC_DATA: a linked
+ * or deferred request), and then checks it.  A request issued from the
+ * copy cannot be checked; true then.
+ */
+static bool kgil_uring_sqe_reserved_zero(struct io_uring_cmd *cmd)
+{
+	const struct io_uring_sqe *sqe;
+
+	if (cmd_to_io_kiocb(cmd)->flags & REQ_F_ASYNC_DATA)
+		return true;
+	sqe = (const void *)((const u8 *)cmd->cmd -
+			     offsetof(struct io_uring_sqe, cmd));
+	return !READ_ONCE(sqe->addr) && !READ_ONCE(sqe->len);
+}
+
 /* Task context: the request's thread, or io_uring's fallback work. */
 static void kgil_uring_complete(struct io_uring_cmd *cmd,
 				unsigned int issue_flags)
@@ -157,7 +176,9 @@ static void kgil_uring_eval(struct kgil_domain *dom,
 	ktime_t now;
 
 	if (t->detached || kgil_uring_abandoned(ureq->cmd)) {
-		kgil_async_abort(dom, w);
+		/* A detach has dequeued it already (kgil_detach_locked()). */
+		if (!list_empty(&w->node))
+			kgil_abandon(dom, w);
 		kgil_uring_finish(dom, ureq, t->detached ? -EBADF : -ECANCELED);
 		return;
 	}
@@ -210,14 +231,13 @@ static void kgil_uring_notify(struct kgil_domain *dom, struct kgil_waiter *w)
 
 	if (ureq->done)
 		return;
-	if (w->granted) {
-		kgil_uring_finish(dom, ureq, 0);
-	} else if (w->t->detached) {
-		kgil_async_abort(dom, w);
+	/* Detached first, as kgil_wait_and_take(); detach dequeued it. */
+	if (w->t->detached)
 		kgil_uring_finish(dom, ureq, -EBADF);
-	} else {
+	else if (w->granted)
+		kgil_uring_finish(dom, ureq, 0);
+	else
 		queue_work(system_highpri_wq, &ureq->work);
-	}
 }
 
 /* The command area: 16 bytes of a 64-byte SQE, 80 of a 128-byte one. */
@@ -235,7 +255,8 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	if (cmd->cmd_op != KGIL_URING_CMD_ACQUIRE)
 		return -ENOTTY;
-	if (memchr_inv(cmd->cmd, 0, kgil_uring_cmd_size(issue_flags)))
+	if (memchr_inv(cmd->cmd, 0, kgil_uring_cmd_size(issue_flags)) ||
+	    !kgil_uring_sqe_reserved_zero(cmd))
 		return -EINVAL;
 	t = kgil_thread_get_task(dom, cmd_to_io_kiocb(cmd)->task);
 	if (!t)

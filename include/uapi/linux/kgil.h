@@ -114,11 +114,36 @@ struct kgil_attach {
 #define KGIL_ACQUIRED_SWITCHED	 (1U << 1) /* CHECK: gave the lock away */
 
 /*
- * Used by ACQUIRE, IO_END and CHECK.  Errors: -EINTR when a signal arrives
- * while waiting (the wait is not restarted, so a handler can run and the
- * caller decide), -ETIMEDOUT, -EBUSY for TRY, -EDEADLK if the caller
- * already holds the lock, -ENOENT if the caller is not attached, -EBADF if
- * the domain was closed while waiting.
+ * Used by ACQUIRE, IO_END and CHECK.  Errors: -ETIMEDOUT, -EBUSY for TRY,
+ * -EDEADLK if the caller already holds the lock, -ENOENT if the caller is
+ * not attached, -EBADF if the caller was detached while waiting (its
+ * process closed its last descriptor of the domain, or the thread
+ * DETACHed from another call), -EALREADY if its io_uring acquire is
+ * pending.  On any error the caller does not hold the lock (-EDEADLK:
+ * it still does).
+ *
+ * Signals: a signal whose handler runs ends the wait with -EINTR, with or
+ * without SA_RESTART, so the caller can act on it.  A signal whose
+ * handler does not run (SIGSTOP/SIGCONT, an ignored signal, a debugger
+ * attaching) does not end it: the call restarts transparently.  With
+ * KGIL_ACQUIRE_TIMEOUT the deadline stays the same: an interrupted wait
+ * writes the time it had left into timeout_ns (as select() does), which
+ * a restart then uses.
+ *
+ * CHECK gives the lock away and takes it back in one call.  If a signal
+ * cuts it in between, the thread owes a re-acquire: after -EINTR it does
+ * not hold the lock, and its next CHECK (or the transparent restart)
+ * waits to take it back instead of failing with -EPERM; ACQUIRE also
+ * takes it back.  The debt ends when the thread gets the lock, when its
+ * next wait for it ends otherwise than by a signal (-ETIMEDOUT, -EBUSY,
+ * ...), or when it leaves the domain.  CHECK by a thread that neither holds nor owes: -EPERM.
+ *
+ * A thread that exits holding the lock releases it before its exit can
+ * be seen (before pthread_join() returns, as a robust futex): the next
+ * acquirer gets KGIL_ACQUIRED_OWNER_DEAD.  When a process closes its last
+ * descriptor of a domain, its threads leave it: waiters return -EBADF,
+ * never the lock, and a holder among them releases it to the threads of
+ * the other processes that share the domain.
  */
 struct kgil_acquire {
 	__u32 flags;		/* in: KGIL_ACQUIRE_* */
@@ -172,7 +197,10 @@ struct kgil_stats {
 /*
  * The hot check reads drop_request; a nonzero value means "the holder
  * should call KGIL_IOC_CHECK now".  All fields are written by the kernel
- * with WRITE_ONCE and only ever read by userspace.
+ * with WRITE_ONCE and only ever read by userspace.  mmap: one page at
+ * offset 0 (else -EINVAL), PROT_READ only (PROT_WRITE or PROT_EXEC:
+ * -EPERM; mprotect() adding either later: -EACCES).  The page comes back
+ * on the next access after madvise(MADV_DONTNEED).
  */
 struct kgil_shared {
 	__u32 drop_request;
@@ -205,7 +233,9 @@ struct kgil_shared {
 /*
  * Completes (cqe->res = 0, or a negative errno as for ACQUIRE) once the
  * lock has been granted to the submitting thread, which must be attached.
- * sqe->addr, sqe->len and the command area must be zero.
+ * sqe->addr, sqe->len and the command area must be zero (-EINVAL; on
+ * Linux 6.1 addr and len can be checked only for a request issued
+ * straight from the submission ring, not for one linked behind another).
  * A nonnegative cqe->res means the lock is held and carries the
  * KGIL_ACQUIRED_* bits of the grant (KGIL_ACQUIRED_OWNER_DEAD).  Errors
  * besides ACQUIRE's: -EALREADY (the thread already has an acquisition
