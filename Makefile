@@ -15,6 +15,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The device's mode is the administrator's: the rule goes to /etc.
+UDEVRULESDIR ?= /etc/udev/rules.d
 
 VERSION := 0.1.0
 B := build
@@ -111,10 +113,15 @@ $(B)/tests/helpers/%: tests/helpers/%.c $(B)/libkgil.a
 $(B)/kgil-%: tests/stress/kgil-%.c $(wildcard tests/stress/*.h) $(B)/libkgil.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libkgil.a $(LDLIBS_LIB) -lm
 
+# kgil.pc for the paths of this make invocation: `make install PREFIX=...`
+# writes its own, whatever PREFIX the build had.
+KGIL_PC = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	      -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	      user/kgil.pc.in
+
 $(B)/kgil.pc: user/kgil.pc.in Makefile
 	@mkdir -p $(B)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(KGIL_PC) > $@
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
@@ -155,14 +162,17 @@ install: user
 	ln -sf libkgil.so.0 $(DESTDIR)$(LIBDIR)/libkgil.so
 	install -m 644 user/include/kgil*.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 include/uapi/linux/kgil.h $(DESTDIR)$(INCLUDEDIR)/linux/kgil.h
-	install -m 644 $(B)/kgil.pc $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc
+	$(KGIL_PC) > $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc
 	install -m 755 $(B)/kgil $(DESTDIR)$(BINDIR)/kgil
+	install -d $(DESTDIR)$(UDEVRULESDIR)
+	install -m 644 kmod/60-kgil.rules $(DESTDIR)$(UDEVRULESDIR)/60-kgil.rules
 	-[ -z "$(DESTDIR)" ] && ldconfig
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libkgil.* $(DESTDIR)$(INCLUDEDIR)/kgil*.h \
 	      $(DESTDIR)$(INCLUDEDIR)/linux/kgil.h $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc \
-	      $(DESTDIR)$(BINDIR)/kgil
+	      $(DESTDIR)$(BINDIR)/kgil $(DESTDIR)$(UDEVRULESDIR)/60-kgil.rules
 
 clean:
 	-[ -n "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
