@@ -22,6 +22,7 @@
 #include <linux/rcupdate.h>
 #include <linux/xarray.h>
 
+#include "kgil_compat.h"
 #include "kgil_internal.h"
 
 #define CREATE_TRACE_POINTS
@@ -183,8 +184,8 @@ static int kgil_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EPERM;
-	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
-	vma->vm_flags |= VM_DONTEXPAND;
+	vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+	vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &kgil_vm_ops;
 	return 0;
 }

@@ -23,20 +23,23 @@
  * hrtimer here, whose expiry re-evaluates the request in a work item
  * (dom->lock is not taken from interrupt context).
  *
- * Cancellation on Linux 6.1, which has no IORING_URING_CMD_CANCELABLE
- * (6.7): io_uring cannot cancel a uring_cmd, and a ring being torn down
- * waits until every request of it has completed.  So the module ends
- * pending requests itself:
+ * Ending a pending request:
  *  - the thread detaches, exits (exit probe) or its process closes the
  *    domain (->flush): completed at once with -EBADF, like a sleeping
  *    waiter;
  *  - the ring is being torn down (closed by its last user), or its task
- *    cancels all its requests (execve() waits for them): a queued
- *    request looks every KGIL_URING_POLL_NS, and before taking a free
- *    lock, and then completes with -ECANCELED without taking the lock;
- *  - IORING_OP_ASYNC_CANCEL finds nothing to cancel on 6.1 (-ENOENT, the
- *    acquire stays queued): io_uring only cancels io-wq work, polls and
- *    timeouts.  DETACH is the way to give up a pending acquire.
+ *    cancels all its requests (execve() waits for them): completed with
+ *    -ECANCELED without taking the lock.  Since 6.7 io_uring says so
+ *    (IORING_URING_CMD_CANCELABLE: ->uring_cmd() is called again with
+ *    IO_URING_F_CANCEL, kgil_uring_cancel()).  Before, io_uring cannot
+ *    cancel a command and a ring being torn down waits until every
+ *    request has completed, so a queued request looks every
+ *    KGIL_URING_POLL_NS, and before taking a free lock, whether it has
+ *    been abandoned (kgil_uring_abandoned(), kgil_compat.h);
+ *  - IORING_OP_ASYNC_CANCEL finds nothing to cancel (-ENOENT, the acquire
+ *    stays queued): io_uring only cancels io-wq work, polls, timeouts,
+ *    futexes and waitids that way.  DETACH is the way to give up a
+ *    pending acquire.
  * A request whose grant is never reaped (the ring torn down just after
  * the grant, or the CQE simply ignored) still leaves its thread holding
  * the lock, as a returned ACQUIRE would: the thread must release it.
@@ -47,17 +50,17 @@
  * timer or the work, and the completion cancels both before freeing.
  */
 #include <linux/hrtimer.h>
-#include <linux/io_uring.h>
-#include <linux/io_uring_types.h>
 #include <linux/percpu-refcount.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
+#include "kgil_compat.h"
 #include "kgil_policy.h"
 #include "kgil_trace.h"
 
-/* How often a queued request checks whether it has been abandoned. */
+/* How often a queued request checks whether it has been abandoned
+ * (kernels without cancelable commands). */
 #define KGIL_URING_POLL_NS	(100 * NSEC_PER_MSEC)
 
 struct kgil_uring_req {
@@ -71,47 +74,20 @@ struct kgil_uring_req {
 	ktime_t deadline;
 	int res;			/* the CQE's result */
 	bool done;			/* completion decided */
+	/*
+	 * Still in kgil_uring_cmd(), between queueing and marking the
+	 * command cancelable: a completion decided meanwhile waits for the
+	 * issuer (complete_deferred), or io_uring could free the request
+	 * under an io-wq issuer still marking it.
+	 */
+	bool issuing;
+	bool complete_deferred;
 };
 
 static struct kgil_uring_req **kgil_uring_pdu(struct io_uring_cmd *cmd)
 {
 	BUILD_BUG_ON(sizeof(struct kgil_uring_req *) > sizeof(cmd->pdu));
 	return (struct kgil_uring_req **)cmd->pdu;
-}
-
-/*
- * Nobody will use a grant: the ring's last user closed it (io_uring's
- * exit work waits for us), or the submitting task is cancelling all its
- * requests (execve(), which waits for us too).  An exiting task cancels
- * too, but the exit probe ends its requests (-EBADF) just after.
- */
-static bool kgil_uring_abandoned(struct io_uring_cmd *cmd)
-{
-	struct io_kiocb *req = cmd_to_io_kiocb(cmd);
-	struct task_struct *task = req->task;
-
-	return percpu_ref_is_dying(&req->ctx->refs) ||
-	       (task->io_uring && atomic_read(&task->io_uring->in_idle) &&
-		!(READ_ONCE(task->flags) & PF_EXITING));
-}
-
-/*
- * sqe->addr and sqe->len are reserved (zero) for this command.  Linux 6.1
- * keeps neither in the request: the driver sees the SQE itself only while
- * the request is issued straight from the submission ring, before
- * io_uring has copied the command area aside (REQ_F_ASYNC_DATA: a linked
- * or deferred request), and then checks it.  A request issued from the
- * copy cannot be checked; true then.
- */
-static bool kgil_uring_sqe_reserved_zero(struct io_uring_cmd *cmd)
-{
-	const struct io_uring_sqe *sqe;
-
-	if (cmd_to_io_kiocb(cmd)->flags & REQ_F_ASYNC_DATA)
-		return true;
-	sqe = (const void *)((const u8 *)cmd->cmd -
-			     offsetof(struct io_uring_sqe, cmd));
-	return !READ_ONCE(sqe->addr) && !READ_ONCE(sqe->len);
 }
 
 /* Task context: the request's thread, or io_uring's fallback work. */
@@ -146,7 +122,10 @@ static void kgil_uring_finish(struct kgil_domain *dom,
 	kgil_uring_trace_end(dom, &ureq->w, ret);
 	ureq->res = (!ret && ureq->w.owner_dead) ? KGIL_ACQUIRED_OWNER_DEAD :
 						   ret;
-	io_uring_cmd_complete_in_task(ureq->cmd, kgil_uring_complete);
+	if (ureq->issuing)
+		ureq->complete_deferred = true;
+	else
+		io_uring_cmd_complete_in_task(ureq->cmd, kgil_uring_complete);
 }
 
 /* Sleep, as a sleeping waiter would: until the policy's deadline. */
@@ -155,15 +134,18 @@ static void kgil_uring_arm(struct kgil_domain *dom,
 	__must_hold(&dom->lock)
 {
 	const struct kgil_policy_ops *ops = dom->ops;
-	ktime_t poll = ktime_add_ns(now, KGIL_URING_POLL_NS);
+	ktime_t poll = KGIL_URING_POLL ?
+		       ktime_add_ns(now, KGIL_URING_POLL_NS) : KTIME_MAX;
+	ktime_t expires;
 
 	ureq->w.woken = false;
 	ureq->w.kicked = false;
 	ureq->ops = ops;
 	ureq->deadline = ops->wait_deadline ?
 			 ops->wait_deadline(dom, &ureq->w, now) : KTIME_MAX;
-	hrtimer_start(&ureq->timer, min(ureq->deadline, poll),
-		      HRTIMER_MODE_ABS);
+	expires = min(ureq->deadline, poll);
+	if (expires != KTIME_MAX)
+		hrtimer_start(&ureq->timer, expires, HRTIMER_MODE_ABS);
 }
 
 /* What a sleeping waiter does when it wakes up (kgil_wait_and_take()). */
@@ -240,6 +222,32 @@ static void kgil_uring_notify(struct kgil_domain *dom, struct kgil_waiter *w)
 		queue_work(system_highpri_wq, &ureq->work);
 }
 
+/*
+ * io_uring cancels a queued request (IO_URING_F_CANCEL: its ring is torn
+ * down, or its task cancels everything, as execve() does), with the
+ * ring's lock held.  A request whose completion is already decided is
+ * left to it; otherwise it leaves the queue without the lock and is
+ * completed here and now.
+ */
+static void kgil_uring_cancel(struct io_uring_cmd *cmd,
+			      unsigned int issue_flags)
+{
+	struct kgil_uring_req *ureq = *kgil_uring_pdu(cmd);
+	struct kgil_domain *dom = ureq->dom;
+
+	spin_lock(&dom->lock);
+	if (ureq->done) {
+		spin_unlock(&dom->lock);
+		return;
+	}
+	kgil_abandon(dom, &ureq->w);
+	ureq->done = true;
+	kgil_uring_trace_end(dom, &ureq->w, -ECANCELED);
+	ureq->res = -ECANCELED;
+	spin_unlock(&dom->lock);
+	kgil_uring_complete(cmd, issue_flags);
+}
+
 /* The command area: 16 bytes of a 64-byte SQE, 80 of a 128-byte one. */
 static size_t kgil_uring_cmd_size(unsigned int issue_flags)
 {
@@ -253,12 +261,17 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	struct kgil_thread *t;
 	int ret;
 
+	if (issue_flags & IO_URING_F_CANCEL) {
+		kgil_uring_cancel(cmd, issue_flags);
+		return 0;
+	}
 	if (cmd->cmd_op != KGIL_URING_CMD_ACQUIRE)
 		return -ENOTTY;
-	if (memchr_inv(cmd->cmd, 0, kgil_uring_cmd_size(issue_flags)) ||
+	if (memchr_inv(kgil_uring_cmd_area(cmd), 0,
+		       kgil_uring_cmd_size(issue_flags)) ||
 	    !kgil_uring_sqe_reserved_zero(cmd))
 		return -EINVAL;
-	t = kgil_thread_get_task(dom, cmd_to_io_kiocb(cmd)->task);
+	t = kgil_thread_get_task(dom, kgil_uring_cmd_task(cmd));
 	if (!t)
 		return -ENOENT;
 	ureq = kzalloc(sizeof(*ureq), GFP_KERNEL_ACCOUNT);
@@ -282,6 +295,7 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	ret = kgil_async_start(dom, &ureq->w);
 	if (ret == -EINPROGRESS) {
 		kgil_uring_arm(dom, ureq, ktime_get());
+		ureq->issuing = true;
 		ret = -EIOCBQUEUED;
 	} else if (!ret && ureq->w.owner_dead) {
 		/* Only a completion can carry the owner's death. */
@@ -294,6 +308,16 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (ret != -EIOCBQUEUED) {
 		kfree(ureq);
 		kgil_thread_put(t);
+		return ret;
 	}
-	return ret;
+	if (ureq->issuing) {
+		/* May sleep (the ring's lock): outside dom->lock. */
+		io_uring_cmd_mark_cancelable(cmd, issue_flags);
+		spin_lock(&dom->lock);
+		ureq->issuing = false;
+		if (ureq->complete_deferred)
+			io_uring_cmd_complete_in_task(cmd, kgil_uring_complete);
+		spin_unlock(&dom->lock);
+	}
+	return -EIOCBQUEUED;
 }
