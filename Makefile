@@ -9,6 +9,13 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 		echo /lib/modules/$$(uname -r)/build; \
 	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -1; fi)
 
+# Every installed kernel that has a build tree gets its own module,
+# build/kmod/<release>/kgil.ko (scripts/build-module); make test runs the
+# device suites on each.  kmod/kgil.ko is KDIR's, built in place.
+KRELEASES ?= $(shell for d in /lib/modules/*/build; do \
+		[ -f "$$d/Makefile" ] && basename "$$(dirname "$$d")"; \
+	done 2>/dev/null | sort -V)
+
 PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
@@ -49,7 +56,8 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 	     $(if $(KMOD_SRCS),$(B)/tests/kmod-tests) $(HELPERS) $(STRESS)
 
 .PHONY: all module user test test-unit test-device run install uninstall \
-	clean check-style deps help debug-kernel test-debug
+	clean check-style deps help debug-kernel test-debug dkms-source \
+	dkms-install dkms-uninstall test-dkms
 .DEFAULT_GOAL := all
 
 all: module user
@@ -70,15 +78,24 @@ deps:
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@for r in $(KRELEASES); do \
+		scripts/build-module /lib/modules/$$r/build $(B)/kmod/$$r || exit 1; \
+	done
 
 check-style:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh"; exit 1; }
 	@# C=2 checks every file again; sparse only warns, so its output decides.
+	@# Against every installed kernel: each has its own side of kgil_compat.h.
 	@mkdir -p $(B)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 KCFLAGS=-Werror modules 2>&1 | tee $(B)/check-style.log
+	@rm -f $(B)/check-style.log
+	@for r in $(KRELEASES); do \
+		echo "check-style: $$r"; \
+		scripts/build-module /lib/modules/$$r/build $(B)/check-style/$$r \
+			C=2 W=1 KCFLAGS=-Werror 2>&1 | tee -a $(B)/check-style.log; \
+	done
 	@! grep -E '(warning|error):' $(B)/check-style.log || \
 		{ echo "check-style: sparse or W=1 found problems"; exit 1; }
-	@echo "check-style: clean (sparse C=2, W=1)"
+	@echo "check-style: clean (sparse C=2, W=1) on $(KRELEASES)"
 
 # ---- userspace ---------------------------------------------------------
 user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS)
@@ -136,8 +153,15 @@ test: deps
 test-unit: user
 	scripts/test-unit.sh
 
+# The device suites on every kernel with a module (KRELEASES), one VM (or
+# native run) each; KRELEASES=R limits it to one.
 test-device: all
-	scripts/with-module --timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/test-device.sh
+	@fail=0; for r in $(KRELEASES); do \
+		echo "== device tests on $$r"; \
+		KGIL_KERNEL_RELEASE=$$r scripts/with-module \
+			--timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/test-device.sh || \
+			{ echo "test-device: FAILED on $$r"; fail=1; }; \
+	done; exit $$fail
 
 # The debug kernel (cached under build/debug-kernel/) and the device suite
 # on it with the module built against it: docs/reliability.md.
@@ -168,6 +192,40 @@ install: user
 	install -d $(DESTDIR)$(UDEVRULESDIR)
 	install -m 644 kmod/60-kgil.rules $(DESTDIR)$(UDEVRULESDIR)/60-kgil.rules
 	-[ -z "$(DESTDIR)" ] && ldconfig
+
+# ---- DKMS --------------------------------------------------------------
+# The module's sources (what scripts/build-module copies) as a DKMS source
+# tree, then dkms add/build/install for the running kernel (KRELEASE=R for
+# another installed one).  dkms.conf: AUTOINSTALL rebuilds it for kernels
+# installed later.
+DKMS_SRC = $(DESTDIR)/usr/src/kgil-$(VERSION)
+KRELEASE ?= $(shell uname -r)
+
+dkms-source:
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi/linux
+	install -m 644 dkms.conf Kbuild $(DKMS_SRC)/
+	install -m 644 $(filter-out kmod/kgil_conftest.h,$(wildcard kmod/*.c kmod/*.h)) \
+		kmod/Kbuild $(DKMS_SRC)/kmod/
+	install -m 755 kmod/conftest.sh $(DKMS_SRC)/kmod/
+	install -m 644 include/uapi/linux/kgil.h $(DKMS_SRC)/include/uapi/linux/
+
+dkms-install: dkms-source
+	dkms status -m kgil -v $(VERSION) | grep -q . || dkms add -m kgil -v $(VERSION)
+	dkms build -m kgil -v $(VERSION) -k $(KRELEASE)
+	dkms install -m kgil -v $(VERSION) -k $(KRELEASE) --force
+
+# DKMS for real: tests/dkms/test-dkms.sh in a VM of each kernel.
+test-dkms: all
+	@fail=0; for r in $(KRELEASES); do \
+		echo "== DKMS on $$r"; \
+		scripts/vm-run --no-module --kernel-release $$r \
+			--timeout $${KGIL_VM_TIMEOUT:-2400} -- tests/dkms/test-dkms.sh || \
+			{ echo "test-dkms: FAILED on $$r"; fail=1; }; \
+	done; exit $$fail
+
+dkms-uninstall:
+	-dkms remove -m kgil -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libkgil.* $(DESTDIR)$(INCLUDEDIR)/kgil*.h \

@@ -109,13 +109,11 @@ else
 fi
 [ "$WHAT" = kernel ] && exit 0
 
-# The module, from a copy of the sources: building in kmod/ would replace
-# the kgil.ko everybody else boots with the Debian kernel.
+# The module, from a copy of the sources (scripts/build-module): building
+# in kmod/ would replace the kgil.ko everybody else boots with the Debian
+# kernel.
 rm -rf "$MOD"
-mkdir -p "$MOD/kmod"
-cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$REPO/kmod/Kbuild" "$MOD/kmod/"
-cp -r "$REPO/include" "$MOD/include"
-nice -n 19 make -s -C "$SRC" M="$MOD/kmod" -j"$JOBS" modules
+JOBS=$JOBS nice -n 19 "$REPO/scripts/build-module" "$SRC" "$MOD" -s
 log "built $MOD/kmod/kgil.ko for $(modinfo -F vermagic "$MOD/kmod/kgil.ko" | cut -d' ' -f1)"
 [ "$WHAT" = module ] && exit 0
 flock -u 9
