@@ -188,6 +188,7 @@ u32 kgil_detach_files(struct kgil_domain *dom, const void *files,
 struct kgil_lock_req {
 	u32 flags;			/* KGIL_ACQUIRE_* */
 	u64 timeout_ns;
+	u64 deadline_ns;		/* absolute: a restarted wait's */
 	bool io;			/* IO_END */
 };
 
@@ -196,6 +197,7 @@ struct kgil_lock_res {
 	bool switched;			/* the grant changed the holder */
 	u64 wait_ns;
 	u64 left_ns;			/* -EINTR with a timeout: time left */
+	u64 deadline_ns;		/* ... and the deadline, absolute */
 	u32 failed;
 };
 

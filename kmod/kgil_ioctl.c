@@ -31,7 +31,7 @@ static long kgil_ioctl_features(void __user *uarg)
 			    KGIL_FEAT_STATS | KGIL_FEAT_MMAP |
 			    KGIL_FEAT_OWNER_DEATH | KGIL_FEAT_TRACEPOINTS |
 			    KGIL_FEAT_URING_CMD |
-			    KGIL_FEAT_SPIN |
+			    KGIL_FEAT_SPIN | KGIL_FEAT_RESTART |
 			    kgil_policy_features(),
 	};
 
@@ -95,7 +95,7 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 	    !kgil_all_zero(a.reserved, ARRAY_SIZE(a.reserved)))
 		return -EINVAL;
 	/* A timeout without the flag is a caller's mistake, not a no-op. */
-	if (!(a.flags & KGIL_ACQUIRE_TIMEOUT) && a.timeout_ns)
+	if (!(a.flags & KGIL_ACQUIRE_TIMEOUT) && (a.timeout_ns || a.deadline_ns))
 		return -EINVAL;
 	t = kgil_thread_get(dom);
 	if (!t)
@@ -103,6 +103,7 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 
 	req.flags = a.flags;
 	req.timeout_ns = a.timeout_ns;
+	req.deadline_ns = a.deadline_ns;
 	req.io = cmd == KGIL_IOC_IO_END;
 	if (cmd == KGIL_IOC_CHECK) {
 		ret = kgil_check(dom, t, &req, &res);
@@ -116,13 +117,16 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 	a.result = res.result;
 	a.wait_ns = res.wait_ns;
 	a.failed_attempts = res.failed;
+	a.deadline_ns = 0;
 	if (ret == -EINTR) {
 		/*
 		 * Restarted unless a handler runs (kgil_lock.c, "Signals"),
-		 * with the time left: the same deadline.
+		 * with the same deadline.
 		 */
-		if (a.flags & KGIL_ACQUIRE_TIMEOUT)
+		if (a.flags & KGIL_ACQUIRE_TIMEOUT) {
 			a.timeout_ns = res.left_ns;
+			a.deadline_ns = res.deadline_ns;
+		}
 		ret = -ERESTARTNOHAND;
 	}
 	if (copy_to_user(uarg, &a, sizeof(a))) {

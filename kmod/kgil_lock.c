@@ -47,9 +47,12 @@
  * (SIGSTOP/SIGCONT, an ignored one, a debugger attaching, io_uring task
  * work) restarts the call transparently, as a futex wait does, and one
  * whose handler runs ends it with -EINTR whatever SA_RESTART says, so
- * the caller can act on it.  A timed wait reports the time it had left
- * (kgil_lock_res.left_ns), which the ioctl writes back into the caller's
- * timeout, as select() does, so a restart keeps the deadline.
+ * the caller can act on it.  A timed wait reports its absolute deadline
+ * (kgil_lock_res.deadline_ns), which the ioctl writes back into the
+ * caller's struct, so a restart keeps the deadline however long the
+ * thread was stopped in between (a restart block in user memory: the
+ * kernel's own restart_block would point into this module's text, which
+ * could be unloaded before the restart).
  */
 #include <linux/log2.h>
 #include <linux/sched.h>
@@ -483,7 +486,9 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 
 	INIT_LIST_HEAD(&w.node);
 	w.start_ns = ktime_to_ns(now);
-	if (req->flags & KGIL_ACQUIRE_TIMEOUT)
+	if (req->deadline_ns)
+		deadline = ns_to_ktime(min_t(u64, req->deadline_ns, KTIME_MAX));
+	else if (req->flags & KGIL_ACQUIRE_TIMEOUT)
 		deadline = ktime_add_safe(now,
 					  ns_to_ktime(min_t(u64, req->timeout_ns,
 							    KTIME_MAX)));
@@ -498,9 +503,11 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 			       w.owner_dead);
 	res->wait_ns = wait_ns;
 	res->failed = w.failed;
-	if (ret == -EINTR && deadline != KTIME_MAX)
+	if (ret == -EINTR && deadline != KTIME_MAX) {
 		res->left_ns = max_t(s64, 0, ktime_to_ns(ktime_sub(deadline,
 							       ktime_get())));
+		res->deadline_ns = ktime_to_ns(deadline);
+	}
 	if (!ret) {
 		if (w.owner_dead)
 			res->result |= KGIL_ACQUIRED_OWNER_DEAD;

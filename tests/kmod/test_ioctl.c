@@ -391,13 +391,20 @@ Test(ioctl, acquire_rejects_bad_fields)
 	a.reserved0 = 1;
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
-	a.reserved[1] = 1;
+	a.reserved[0] = 1;
+	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	memset(&a, 0, sizeof(a));
+	a.reserved[0] = 1;
+	a.flags = KGIL_ACQUIRE_TIMEOUT;
+	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	memset(&a, 0, sizeof(a));
+	a.deadline_ns = 1;	/* a restart's deadline needs the flag */
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.timeout_ns = 5;	/* without KGIL_ACQUIRE_TIMEOUT */
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
-	a.reserved[0] = 1;
+	a.deadline_ns = 1;
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_CHECK, &a), -EINVAL);
 	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_IO_END, &a), -EINVAL);
 	/* None of that took the lock. */

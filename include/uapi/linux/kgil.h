@@ -43,6 +43,8 @@
 #define KGIL_FEAT_TRACEPOINTS	(1ULL << 6)  /* TRACE_SYSTEM kgil */
 #define KGIL_FEAT_URING_CMD	(1ULL << 7)  /* KGIL_URING_CMD_ACQUIRE */
 #define KGIL_FEAT_SPIN		(1ULL << 8)  /* kgil_policy.spin_ns, spin counters */
+#define KGIL_FEAT_RESTART	(1ULL << 9)  /* waits restart after a signal with no
+					      * handler; kgil_acquire.deadline_ns */
 #define KGIL_FEAT_POLICY(id)	(1ULL << (32 + (id)))  /* policy id known */
 
 struct kgil_features {
@@ -126,9 +128,12 @@ struct kgil_attach {
  * without SA_RESTART, so the caller can act on it.  A signal whose
  * handler does not run (SIGSTOP/SIGCONT, an ignored signal, a debugger
  * attaching) does not end it: the call restarts transparently.  With
- * KGIL_ACQUIRE_TIMEOUT the deadline stays the same: an interrupted wait
- * writes the time it had left into timeout_ns (as select() does), which
- * a restart then uses.
+ * KGIL_ACQUIRE_TIMEOUT the deadline stays the same, however long the
+ * thread was stopped: an interrupted wait writes its absolute deadline
+ * into deadline_ns, which the restarted call (or the caller's own next
+ * call with the struct as the kernel left it, after -EINTR) keeps, and
+ * the time it had left into timeout_ns, for information.  Every other
+ * outcome writes deadline_ns back as 0, so the struct can be reused.
  *
  * CHECK gives the lock away and takes it back in one call.  If a signal
  * cuts it in between, the thread owes a re-acquire: after -EINTR it does
@@ -152,7 +157,11 @@ struct kgil_acquire {
 	__u64 wait_ns;		/* out: time spent waiting */
 	__u32 failed_attempts;	/* out: woke up, found it taken, slept again */
 	__u32 reserved0;
-	__u64 reserved[2];
+	__u64 deadline_ns;	/* in/out: 0, or (with KGIL_ACQUIRE_TIMEOUT) the
+				 * CLOCK_MONOTONIC deadline of a wait a signal
+				 * interrupted, which a restart keeps; nonzero
+				 * without the flag: -EINVAL (KGIL_FEAT_RESTART) */
+	__u64 reserved[1];
 };
 
 /* ---- statistics ----------------------------------------------------- */
