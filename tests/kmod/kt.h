@@ -7,6 +7,7 @@
 #ifndef KGIL_TESTS_KT_H
 #define KGIL_TESTS_KT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -97,6 +98,47 @@ pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id);
 /* The same for another helper with kmod-holder's calling convention. */
 pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
 		      pid_t *tid, uint32_t *id);
+
+/*
+ * A peer: kmod-holder in serve mode on domain fd (inherited), a second
+ * process the test drives by commands (see tests/helpers/kmod-holder.c),
+ * each answered by one line of numbers.  kt_peer_send() returns at once,
+ * so the test can act (close, signal, stop) while the peer blocks in the
+ * module, then collect the answer with kt_peer_reply().
+ */
+struct kt_peer {
+	pid_t pid, tid;
+	int cmd, reply;		/* our ends of its stdin and its answers */
+};
+
+/* Spawn the peer and wait until it runs (not attached yet): 0 or -errno. */
+int kt_peer_start(struct kt_peer *p, int fd);
+int kt_peer_send(struct kt_peer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * The next answer's numbers, up to n, into v: how many were read,
+ * -ETIMEDOUT if none came within timeout_ns, -EPIPE if the peer died.
+ */
+int kt_peer_reply(struct kt_peer *p, uint64_t timeout_ns, long long *v,
+		  int n);
+/* Send, and wait for the answer (up to 20 s): as kt_peer_reply(). */
+int kt_peer_call(struct kt_peer *p, long long *v, int n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* SIGKILL and reap it, close the pipes (a stopped peer too). */
+void kt_peer_stop(struct kt_peer *p);
+
+/*
+ * io_uring: an SQE of KGIL_URING_CMD_ACQUIRE on domain dfd, zeroed but
+ * for opcode, fd, cmd_op and user_data (NULL when the ring is full); and
+ * the next CQE's res (and user_data) within timeout_ns, or KT_NO_CQE.
+ */
+#define KT_NO_CQE	INT_MIN
+struct io_uring;
+struct io_uring_sqe;
+struct io_uring_sqe *kt_uring_prep_acquire(struct io_uring *ring, int dfd,
+					   uint64_t data);
+int kt_uring_next_cqe(struct io_uring *ring, uint64_t timeout_ns,
+		      uint64_t *data);
 
 /* Write a module parameter (in the VM, as root); -errno on failure. */
 int kt_set_param(const char *name, const char *value);

@@ -9,7 +9,6 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <errno.h>
-#include <limits.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,46 +24,7 @@ KT_DOMAIN_SUITE(uring, 120);
 
 #define ACQ_DATA	0xacULL
 #define CANCEL_DATA	0xcaULL
-#define NO_CQE		INT_MIN
 #define LONG_NS		10000000000ULL	/* 10 s: TCG on a loaded host */
-
-static struct io_uring_sqe *prep_acquire(struct io_uring *ring, int dfd,
-					 uint64_t data)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (!sqe)
-		return NULL;
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = dfd;
-	sqe->cmd_op = KGIL_URING_CMD_ACQUIRE;
-	sqe->user_data = data;
-	return sqe;
-}
-
-/* The next CQE's res (and user_data) within timeout_ns, or NO_CQE. */
-static int next_cqe(struct io_uring *ring, uint64_t timeout_ns,
-		    uint64_t *data)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = (long long)(timeout_ns / 1000000000ULL),
-		.tv_nsec = (long long)(timeout_ns % 1000000000ULL),
-	};
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	do
-		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	while (ret == -EINTR);
-	if (ret)
-		return NO_CQE;
-	ret = cqe->res;
-	if (data)
-		*data = cqe->user_data;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
 
 /* Submit one acquire on a fresh ring and wait for its result. */
 static int acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word)
@@ -75,13 +35,13 @@ static int acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word)
 
 	if (ret < 0)
 		return ret;
-	sqe = prep_acquire(&ring, dfd, ACQ_DATA);
+	sqe = kt_uring_prep_acquire(&ring, dfd, ACQ_DATA);
 	if (sqe) {
 		sqe->cmd_op = cmd_op;
 		sqe->addr3 = cmd_word;	/* the command area's first word */
 	}
 	ret = sqe && io_uring_submit(&ring) == 1 ?
-	      next_cqe(&ring, LONG_NS, NULL) : -EIO;
+	      kt_uring_next_cqe(&ring, LONG_NS, NULL) : -EIO;
 	io_uring_queue_exit(&ring);
 	return ret;
 }
@@ -116,7 +76,7 @@ static void *acquirer_run(void *p)
 		ret = io_uring_queue_init(8, &a->ring, 0);
 	}
 	if (ret >= 0)
-		ret = prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
+		ret = kt_uring_prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
 		      io_uring_submit(&a->ring) == 1 ? 0 : -EIO;
 	if (ret < 0) {
 		a->err = ret;
@@ -137,7 +97,7 @@ static void *acquirer_run(void *p)
 		io_uring_prep_cancel64(sqe, ACQ_DATA, 0);
 		sqe->user_data = CANCEL_DATA;
 		io_uring_submit(&a->ring);
-		a->other = next_cqe(&a->ring, LONG_NS, &a->other_data);
+		a->other = kt_uring_next_cqe(&a->ring, LONG_NS, &a->other_data);
 		break;
 	case DETACH:
 		a->other = kt_detach(a->fd);
@@ -155,7 +115,7 @@ static void *acquirer_run(void *p)
 		break;
 	}
 	atomic_store(&a->other_set, 1);
-	a->res = next_cqe(&a->ring, LONG_NS, NULL);
+	a->res = kt_uring_next_cqe(&a->ring, LONG_NS, NULL);
 	a->cqe_ns = kt_now_ns();
 	if (a->res >= 0)
 		kt_release(a->fd);
@@ -331,7 +291,7 @@ Test(uring, thread_exit_completes_pending_with_ebadf)
 	int me = hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, 5000000, EXIT);
 
 	pthread_join(th, NULL);
-	cr_assert_eq(next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
+	cr_assert_eq(kt_uring_next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
 	cr_assert(kt_wait_gone(fd, a.id, 0));
 	cr_assert_eq(sh->nr_waiting, 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
