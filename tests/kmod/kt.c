@@ -175,6 +175,16 @@ void kt_unmap(const volatile struct kgil_shared *sh)
 	munmap((void *)sh, 4096);
 }
 
+int kt_map_errno(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
+	return 0;
+}
+
 uint64_t kt_now_ns(void)
 {
 	struct timespec ts;
@@ -208,6 +218,18 @@ bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
 	uint64_t end = kt_now_ns() + timeout_ns;
 
 	while ((*word == want) != equal) {
+		if (kt_now_ns() > end)
+			return false;
+		kt_sleep_ns(200000);
+	}
+	return true;
+}
+
+bool kt_wait_flag(atomic_int *flag, int want, uint64_t timeout_ns)
+{
+	uint64_t end = kt_now_ns() + timeout_ns;
+
+	while (atomic_load(flag) < want) {
 		if (kt_now_ns() > end)
 			return false;
 		kt_sleep_ns(200000);
@@ -454,6 +476,28 @@ int kt_uring_next_cqe(struct io_uring *ring, uint64_t timeout_ns,
 	if (data)
 		*data = cqe->user_data;
 	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+int kt_uring_acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word,
+			  uint64_t addr, uint32_t len)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int ret = io_uring_queue_init(4, &ring, 0);
+
+	if (ret < 0)
+		return ret;
+	sqe = kt_uring_prep_acquire(&ring, dfd, 0xac);
+	if (sqe) {
+		sqe->cmd_op = cmd_op;
+		sqe->addr3 = cmd_word;	/* the command area's first word */
+		sqe->addr = addr;
+		sqe->len = len;
+	}
+	ret = sqe && io_uring_submit(&ring) == 1 ?
+	      kt_uring_next_cqe(&ring, 10000000000ull, NULL) : -EIO;
+	io_uring_queue_exit(&ring);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
 #define KGIL_TESTS_KT_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -67,6 +68,8 @@ bool kt_wait_gone(int fd, uint32_t id, uint32_t nr);
 /* The shared page, read-only, or NULL. */
 const volatile struct kgil_shared *kt_map(int fd);
 void kt_unmap(const volatile struct kgil_shared *sh);
+/* mmap() of fd with these arguments: 0 (unmapped again) or -errno. */
+int kt_map_errno(int fd, size_t len, int prot, int flags, off_t off);
 
 uint64_t kt_now_ns(void);
 void kt_sleep_ns(uint64_t ns);
@@ -78,6 +81,8 @@ void kt_work(unsigned long n);
  */
 bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
 		 uint64_t timeout_ns);
+/* Poll until *flag >= want or timeout_ns passes; true when it happened. */
+bool kt_wait_flag(atomic_int *flag, int want, uint64_t timeout_ns);
 /*
  * Spin on the page, as a holder's ticks do (no sleep: a sleeping holder
  * would change what is measured), until the drop request shows: the
@@ -139,6 +144,13 @@ struct io_uring_sqe *kt_uring_prep_acquire(struct io_uring *ring, int dfd,
 					   uint64_t data);
 int kt_uring_next_cqe(struct io_uring *ring, uint64_t timeout_ns,
 		      uint64_t *data);
+/*
+ * One acquire on a fresh ring, its SQE given cmd_op, the command area's
+ * first word, addr and len: the CQE's res (within 10 s, else
+ * KT_NO_CQE), or the ring's -errno.
+ */
+int kt_uring_acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word,
+			  uint64_t addr, uint32_t len);
 
 /* Write a module parameter (in the VM, as root); -errno on failure. */
 int kt_set_param(const char *name, const char *value);

@@ -26,26 +26,6 @@ KT_DOMAIN_SUITE(uring, 120);
 #define CANCEL_DATA	0xcaULL
 #define LONG_NS		10000000000ULL	/* 10 s: TCG on a loaded host */
 
-/* Submit one acquire on a fresh ring and wait for its result. */
-static int acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word)
-{
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
-	int ret = io_uring_queue_init(4, &ring, 0);
-
-	if (ret < 0)
-		return ret;
-	sqe = kt_uring_prep_acquire(&ring, dfd, ACQ_DATA);
-	if (sqe) {
-		sqe->cmd_op = cmd_op;
-		sqe->addr3 = cmd_word;	/* the command area's first word */
-	}
-	ret = sqe && io_uring_submit(&ring) == 1 ?
-	      kt_uring_next_cqe(&ring, LONG_NS, NULL) : -EIO;
-	io_uring_queue_exit(&ring);
-	return ret;
-}
-
 /* What a thread with a queued acquire does next. */
 enum then { WAIT, ACQUIRE_TOO, CANCEL, DETACH, EXIT, CLOSE_RING };
 
@@ -153,13 +133,6 @@ static int hold_and_queue(struct acquirer *a, pthread_t *th, uint32_t policy,
 	return me;
 }
 
-static bool wait_flag(atomic_int *flag)
-{
-	for (int i = 0; i < 10000 && !atomic_load(flag); i++)
-		kt_sleep_ns(1000000);
-	return atomic_load(flag);
-}
-
 Test(uring, free_lock_is_taken_inline)
 {
 	struct kgil_features f;
@@ -169,22 +142,22 @@ Test(uring, free_lock_is_taken_inline)
 	cr_assert(f.features & KGIL_FEAT_URING_CMD);
 	me = kt_attach(fd);
 	cr_assert_geq(me, 1);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), 0);
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
 	cr_assert_eq(kt_release(fd), 0, "the thread holds what the CQE said");
 }
 
 Test(uring, refusals)
 {
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), -ENOENT,
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -ENOENT,
 		     "not attached");
 	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0), -ENOTTY);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1), -EINVAL,
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0, 0, 0), -ENOTTY);
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1, 0, 0), -EINVAL,
 		     "nonzero command area");
 	cr_assert_eq(sh->holder_id, 0);
 	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), -EDEADLK);
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -EDEADLK);
 	cr_assert_eq(kt_release(fd), 0);
 }
 
@@ -220,7 +193,7 @@ Test(uring, blocking_acquire_while_pending_is_ealready)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, ACQUIRE_TOO);
-	cr_assert(wait_flag(&a.other_set));
+	cr_assert(kt_wait_flag(&a.other_set, 1, LONG_NS));
 	cr_assert_eq(a.other, -EALREADY);
 	cr_assert_eq(kt_release(fd), 0);
 	pthread_join(th, NULL);
@@ -259,7 +232,7 @@ Test(uring, async_cancel_finds_nothing)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, CANCEL);
-	cr_assert(wait_flag(&a.other_set));
+	cr_assert(kt_wait_flag(&a.other_set, 1, LONG_NS));
 	cr_assert_eq(a.other_data, CANCEL_DATA);
 	cr_log_info("IORING_OP_ASYNC_CANCEL on a queued acquire: %d (%s)\n",
 		    a.other, strerror(-a.other));
