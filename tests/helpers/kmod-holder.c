@@ -18,10 +18,13 @@
  *   attach                 ret id
  *   detach | release       ret
  *   acquire FLAGS TIMEOUT  ret result timeout_ns t_start t_end
+ *   check FLAGS TIMEOUT    (the same; FLAGS and TIMEOUT default to 0)
+ *   checks N               CHECK (flags 0) up to N times back to back,
+ *                          until one fails or reports SWITCHED: the last
+ *                          one's answer as above, and how many ran
  *                          (timeout_ns as the kernel left it in the
  *                          struct, the times CLOCK_MONOTONIC ns around
  *                          the ioctl: the test's clock too)
- *   check                  ret result
  *   stats                  ret nr_threads holder_id owner_deaths
  *   tstats ID              ret interrupts acquisitions
  *   exit                   (no answer)
@@ -31,6 +34,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +83,28 @@ static int serve_one(int fd, const char *line, char *out, size_t len)
 	if (!strcmp(cmd, "detach") || !strcmp(cmd, "release"))
 		return snprintf(out, len, "%d", xioctl(fd, cmd[0] == 'd' ?
 				KGIL_IOC_DETACH : KGIL_IOC_RELEASE, NULL));
-	if (!strcmp(cmd, "acquire") || !strcmp(cmd, "check")) {
-		struct kgil_acquire aq = { .flags = (uint32_t)a1,
-					   .timeout_ns = a2 };
-		uint64_t t0 = now_ns();
+	if (!strcmp(cmd, "acquire") || !strcmp(cmd, "check") ||
+	    !strcmp(cmd, "checks")) {
+		bool loop = !strcmp(cmd, "checks");
+		unsigned long long i = 0, n = loop ? a1 : 1;
+		struct kgil_acquire aq;
+		uint64_t t0;
 
-		ret = xioctl(fd, cmd[0] == 'a' ? KGIL_IOC_ACQUIRE :
-			     KGIL_IOC_CHECK, &aq);
-		return snprintf(out, len, "%d %u %llu %" PRIu64 " %" PRIu64,
-				ret, aq.result,
-				(unsigned long long)aq.timeout_ns, t0, now_ns());
+		/* A loop stays in the module's hands: no round trip through
+		 * the test lets a waiter's wake-up always come too late. */
+		do {
+			memset(&aq, 0, sizeof(aq));
+			aq.flags = loop ? 0 : (uint32_t)a1;
+			aq.timeout_ns = loop ? 0 : a2;
+			t0 = now_ns();
+			ret = xioctl(fd, cmd[0] == 'a' ? KGIL_IOC_ACQUIRE :
+				     KGIL_IOC_CHECK, &aq);
+		} while (++i < n && !ret &&
+			 !(aq.result & KGIL_ACQUIRED_SWITCHED));
+		return snprintf(out, len, "%d %u %llu %" PRIu64 " %" PRIu64
+				" %llu", ret, aq.result,
+				(unsigned long long)aq.timeout_ns, t0, now_ns(),
+				i);
 	}
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "tstats")) {
 		struct kgil_stats st = {

@@ -856,6 +856,69 @@ Test(lifecycle, check_interrupted_while_retaking_owes_the_lock)
 	cr_assert_eq(sh->holder_id, 0);
 }
 
+/*
+ * The same CHECK, in the peer, stopped and continued while it waits to
+ * take the lock back: no handler ran, so it goes on waiting and returns
+ * 0 holding once B lets go.
+ */
+Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
+{
+	static struct blocker b;	/* static: outlives a failed assert */
+	long long v[6] = { 0 };
+	bool waiting = false;
+	uint64_t end;
+	struct kt_peer q;
+	uint32_t qid;
+	pthread_t tb;
+	int n;
+
+	set_policy(KGIL_POLICY_LEGACY, 0);
+	start_peer(&q, true, &qid);
+	cr_assert_eq(kt_peer_call(&q, v, 5, "acquire 0 0"), 5);
+	cr_assert_eq(v[0], 0, "the peer's ACQUIRE: %s", strerror((int)-v[0]));
+	pthread_create(&tb, NULL, blocker_run, &b);
+	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+		  "B never queued");
+	/*
+	 * The peer CHECKs back to back until B slips in and a CHECK has to
+	 * wait (that one would report SWITCHED when it returns).
+	 */
+	cr_assert_eq(kt_peer_send(&q, "checks 1000000"), 0);
+	end = kt_now_ns() + LONG_NS;
+	while (!waiting && kt_now_ns() < end) {
+		waiting = atomic_load(&b.stage) == 2 &&
+			  sh->holder_id == (uint32_t)b.id &&
+			  sh->nr_waiting == 1;
+		if (!waiting)
+			kt_sleep_ns(200000);
+	}
+	n = waiting ? 0 : kt_peer_reply(&q, 0, v, 6);
+	cr_assert(waiting, "the peer's CHECKs never gave the lock to B (%d "
+		  "numbers: CHECK %s, %lld of them)", n, strerror((int)-v[0]),
+		  v[5]);
+	cr_assert_eq(kill(q.pid, SIGSTOP), 0);
+	cr_assert(wait_child(q.pid, WUNTRACED), "the peer never stopped");
+	cr_assert_eq(kill(q.pid, SIGCONT), 0);
+	cr_assert(wait_child(q.pid, WCONTINUED), "the peer never continued");
+	n = kt_peer_reply(&q, QUIET_NS, v, 6);
+	cr_assert_eq(n, -ETIMEDOUT, "after SIGSTOP and SIGCONT, no handler ran, "
+		     "the peer's CHECK ended with %s (%lld) instead of waiting "
+		     "to take the lock back", strerror((int)-v[0]), v[0]);
+	cr_assert_eq(sh->nr_waiting, 1, "the peer left the queue");
+	atomic_store(&b.go, 1);
+	n = kt_peer_reply(&q, LONG_NS, v, 6);
+	cr_assert_eq(n, 6, "the peer's CHECK never got the lock back");
+	cr_assert_eq(v[0], 0, "the peer's CHECK: %s", strerror((int)-v[0]));
+	cr_assert(v[1] & KGIL_ACQUIRED_SWITCHED, "result %#llx: the lock went "
+		  "to B meanwhile", v[1]);
+	cr_assert_eq(sh->holder_id, qid, "the peer holds after its CHECK");
+	pthread_join(tb, NULL);
+	cr_assert_eq(b.ret, 0);
+	cr_assert_eq(kt_peer_call(&q, v, 1, "release"), 1);
+	cr_assert_eq(v[0], 0);
+	kt_peer_stop(&q);
+}
+
 /* ---- 5: the shared page ---------------------------------------------- */
 
 static sigjmp_buf bus_jmp;
