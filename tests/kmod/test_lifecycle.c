@@ -42,7 +42,8 @@ static const char *policy_name(uint32_t policy)
 		[KGIL_POLICY_FIFO] = "fifo", [KGIL_POLICY_IOPRIO] = "ioprio",
 	};
 
-	return policy < 5 && names[policy] ? names[policy] : "?";
+	return policy < sizeof(names) / sizeof(names[0]) && names[policy] ?
+	       names[policy] : "?";
 }
 
 /* The policy's defaults, with spin_ns (fifo, ioprio) as given. */
@@ -56,13 +57,12 @@ static void set_policy(uint32_t policy, uint64_t spin_ns)
 		     policy_name(policy));
 }
 
-static void start_peer(struct kt_peer *q, bool attach, uint32_t *id)
+/* A peer process on the domain, attached: its thread id in *id. */
+static void start_peer(struct kt_peer *q, uint32_t *id)
 {
 	long long v[2] = { 0 };
 
 	cr_assert_eq(kt_peer_start(q, fd), 0, "spawn the peer");
-	if (!attach)
-		return;
 	cr_assert_eq(kt_peer_call(q, v, 2, "attach"), 2);
 	cr_assert_eq(v[0], 0, "peer ATTACH: %s", strerror((int)-v[0]));
 	*id = (uint32_t)v[1];
@@ -215,7 +215,7 @@ static void close_under_own_threads(uint32_t policy, uint64_t spin_ns,
 	w.kind = kind;
 	w.fd = fd;
 	set_policy(policy, spin_ns);
-	start_peer(&q, true, &qid);
+	start_peer(&q, &qid);
 	if (shape == HOLDER_FIRST)
 		me = kt_attach(fd);
 	pthread_create(&th, NULL, closing_waiter_run, &w);
@@ -482,7 +482,7 @@ static void peer_blocks(struct kt_peer *q, uint32_t *qid, uint32_t flags,
 
 	cr_assert_geq(me, 1);
 	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	start_peer(q, true, qid);
+	start_peer(q, qid);
 	cr_assert_eq(kt_peer_send(q, "acquire %u %llu", flags,
 				  (unsigned long long)timeout_ns), 0);
 	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
@@ -873,7 +873,7 @@ Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
 	int n;
 
 	set_policy(KGIL_POLICY_LEGACY, 0);
-	start_peer(&q, true, &qid);
+	start_peer(&q, &qid);
 	cr_assert_eq(kt_peer_call(&q, v, 5, "acquire 0 0"), 5);
 	cr_assert_eq(v[0], 0, "the peer's ACQUIRE: %s", strerror((int)-v[0]));
 	pthread_create(&tb, NULL, blocker_run, &b);
