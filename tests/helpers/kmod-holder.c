@@ -7,15 +7,39 @@
  *     hold         attach, acquire, report, then sleep until killed
  *     hold-exit    attach, acquire, report, exit without releasing
  *     attach-exit  attach, report, exit (holding nothing)
+ *     serve        report (id 0: not attached), then run the commands read
+ *                  from standard input, one a line, each answered by one
+ *                  line on READY_FD: a peer the test drives (kt_peer_*)
  *
  * "Report" writes one line "<tid> <id>\n" to READY_FD.  Raw ioctls only.
  * Exit status: 0, or 2 for bad usage, 3 when an ioctl fails.
+ *
+ * serve's commands and their answers (ret is 0 or -errno):
+ *   attach                 ret id
+ *   detach | release       ret
+ *   acquire FLAGS TIMEOUT  ret result timeout_ns t_start t_end
+ *   check FLAGS TIMEOUT    (the same; FLAGS and TIMEOUT default to 0)
+ *   checks N               CHECK (flags 0) up to N times back to back,
+ *                          until one fails or reports SWITCHED: the last
+ *                          one's answer as above, and how many ran
+ *                          (timeout_ns as the kernel left it in the
+ *                          struct, the times CLOCK_MONOTONIC ns around
+ *                          the ioctl: the test's clock too)
+ *   stats                  ret nr_threads holder_id owner_deaths
+ *   tstats ID              ret interrupts acquisitions
+ *   exit                   (no answer)
+ * An unknown command answers "-22".  The test sends the next command only
+ * after the answer to the last, so a blocking ACQUIRE is one the test can
+ * act on (signal, stop, close) while it waits.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kgil.h>
 
@@ -26,7 +50,98 @@ static void report(int ready_fd, unsigned int id)
 
 	if (write(ready_fd, line, (size_t)n) != n)
 		exit(3);
-	close(ready_fd);
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One command of serve mode; its answer, without the newline, in out. */
+static int serve_one(int fd, const char *line, char *out, size_t len)
+{
+	unsigned long long a1 = 0, a2 = 0;
+	char cmd[16] = "";
+	int ret;
+
+	if (sscanf(line, "%15s %llu %llu", cmd, &a1, &a2) < 1)
+		return snprintf(out, len, "%d", -EINVAL);
+	if (!strcmp(cmd, "attach")) {
+		struct kgil_attach at = { 0 };
+
+		ret = xioctl(fd, KGIL_IOC_ATTACH, &at);
+		return snprintf(out, len, "%d %u", ret, at.id);
+	}
+	if (!strcmp(cmd, "detach") || !strcmp(cmd, "release"))
+		return snprintf(out, len, "%d", xioctl(fd, cmd[0] == 'd' ?
+				KGIL_IOC_DETACH : KGIL_IOC_RELEASE, NULL));
+	if (!strcmp(cmd, "acquire") || !strcmp(cmd, "check") ||
+	    !strcmp(cmd, "checks")) {
+		bool loop = !strcmp(cmd, "checks");
+		unsigned long long i = 0, n = loop ? a1 : 1;
+		struct kgil_acquire aq;
+		uint64_t t0;
+
+		/* A loop stays in the module's hands: no round trip through
+		 * the test lets a waiter's wake-up always come too late. */
+		do {
+			memset(&aq, 0, sizeof(aq));
+			aq.flags = loop ? 0 : (uint32_t)a1;
+			aq.timeout_ns = loop ? 0 : a2;
+			t0 = now_ns();
+			ret = xioctl(fd, cmd[0] == 'a' ? KGIL_IOC_ACQUIRE :
+				     KGIL_IOC_CHECK, &aq);
+		} while (++i < n && !ret &&
+			 !(aq.result & KGIL_ACQUIRED_SWITCHED));
+		return snprintf(out, len, "%d %u %llu %" PRIu64 " %" PRIu64
+				" %llu", ret, aq.result,
+				(unsigned long long)aq.timeout_ns, t0, now_ns(),
+				i);
+	}
+	if (!strcmp(cmd, "stats") || !strcmp(cmd, "tstats")) {
+		struct kgil_stats st = {
+			.scope = cmd[0] == 's' ? KGIL_STATS_DOMAIN :
+						 KGIL_STATS_THREAD,
+			.id = (uint32_t)a1,
+		};
+
+		ret = xioctl(fd, KGIL_IOC_STATS, &st);
+		if (cmd[0] == 's')
+			return snprintf(out, len, "%d %u %u %llu", ret,
+					st.nr_threads, st.holder_id,
+					(unsigned long long)st.c.owner_deaths);
+		return snprintf(out, len, "%d %llu %llu", ret,
+				(unsigned long long)st.c.interrupts,
+				(unsigned long long)st.c.acquisitions);
+	}
+	if (!strcmp(cmd, "exit"))
+		exit(0);
+	return snprintf(out, len, "%d", -EINVAL);
+}
+
+static int serve(int fd, int ready_fd)
+{
+	char line[128], out[160];
+
+	/* Never outlive a test that lost track of us for long. */
+	alarm(300);
+	report(ready_fd, 0);
+	while (fgets(line, sizeof(line), stdin)) {
+		int n = serve_one(fd, line, out, sizeof(out) - 1);
+
+		out[n++] = '\n';
+		if (write(ready_fd, out, (size_t)n) != n)
+			return 3;
+	}
+	return 0;	/* the test closed its end */
 }
 
 int main(int argc, char **argv)
@@ -41,6 +156,8 @@ int main(int argc, char **argv)
 	fd = atoi(argv[1]);
 	ready_fd = atoi(argv[2]);
 	mode = argv[3];
+	if (!strcmp(mode, "serve"))
+		return serve(fd, ready_fd);
 	if (ioctl(fd, KGIL_IOC_ATTACH, &at)) {
 		fprintf(stderr, "kmod-holder: attach: %s\n", strerror(errno));
 		return 3;
@@ -54,6 +171,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	report(ready_fd, at.id);
+	close(ready_fd);
 	if (!strcmp(mode, "hold-exit"))
 		return 0;
 	if (strcmp(mode, "hold"))

@@ -3,13 +3,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <liburing.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +175,16 @@ void kt_unmap(const volatile struct kgil_shared *sh)
 	munmap((void *)sh, 4096);
 }
 
+int kt_map_errno(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
+	return 0;
+}
+
 uint64_t kt_now_ns(void)
 {
 	struct timespec ts;
@@ -203,6 +218,18 @@ bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
 	uint64_t end = kt_now_ns() + timeout_ns;
 
 	while ((*word == want) != equal) {
+		if (kt_now_ns() > end)
+			return false;
+		kt_sleep_ns(200000);
+	}
+	return true;
+}
+
+bool kt_wait_flag(atomic_int *flag, int want, uint64_t timeout_ns)
+{
+	uint64_t end = kt_now_ns() + timeout_ns;
+
+	while (atomic_load(flag) < want) {
 		if (kt_now_ns() > end)
 			return false;
 		kt_sleep_ns(200000);
@@ -246,30 +273,47 @@ pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id)
 	return kt_spawn_helper("kmod-holder", fd, mode, tid, id);
 }
 
-pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
-		      pid_t *tid, uint32_t *id)
+/*
+ * posix_spawn helper on domain fd (as fd 100) with out_fd as its READY_FD
+ * (101) and in_fd (if >= 0) as its standard input: its pid, or -errno.
+ */
+static pid_t kt_spawn_fds(const char *helper, int fd, const char *mode,
+			  int in_fd, int out_fd)
 {
 	posix_spawn_file_actions_t fa;
-	char path[4200], line[64];
+	char path[4200];
 	char *argv[] = { path, "100", "101", (char *)mode, NULL };
-	int pipefd[2], ret;
-	ssize_t n = 0, r;
 	pid_t pid;
+	int ret;
 
 	if (!kt_helper_path(helper, path, sizeof(path)))
 		return -ENOENT;
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	/* dup2 to a new number clears close-on-exec on the copy. */
 	posix_spawn_file_actions_adddup2(&fa, fd, 100);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 101);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 101);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
 	ret = posix_spawn(&pid, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	return ret ? -ret : pid;
+}
+
+pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
+		      pid_t *tid, uint32_t *id)
+{
+	char line[64];
+	int pipefd[2];
+	ssize_t n = 0, r;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = kt_spawn_fds(helper, fd, mode, -1, pipefd[1]);
 	close(pipefd[1]);
-	if (ret) {
+	if (pid < 0) {
 		close(pipefd[0]);
-		return -ret;
+		return pid;
 	}
 	while (n < (ssize_t)sizeof(line) - 1 &&
 	       (r = read(pipefd[0], line + n, sizeof(line) - 1 - (size_t)n)) > 0)
@@ -279,6 +323,182 @@ pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
 	if (sscanf(line, "%d %u", tid, id) != 2)
 		return -EPROTO;
 	return pid;
+}
+
+int kt_peer_start(struct kt_peer *p, int fd)
+{
+	int cmd[2], reply[2];
+	long long v[2];
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->cmd = p->reply = -1;
+	if (pipe2(cmd, O_CLOEXEC))
+		return -errno;
+	if (pipe2(reply, O_CLOEXEC)) {
+		ret = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		return ret;
+	}
+	p->pid = kt_spawn_fds("kmod-holder", fd, "serve", cmd[0], reply[1]);
+	close(cmd[0]);
+	close(reply[1]);
+	p->cmd = cmd[1];
+	p->reply = reply[0];
+	if (p->pid < 0) {
+		ret = p->pid;
+		p->pid = 0;
+		kt_peer_stop(p);
+		return ret;
+	}
+	/* Its first line: "<tid> 0", it runs and reads commands. */
+	ret = kt_peer_reply(p, 20000000000ull, v, 2);
+	if (ret != 2) {
+		kt_peer_stop(p);
+		return ret < 0 ? ret : -EPROTO;
+	}
+	p->tid = (pid_t)v[0];
+	return 0;
+}
+
+int kt_peer_send(struct kt_peer *p, const char *fmt, ...)
+{
+	char line[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(line) - 1)
+		return -EINVAL;
+	line[n++] = '\n';
+	return write(p->cmd, line, (size_t)n) == n ? 0 : -EIO;
+}
+
+int kt_peer_reply(struct kt_peer *p, uint64_t timeout_ns, long long *v,
+		  int n)
+{
+	uint64_t end = kt_now_ns() + timeout_ns;
+	char line[160];
+	size_t len = 0;
+	int got = 0;
+
+	/* Byte by byte: the next line must stay in the pipe for later. */
+	while (len < sizeof(line) - 1) {
+		struct pollfd pfd = { .fd = p->reply, .events = POLLIN };
+		uint64_t now = kt_now_ns();
+		int ret;
+
+		if (now >= end)
+			return -ETIMEDOUT;
+		ret = poll(&pfd, 1, (int)((end - now) / 1000000 + 1));
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (ret <= 0)
+			continue;
+		if (read(p->reply, line + len, 1) != 1)
+			return -EPIPE;	/* the peer died */
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = 0;
+	for (char *s = line, *e; got < n; s = e, got++) {
+		v[got] = strtoll(s, &e, 10);
+		if (e == s)
+			break;
+	}
+	return got;
+}
+
+int kt_peer_call(struct kt_peer *p, long long *v, int n, const char *fmt, ...)
+{
+	char line[128];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (ret < 0 || ret >= (int)sizeof(line))
+		return -EINVAL;
+	ret = kt_peer_send(p, "%s", line);
+	return ret ? ret : kt_peer_reply(p, 20000000000ull, v, n);
+}
+
+void kt_peer_stop(struct kt_peer *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	if (p->cmd >= 0)
+		close(p->cmd);
+	if (p->reply >= 0)
+		close(p->reply);
+	p->pid = 0;
+	p->cmd = p->reply = -1;
+}
+
+struct io_uring_sqe *kt_uring_prep_acquire(struct io_uring *ring, int dfd,
+					   uint64_t data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return NULL;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = dfd;
+	sqe->cmd_op = KGIL_URING_CMD_ACQUIRE;
+	sqe->user_data = data;
+	return sqe;
+}
+
+int kt_uring_next_cqe(struct io_uring *ring, uint64_t timeout_ns,
+		      uint64_t *data)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(timeout_ns / 1000000000ULL),
+		.tv_nsec = (long long)(timeout_ns % 1000000000ULL),
+	};
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	do
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	while (ret == -EINTR);
+	if (ret)
+		return KT_NO_CQE;
+	ret = cqe->res;
+	if (data)
+		*data = cqe->user_data;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+int kt_uring_acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word,
+			  uint64_t addr, uint32_t len)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int ret = io_uring_queue_init(4, &ring, 0);
+
+	if (ret < 0)
+		return ret;
+	sqe = kt_uring_prep_acquire(&ring, dfd, 0xac);
+	if (sqe) {
+		sqe->cmd_op = cmd_op;
+		sqe->addr3 = cmd_word;	/* the command area's first word */
+		sqe->addr = addr;
+		sqe->len = len;
+	}
+	ret = sqe && io_uring_submit(&ring) == 1 ?
+	      kt_uring_next_cqe(&ring, 10000000000ull, NULL) : -EIO;
+	io_uring_queue_exit(&ring);
+	return ret;
 }
 
 static int kt_param_path(const char *name, char *path, size_t len)

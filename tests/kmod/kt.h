@@ -7,6 +7,8 @@
 #ifndef KGIL_TESTS_KT_H
 #define KGIL_TESTS_KT_H
 
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -66,6 +68,8 @@ bool kt_wait_gone(int fd, uint32_t id, uint32_t nr);
 /* The shared page, read-only, or NULL. */
 const volatile struct kgil_shared *kt_map(int fd);
 void kt_unmap(const volatile struct kgil_shared *sh);
+/* mmap() of fd with these arguments: 0 (unmapped again) or -errno. */
+int kt_map_errno(int fd, size_t len, int prot, int flags, off_t off);
 
 uint64_t kt_now_ns(void);
 void kt_sleep_ns(uint64_t ns);
@@ -77,6 +81,8 @@ void kt_work(unsigned long n);
  */
 bool kt_wait_u32(const volatile uint32_t *word, uint32_t want, bool equal,
 		 uint64_t timeout_ns);
+/* Poll until *flag >= want or timeout_ns passes; true when it happened. */
+bool kt_wait_flag(atomic_int *flag, int want, uint64_t timeout_ns);
 /*
  * Spin on the page, as a holder's ticks do (no sleep: a sleeping holder
  * would change what is measured), until the drop request shows: the
@@ -97,6 +103,54 @@ pid_t kt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id);
 /* The same for another helper with kmod-holder's calling convention. */
 pid_t kt_spawn_helper(const char *helper, int fd, const char *mode,
 		      pid_t *tid, uint32_t *id);
+
+/*
+ * A peer: kmod-holder in serve mode on domain fd (inherited), a second
+ * process the test drives by commands (see tests/helpers/kmod-holder.c),
+ * each answered by one line of numbers.  kt_peer_send() returns at once,
+ * so the test can act (close, signal, stop) while the peer blocks in the
+ * module, then collect the answer with kt_peer_reply().
+ */
+struct kt_peer {
+	pid_t pid, tid;
+	int cmd, reply;		/* our ends of its stdin and its answers */
+};
+
+/* Spawn the peer and wait until it runs (not attached yet): 0 or -errno. */
+int kt_peer_start(struct kt_peer *p, int fd);
+int kt_peer_send(struct kt_peer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * The next answer's numbers, up to n, into v: how many were read,
+ * -ETIMEDOUT if none came within timeout_ns, -EPIPE if the peer died.
+ */
+int kt_peer_reply(struct kt_peer *p, uint64_t timeout_ns, long long *v,
+		  int n);
+/* Send, and wait for the answer (up to 20 s): as kt_peer_reply(). */
+int kt_peer_call(struct kt_peer *p, long long *v, int n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* SIGKILL and reap it, close the pipes (a stopped peer too). */
+void kt_peer_stop(struct kt_peer *p);
+
+/*
+ * io_uring: an SQE of KGIL_URING_CMD_ACQUIRE on domain dfd, zeroed but
+ * for opcode, fd, cmd_op and user_data (NULL when the ring is full); and
+ * the next CQE's res (and user_data) within timeout_ns, or KT_NO_CQE.
+ */
+#define KT_NO_CQE	INT_MIN
+struct io_uring;
+struct io_uring_sqe;
+struct io_uring_sqe *kt_uring_prep_acquire(struct io_uring *ring, int dfd,
+					   uint64_t data);
+int kt_uring_next_cqe(struct io_uring *ring, uint64_t timeout_ns,
+		      uint64_t *data);
+/*
+ * One acquire on a fresh ring, its SQE given cmd_op, the command area's
+ * first word, addr and len: the CQE's res (within 10 s, else
+ * KT_NO_CQE), or the ring's -errno.
+ */
+int kt_uring_acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word,
+			  uint64_t addr, uint32_t len);
 
 /* Write a module parameter (in the VM, as root); -errno on failure. */
 int kt_set_param(const char *name, const char *value);

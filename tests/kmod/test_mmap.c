@@ -28,26 +28,16 @@ static void teardown(void)
 
 TestSuite(mmap, .init = setup, .fini = teardown, .timeout = 60);
 
-static int map_errno(size_t len, int prot, int flags, off_t off)
-{
-	void *p = mmap(NULL, len, prot, flags, fd, off);
-
-	if (p == MAP_FAILED)
-		return -errno;
-	munmap(p, len);
-	return 0;
-}
-
 Test(mmap, refuses_writable_and_odd_mappings)
 {
 	void *p;
 
-	cr_assert_eq(map_errno(4096, PROT_READ, MAP_SHARED, 0), 0);
-	cr_assert_eq(map_errno(4096, PROT_READ, MAP_PRIVATE, 0), 0);
-	cr_assert_eq(map_errno(4096, PROT_READ | PROT_WRITE, MAP_SHARED, 0), -EPERM);
-	cr_assert_eq(map_errno(4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0), -EPERM);
-	cr_assert_eq(map_errno(4096, PROT_READ, MAP_SHARED, 4096), -EINVAL);
-	cr_assert_eq(map_errno(8192, PROT_READ, MAP_SHARED, 0), -EINVAL);
+	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ, MAP_SHARED, 0), 0);
+	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ, MAP_PRIVATE, 0), 0);
+	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, 0), -EPERM);
+	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0), -EPERM);
+	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ, MAP_SHARED, 4096), -EINVAL);
+	cr_assert_eq(kt_map_errno(fd, 8192, PROT_READ, MAP_SHARED, 0), -EINVAL);
 	/* A read-only mapping cannot be made writable afterwards. */
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 	cr_assert_neq(p, MAP_FAILED);

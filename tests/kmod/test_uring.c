@@ -9,7 +9,6 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <errno.h>
-#include <limits.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,66 +24,7 @@ KT_DOMAIN_SUITE(uring, 120);
 
 #define ACQ_DATA	0xacULL
 #define CANCEL_DATA	0xcaULL
-#define NO_CQE		INT_MIN
 #define LONG_NS		10000000000ULL	/* 10 s: TCG on a loaded host */
-
-static struct io_uring_sqe *prep_acquire(struct io_uring *ring, int dfd,
-					 uint64_t data)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (!sqe)
-		return NULL;
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = dfd;
-	sqe->cmd_op = KGIL_URING_CMD_ACQUIRE;
-	sqe->user_data = data;
-	return sqe;
-}
-
-/* The next CQE's res (and user_data) within timeout_ns, or NO_CQE. */
-static int next_cqe(struct io_uring *ring, uint64_t timeout_ns,
-		    uint64_t *data)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = (long long)(timeout_ns / 1000000000ULL),
-		.tv_nsec = (long long)(timeout_ns % 1000000000ULL),
-	};
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	do
-		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	while (ret == -EINTR);
-	if (ret)
-		return NO_CQE;
-	ret = cqe->res;
-	if (data)
-		*data = cqe->user_data;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
-/* Submit one acquire on a fresh ring and wait for its result. */
-static int acquire_once(int dfd, uint32_t cmd_op, uint64_t cmd_word)
-{
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
-	int ret = io_uring_queue_init(4, &ring, 0);
-
-	if (ret < 0)
-		return ret;
-	sqe = prep_acquire(&ring, dfd, ACQ_DATA);
-	if (sqe) {
-		sqe->cmd_op = cmd_op;
-		sqe->addr3 = cmd_word;	/* the command area's first word */
-	}
-	ret = sqe && io_uring_submit(&ring) == 1 ?
-	      next_cqe(&ring, LONG_NS, NULL) : -EIO;
-	io_uring_queue_exit(&ring);
-	return ret;
-}
 
 /* What a thread with a queued acquire does next. */
 enum then { WAIT, ACQUIRE_TOO, CANCEL, DETACH, EXIT, CLOSE_RING };
@@ -116,7 +56,7 @@ static void *acquirer_run(void *p)
 		ret = io_uring_queue_init(8, &a->ring, 0);
 	}
 	if (ret >= 0)
-		ret = prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
+		ret = kt_uring_prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
 		      io_uring_submit(&a->ring) == 1 ? 0 : -EIO;
 	if (ret < 0) {
 		a->err = ret;
@@ -137,7 +77,7 @@ static void *acquirer_run(void *p)
 		io_uring_prep_cancel64(sqe, ACQ_DATA, 0);
 		sqe->user_data = CANCEL_DATA;
 		io_uring_submit(&a->ring);
-		a->other = next_cqe(&a->ring, LONG_NS, &a->other_data);
+		a->other = kt_uring_next_cqe(&a->ring, LONG_NS, &a->other_data);
 		break;
 	case DETACH:
 		a->other = kt_detach(a->fd);
@@ -155,7 +95,7 @@ static void *acquirer_run(void *p)
 		break;
 	}
 	atomic_store(&a->other_set, 1);
-	a->res = next_cqe(&a->ring, LONG_NS, NULL);
+	a->res = kt_uring_next_cqe(&a->ring, LONG_NS, NULL);
 	a->cqe_ns = kt_now_ns();
 	if (a->res >= 0)
 		kt_release(a->fd);
@@ -193,13 +133,6 @@ static int hold_and_queue(struct acquirer *a, pthread_t *th, uint32_t policy,
 	return me;
 }
 
-static bool wait_flag(atomic_int *flag)
-{
-	for (int i = 0; i < 10000 && !atomic_load(flag); i++)
-		kt_sleep_ns(1000000);
-	return atomic_load(flag);
-}
-
 Test(uring, free_lock_is_taken_inline)
 {
 	struct kgil_features f;
@@ -209,22 +142,22 @@ Test(uring, free_lock_is_taken_inline)
 	cr_assert(f.features & KGIL_FEAT_URING_CMD);
 	me = kt_attach(fd);
 	cr_assert_geq(me, 1);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), 0);
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
 	cr_assert_eq(kt_release(fd), 0, "the thread holds what the CQE said");
 }
 
 Test(uring, refusals)
 {
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), -ENOENT,
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -ENOENT,
 		     "not attached");
 	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0), -ENOTTY);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1), -EINVAL,
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0, 0, 0), -ENOTTY);
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1, 0, 0), -EINVAL,
 		     "nonzero command area");
 	cr_assert_eq(sh->holder_id, 0);
 	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	cr_assert_eq(acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0), -EDEADLK);
+	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -EDEADLK);
 	cr_assert_eq(kt_release(fd), 0);
 }
 
@@ -260,7 +193,7 @@ Test(uring, blocking_acquire_while_pending_is_ealready)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, ACQUIRE_TOO);
-	cr_assert(wait_flag(&a.other_set));
+	cr_assert(kt_wait_flag(&a.other_set, 1, LONG_NS));
 	cr_assert_eq(a.other, -EALREADY);
 	cr_assert_eq(kt_release(fd), 0);
 	pthread_join(th, NULL);
@@ -299,7 +232,7 @@ Test(uring, async_cancel_finds_nothing)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, CANCEL);
-	cr_assert(wait_flag(&a.other_set));
+	cr_assert(kt_wait_flag(&a.other_set, 1, LONG_NS));
 	cr_assert_eq(a.other_data, CANCEL_DATA);
 	cr_log_info("IORING_OP_ASYNC_CANCEL on a queued acquire: %d (%s)\n",
 		    a.other, strerror(-a.other));
@@ -331,7 +264,7 @@ Test(uring, thread_exit_completes_pending_with_ebadf)
 	int me = hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, 5000000, EXIT);
 
 	pthread_join(th, NULL);
-	cr_assert_eq(next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
+	cr_assert_eq(kt_uring_next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
 	cr_assert(kt_wait_gone(fd, a.id, 0));
 	cr_assert_eq(sh->nr_waiting, 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);

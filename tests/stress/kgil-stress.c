@@ -17,8 +17,12 @@
  *    often while holding it (owner death);
  *  - a forker fork()s children that use the inherited descriptor and
  *    exit, half of them holding the lock;
- *  - a closer opens extra domains, makes threads wait on them and closes
- *    the descriptor under them: every waiter must come back with EBADF;
+ *  - a closer opens extra domains, takes the lock, makes threads of its
+ *    own process wait on them (in ACQUIRE or IO_END, attached before or
+ *    after the holder, under a random policy, fifo and ioprio sometimes
+ *    spinning) and closes the descriptor under them, its process's only
+ *    one: every waiter must come back with EBADF; half the time another
+ *    process shares the domain and waits too, and must then get the lock;
  *  - a policy changer switches the domains' policies and intervals.
  * Then everything stops and is checked: no two holders were ever seen;
  * every domain's counts balance (acquisitions = releases + held) with no
@@ -73,9 +77,18 @@ struct dom_shared {
 
 enum helper_state { HELPER_STARTING, HELPER_RUNNING, HELPER_HOLDING };
 
+/* What the close round's peer process saw (one round at a time). */
+struct close_peer_report {
+	_Atomic int32_t id;		/* its thread id, or -errno of ATTACH */
+	_Atomic int32_t ret;		/* its ACQUIRE; CLOSE_PEER_PENDING */
+	_Atomic uint32_t holder, nr;	/* STATS right after it got the lock */
+};
+#define CLOSE_PEER_PENDING	1
+
 struct shm_area {
 	struct dom_shared d[MAX_DOMAINS];
 	_Atomic uint32_t helper_state[HELPER_SLOTS];	/* enum helper_state */
+	struct close_peer_report close_peer;
 };
 
 static struct shm_area *shm;
@@ -180,6 +193,42 @@ static int helper_main(unsigned int d, unsigned int slot, uint64_t seed)
 	return 0;
 }
 
+/*
+ * --close-peer: the other process of a close round.  It waits for the
+ * lock behind the closing process's threads and must get it once they
+ * are gone: ACQUIRE's result, and STATS after it, go to shared memory.
+ */
+static int close_peer_main(void)
+{
+	struct close_peer_report *rep;
+	struct kgil_stats st;
+	int id, ret;
+
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   HELPER_SHM_FD, 0);
+	if (shm == MAP_FAILED)
+		return 2;
+	rep = &shm->close_peer;
+	alarm(60);
+	id = raw_attach(HELPER_DOM_FD);
+	atomic_store(&rep->id, id);
+	if (id < 0) {
+		atomic_store(&rep->ret, id);
+		return 3;
+	}
+	ret = raw_lock(HELPER_DOM_FD, KGIL_IOC_ACQUIRE, KGIL_ACQUIRE_TIMEOUT,
+		       20000000000ull, NULL);
+	/* Also on failure: who holds it then tells what went wrong. */
+	if (!raw_stats(HELPER_DOM_FD, KGIL_STATS_DOMAIN, 0, &st)) {
+		atomic_store(&rep->holder, st.holder_id);
+		atomic_store(&rep->nr, st.nr_threads);
+	}
+	atomic_store(&rep->ret, ret);	/* last: the closer waits for it */
+	if (!ret)
+		raw_release(HELPER_DOM_FD);
+	return 0;
+}
+
 /* ---- options and state -------------------------------------------------- */
 
 static struct {
@@ -212,6 +261,7 @@ static struct {
 	atomic_ulong signals, kills, kills_holding, spawns, forks, forks_holding;
 	atomic_ulong policy_changes;
 	atomic_ulong closes, close_waiters, close_ebadf, close_stuck;
+	atomic_ulong close_waiter_first, close_peers, close_peer_ok;
 } faults;
 
 static void note_unexpected(struct worker *w, const char *where, int ret)
@@ -514,17 +564,25 @@ static void *forker_main(void *arg)
 	return NULL;
 }
 
+/* The policies the module knows, into ids: how many. */
+static unsigned int known_policies(uint32_t ids[KGIL_POLICY_MAX])
+{
+	unsigned int n = 0;
+
+	for (uint32_t id = 1; id <= KGIL_POLICY_MAX; id++)
+		if (feat.features & KGIL_FEAT_POLICY(id))
+			ids[n++] = id;
+	return n;
+}
+
 static void *policy_main(void *arg)
 {
 	uint32_t ids[KGIL_POLICY_MAX];
-	unsigned int n = 0;
+	unsigned int n = known_policies(ids);
 	struct rng r;
 
 	(void)arg;
 	injector_priority();
-	for (uint32_t id = 1; id <= KGIL_POLICY_MAX; id++)
-		if (feat.features & KGIL_FEAT_POLICY(id))
-			ids[n++] = id;
 	if (!n)
 		return NULL;
 	rng_seed(&r, opt.seed, 0x9011);
@@ -542,11 +600,30 @@ static void *policy_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Keep our descriptors clear of HELPER_DOM_FD and HELPER_SHM_FD: a spawn
+ * dup2()s them there in turn, and one landing on the other's source would
+ * hand a helper the wrong file.
+ */
+static int high_fd(int fd)
+{
+	int hi;
+
+	if (fd < 0)
+		return fd;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+	close(fd);
+	return hi < 0 ? -errno : hi;
+}
+
 /* ---- close while threads wait ------------------------------------------- */
 
 struct close_waiter {
 	pthread_t th;
 	int fd, ret;
+	bool io;		/* waits in IO_END, back from an I/O */
+	atomic_bool ready;	/* attached (and in I/O) */
+	atomic_bool go;		/* wait now */
 	atomic_bool done;
 };
 
@@ -555,63 +632,190 @@ static void *close_waiter_main(void *arg)
 	struct close_waiter *cw = arg;
 
 	cw->ret = raw_attach(cw->fd);
-	if (cw->ret >= 0)
+	/* An I/O begun holding the lock: the closer takes it after this. */
+	if (cw->ret >= 0 && cw->io) {
 		cw->ret = raw_lock(cw->fd, KGIL_IOC_ACQUIRE, 0, 0, NULL);
+		if (!cw->ret)
+			cw->ret = raw_ioctl(cw->fd, KGIL_IOC_IO_BEGIN, NULL);
+	}
+	atomic_store(&cw->ready, true);
+	while (!atomic_load(&cw->go))
+		usleep(1000);
+	if (cw->ret >= 0)
+		cw->ret = raw_lock(cw->fd, cw->io ? KGIL_IOC_IO_END : KGIL_IOC_ACQUIRE,
+				   0, 0, NULL);
 	atomic_store(&cw->done, true);
 	return NULL;
 }
 
-/*
- * One round: hold a fresh domain, let CLOSE_WAITERS threads block on it,
- * close the only descriptor.  The waiters must all come back, by
- * themselves, with EBADF.
- */
-static void close_round(void)
+/* Start waiters [from, to) and wait until each is attached (and in I/O). */
+static bool start_close_waiters(struct close_waiter *cw, int from, int to)
 {
-	struct close_waiter cw[CLOSE_WAITERS];
-	int fd = raw_open(O_CLOEXEC);
+	uint64_t deadline = now_ns() + 5000000000ull;
+	bool ready = true;
+
+	for (int i = from; i < to; i++)
+		pthread_create(&cw[i].th, NULL, close_waiter_main, &cw[i]);
+	for (int i = from; i < to; i++) {
+		while (!atomic_load(&cw[i].ready) && now_ns() < deadline)
+			usleep(1000);
+		ready = ready && atomic_load(&cw[i].ready) && cw[i].ret >= 0;
+	}
+	return ready;
+}
+
+/* Wake and join every started waiter of a round that is given up. */
+static void abandon_close_waiters(struct close_waiter *cw, int n)
+{
+	for (int i = 0; i < n; i++) {
+		atomic_store(&cw[i].go, true);
+		while (!atomic_load(&cw[i].done)) {
+			pthread_kill(cw[i].th, SIGUSR1);
+			usleep(10000);
+		}
+		pthread_join(cw[i].th, NULL);
+	}
+}
+
+/* The round's peer: self_exe --close-peer on fd, or -1. */
+static pid_t spawn_close_peer(int fd)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { self_exe, "--close-peer", NULL };
+	pid_t pid;
+	int ret;
+
+	atomic_store(&shm->close_peer.id, 0);
+	atomic_store(&shm->close_peer.ret, CLOSE_PEER_PENDING);
+	atomic_store(&shm->close_peer.holder, 0);
+	atomic_store(&shm->close_peer.nr, 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, HELPER_DOM_FD);
+	posix_spawn_file_actions_adddup2(&fa, shm_fd, HELPER_SHM_FD);
+	ret = posix_spawn(&pid, self_exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return ret ? -1 : pid;
+}
+
+static void reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* After the close: the peer must get the lock and see itself holding it. */
+static void check_close_peer(pid_t pid)
+{
+	struct close_peer_report *rep = &shm->close_peer;
+	uint64_t deadline = now_ns() + 30000000000ull;	/* its 20 s, and more */
+	int32_t ret;
+
+	while ((ret = atomic_load(&rep->ret)) == CLOSE_PEER_PENDING &&
+	       now_ns() < deadline)
+		usleep(5000);
+	atomic_fetch_add(&faults.close_peers, 1);
+	if (!ret && atomic_load(&rep->holder) == (uint32_t)atomic_load(&rep->id) &&
+	    atomic_load(&rep->nr) == 1)
+		atomic_fetch_add(&faults.close_peer_ok, 1);
+	else
+		fprintf(stderr, "kgil-stress: the other process on a closed domain "
+			"got %s from ACQUIRE, STATS holder %u (it is %d), %u "
+			"threads: not the lock to itself\n",
+			ret == CLOSE_PEER_PENDING ? "nothing" : strerrorname_np(-ret),
+			atomic_load(&rep->holder), atomic_load(&rep->id),
+			atomic_load(&rep->nr));
+	reap(pid);
+}
+
+/* A random policy for a close round; fifo and ioprio spin half the time. */
+static void close_policy(struct rng *r, int fd)
+{
+	uint32_t ids[KGIL_POLICY_MAX];
+	unsigned int n = known_policies(ids);
+	struct kgil_policy p;
+
+	if (!n)
+		return;
+	p = raw_policy_default(ids[rng_below(r, n)]);
+	if ((p.policy == KGIL_POLICY_FIFO || p.policy == KGIL_POLICY_IOPRIO) &&
+	    (feat.features & KGIL_FEAT_SPIN) && rng_pct(r, 50))
+		p.spin_ns = KGIL_DEFAULT_SPIN_NS;
+	raw_set_policy(fd, &p);
+}
+
+/*
+ * One round: a fresh domain under a random policy, whose lock the closer
+ * holds while CLOSE_WAITERS threads of its process wait for it, in
+ * ACQUIRE or IO_END; some of them (none, all, or a few) attached before
+ * the holder, the rest after.  Half the time a peer process shares the
+ * domain and waits too.  Then the closer closes its process's only
+ * descriptor: the waiters must all come back, by themselves, with EBADF,
+ * and the peer must get the lock.
+ */
+static void close_round(struct rng *r)
+{
+	struct close_waiter cw[CLOSE_WAITERS] = { 0 };
+	int fd = high_fd(raw_open(O_CLOEXEC));
 	const volatile struct kgil_shared *sh = MAP_FAILED;
-	bool all_waiting = false;
+	int before = (int)rng_below(r, CLOSE_WAITERS + 1), started = 0;
+	bool with_peer = rng_pct(r, 50), all_waiting = false, set;
+	uint32_t want = CLOSE_WAITERS + with_peer;
+	pid_t peer = 0;
 	uint64_t deadline;
 
 	if (fd >= 0)
 		sh = mmap(NULL, sizeof(*sh), PROT_READ, MAP_SHARED, fd, 0);
-	if (sh == MAP_FAILED || raw_attach(fd) < 0 ||
-	    raw_lock(fd, KGIL_IOC_ACQUIRE, 0, 0, NULL)) {
-		if (sh != MAP_FAILED)
-			munmap((void *)sh, sizeof(*sh));
+	if (sh == MAP_FAILED) {
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
+	close_policy(r, fd);
 	for (int i = 0; i < CLOSE_WAITERS; i++) {
 		cw[i].fd = fd;
-		atomic_store(&cw[i].done, false);
-		pthread_create(&cw[i].th, NULL, close_waiter_main, &cw[i]);
+		cw[i].io = rng_pct(r, 50);
 	}
-	/* Close only once every waiter sleeps inside the module: one that
-	 * had not entered the ioctl yet could use a reused descriptor. */
-	deadline = now_ns() + 5000000000ull;
-	while (!all_waiting && now_ns() < deadline) {
-		usleep(2000);
-		all_waiting = sh->nr_waiting == CLOSE_WAITERS;
+	/* Waiters [0, before) attach before the holder, the rest after. */
+	set = start_close_waiters(cw, 0, before);
+	started = before;
+	set = set && raw_attach(fd) >= 0;
+	if (set) {
+		set = start_close_waiters(cw, before, CLOSE_WAITERS);
+		started = CLOSE_WAITERS;
+	}
+	/* IO_END waiters are in I/O by now: the lock is free. */
+	set = set && !raw_lock(fd, KGIL_IOC_ACQUIRE, KGIL_ACQUIRE_TIMEOUT,
+			       5000000000ull, NULL);
+	if (set) {
+		for (int i = 0; i < CLOSE_WAITERS; i++)
+			atomic_store(&cw[i].go, true);
+		if (with_peer)
+			peer = spawn_close_peer(fd);
+		/* Close only once every waiter sleeps inside the module: one
+		 * that had not entered the ioctl yet could use a reused
+		 * descriptor. */
+		deadline = now_ns() + 5000000000ull;
+		while (!all_waiting && now_ns() < deadline && peer >= 0) {
+			usleep(2000);
+			all_waiting = sh->nr_waiting == want;
+		}
 	}
 	munmap((void *)sh, sizeof(*sh));
 	if (!all_waiting) {
 		/* Could not set the scene: clean up, and do not count it. */
+		reap(peer);
 		raw_release(fd);
-		for (int i = 0; i < CLOSE_WAITERS; i++) {
-			while (!atomic_load(&cw[i].done)) {
-				pthread_kill(cw[i].th, SIGUSR1);
-				usleep(10000);
-			}
-			pthread_join(cw[i].th, NULL);
-		}
+		abandon_close_waiters(cw, started);
 		close(fd);
 		return;
 	}
 	close(fd);
 	atomic_fetch_add(&faults.closes, 1);
+	if (before)
+		atomic_fetch_add(&faults.close_waiter_first, 1);
 	deadline = now_ns() + 10000000000ull;
 	for (int i = 0; i < CLOSE_WAITERS; i++) {
 		while (!atomic_load(&cw[i].done) && now_ns() < deadline)
@@ -628,17 +832,25 @@ static void close_round(void)
 		if (cw[i].ret == -EBADF)
 			atomic_fetch_add(&faults.close_ebadf, 1);
 		else
-			fprintf(stderr, "kgil-stress: a waiter on a closed domain "
-				"got %s, not EBADF\n", strerrorname_np(-cw[i].ret));
+			fprintf(stderr, "kgil-stress: a waiter (in %s, %s the holder) "
+				"on a closed domain got %s, not EBADF\n",
+				cw[i].io ? "IO_END" : "ACQUIRE",
+				i < before ? "attached before" : "attached after",
+				cw[i].ret ? strerrorname_np(-cw[i].ret) : "the lock");
 	}
+	if (with_peer)
+		check_close_peer(peer);
 }
 
 static void *closer_main(void *arg)
 {
+	struct rng r;
+
 	(void)arg;
 	injector_priority();
+	rng_seed(&r, opt.seed, 0xc105e);
 	while (!atomic_load(&stop_load)) {
-		close_round();
+		close_round(&r);
 		usleep(200000);
 	}
 	return NULL;
@@ -871,6 +1083,8 @@ static bool enough_faults(void)
 	       atomic_load(&faults.kills) >= MIN_FAULTS &&
 	       atomic_load(&faults.forks) >= MIN_FAULTS &&
 	       atomic_load(&faults.closes) >= 1 &&
+	       atomic_load(&faults.close_waiter_first) >= 1 &&
+	       atomic_load(&faults.close_peers) >= 1 &&
 	       atomic_load(&faults.policy_changes) >= MIN_FAULTS &&
 	       atomic_load(&faults.signals) >= 100;
 }
@@ -944,22 +1158,6 @@ static int copy_self(void)
 	return 0;
 }
 
-/*
- * Keep our descriptors clear of HELPER_DOM_FD and HELPER_SHM_FD: a spawn
- * dup2()s them there in turn, and one landing on the other's source would
- * hand a helper the wrong file.
- */
-static int high_fd(int fd)
-{
-	int hi;
-
-	if (fd < 0)
-		return fd;
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
-	close(fd);
-	return hi < 0 ? -errno : hi;
-}
-
 static int setup(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -1005,6 +1203,8 @@ int main(int argc, char **argv)
 	uint64_t eintr = 0, etimedout = 0;
 	int bad = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--close-peer"))
+		return close_peer_main();
 	if (argc == 5 && !strcmp(argv[1], "--helper"))
 		return helper_main((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]),
 				   strtoull(argv[4], NULL, 0));
@@ -1098,11 +1298,14 @@ int main(int argc, char **argv)
 		       (double)(t_stop - t_load) / 1e9, (double)(t_check - t_stop) / 1e9,
 		       (double)(now_ns() - t_check) / 1e9);
 	if (atomic_load(&faults.close_stuck) ||
-	    atomic_load(&faults.close_ebadf) != atomic_load(&faults.close_waiters)) {
+	    atomic_load(&faults.close_ebadf) != atomic_load(&faults.close_waiters) ||
+	    atomic_load(&faults.close_peer_ok) != atomic_load(&faults.close_peers)) {
 		fprintf(stderr, "kgil-stress: closing a domain left %lu of %lu waiters "
-			"asleep; %lu came back with EBADF\n",
+			"asleep; %lu came back with EBADF; %lu of %lu other processes "
+			"then got the lock\n",
 			atomic_load(&faults.close_stuck), atomic_load(&faults.close_waiters),
-			atomic_load(&faults.close_ebadf));
+			atomic_load(&faults.close_ebadf), atomic_load(&faults.close_peer_ok),
+			atomic_load(&faults.close_peers));
 		bad++;
 	}
 
@@ -1112,12 +1315,15 @@ int main(int argc, char **argv)
 	       deaths, eintr, etimedout);
 	printf("kgil-stress: faults: %lu signals, %lu helpers SIGKILLed (%lu holding "
 	       "the lock), %lu forks (%lu exited holding), %lu policy changes, %lu "
-	       "closes under %lu waiters (%lu EBADF)\n", atomic_load(&faults.signals),
+	       "closes (%lu with waiters attached before the holder) under %lu "
+	       "waiters (%lu EBADF) and %lu other processes (%lu got the lock)\n",
+	       atomic_load(&faults.signals),
 	       atomic_load(&faults.kills), atomic_load(&faults.kills_holding),
 	       atomic_load(&faults.forks),
 	       atomic_load(&faults.forks_holding), atomic_load(&faults.policy_changes),
-	       atomic_load(&faults.closes), atomic_load(&faults.close_waiters),
-	       atomic_load(&faults.close_ebadf));
+	       atomic_load(&faults.closes), atomic_load(&faults.close_waiter_first),
+	       atomic_load(&faults.close_waiters), atomic_load(&faults.close_ebadf),
+	       atomic_load(&faults.close_peers), atomic_load(&faults.close_peer_ok));
 	if (!acq || !deaths || !enough_faults()) {
 		fprintf(stderr, "kgil-stress: too few faults injected (fewer than %d of "
 			"a kind, or no owner death) even in %" PRIu64 " s: the run proves "
