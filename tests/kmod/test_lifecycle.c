@@ -716,6 +716,91 @@ Test(lifecycle, handler_ending_timeout_wait_leaves_time_left)
 }
 
 /*
+ * After -EINTR the struct carries the interrupted wait's deadline
+ * (deadline_ns): calling again with it as the kernel left it continues
+ * the same wait, to the same deadline, however long the handler took;
+ * once that call ends, deadline_ns is 0 again.
+ */
+struct deadline_waiter {
+	int ret1, ret2;
+	struct kgil_acquire a1, a2;
+	uint64_t t_call, t_ret2;
+	atomic_int stage;	/* 1 attached, 2 first call over, 3 done */
+	atomic_int go;		/* 1 call again */
+};
+
+static void *deadline_waiter_run(void *p)
+{
+	struct deadline_waiter *w = p;
+	struct kgil_acquire a = {
+		.flags = KGIL_ACQUIRE_TIMEOUT,
+		.timeout_ns = 2000000000ull,
+	};
+
+	if (kt_attach(fd) < 1)
+		return NULL;
+	atomic_store(&w->stage, 1);
+	w->t_call = kt_now_ns();
+	w->ret1 = kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a);
+	w->a1 = a;
+	atomic_store(&w->stage, 2);
+	if (!kt_wait_flag(&w->go, 1, LONG_NS))
+		return NULL;
+	w->ret2 = kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a);
+	w->t_ret2 = kt_now_ns();
+	w->a2 = a;
+	kt_detach(fd);
+	atomic_store(&w->stage, 3);
+	return NULL;
+}
+
+Test(lifecycle, call_again_after_eintr_keeps_the_deadline)
+{
+	const uint64_t timeout = 2000000000ull, handler_ns = 1000000000ull;
+	static struct deadline_waiter w;
+	uint64_t t_sig;
+	pthread_t th;
+	int me = kt_attach(fd);
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	install_usr1(0);
+	pthread_create(&th, NULL, deadline_waiter_run, &w);
+	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+		  "the waiter never queued");
+	kt_sleep_ns(300000000ull);
+	t_sig = kt_now_ns();
+	pthread_kill(th, SIGUSR1);
+	cr_assert(kt_wait_flag(&w.stage, 2, LONG_NS), "the wait went on");
+	cr_assert_eq(w.ret1, -EINTR);
+	cr_assert_geq(w.a1.deadline_ns, w.t_call + timeout,
+		      "deadline_ns %llu before the call's own deadline",
+		      (unsigned long long)w.a1.deadline_ns);
+	cr_assert_leq(w.a1.deadline_ns, t_sig + timeout,
+		      "deadline_ns %llu after the signal's time + timeout",
+		      (unsigned long long)w.a1.deadline_ns);
+	cr_assert_eq(w.a1.flags, KGIL_ACQUIRE_TIMEOUT);
+	/* A slow handler: the deadline must not move with it. */
+	kt_sleep_ns(handler_ns);
+	atomic_store(&w.go, 1);
+	cr_assert(kt_wait_flag(&w.stage, 3, LONG_NS), "the second call hung");
+	pthread_join(th, NULL);
+	cr_log_info("second call: %s, %.3f s after the first deadline\n",
+		    strerror(-w.ret2),
+		    ((double)w.t_ret2 - (double)w.a1.deadline_ns) / 1e9);
+	cr_assert_eq(w.ret2, -ETIMEDOUT);
+	cr_assert_geq(w.t_ret2, w.a1.deadline_ns, "timed out early");
+	cr_assert_lt(w.t_ret2, w.a1.deadline_ns + handler_ns / 2,
+		     "timed out %.3f s after the deadline: the time the handler "
+		     "took was added to it",
+		     ((double)w.t_ret2 - (double)w.a1.deadline_ns) / 1e9);
+	cr_assert_eq(w.a2.deadline_ns, 0, "deadline_ns not cleared after the "
+		     "wait ended");
+	cr_assert_eq(sh->holder_id, (uint32_t)me);
+	cr_assert_eq(kt_release(fd), 0);
+}
+
+/*
  * CHECK (legacy: release, signal, retake) gave the lock to B and waits to
  * take it back; a handler interrupts it: -EINTR, not holding.  The thread
  * owes a re-acquire: its next CHECK waits for the lock and returns 0
