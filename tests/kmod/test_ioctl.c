@@ -62,7 +62,8 @@ Test(ioctl, features_report_real_bits)
 		cr_assert(!(f.features & KGIL_FEAT_POLICY(id)));
 	cr_assert(f.features & KGIL_FEAT_URING_CMD);
 	cr_assert(f.features & KGIL_FEAT_SPIN);
-	cr_assert_eq(f.features & 0xfffffe00ull, 0, "undefined feature bits");
+	cr_assert(f.features & KGIL_FEAT_RESTART);
+	cr_assert_eq(f.features & 0xfffffc00ull, 0, "undefined feature bits");
 	cr_assert_gt(f.max_threads, 0);
 	cr_assert_eq(f.reserved0, 0);
 	for (int i = 0; i < 4; i++)

@@ -302,14 +302,16 @@ static bool gen_acquire(struct rng *r, struct kgil_acquire *a)
 		a->reserved0 = (uint32_t)rng_next(r) | 1;
 	if (rng_pct(r, 5))
 		a->reserved[0] = rng_next(r) | 1;
-	/* A restart's deadline: valid only with the TIMEOUT flag. */
+	/*
+	 * A restart's deadline, valid only with the TIMEOUT flag, which the
+	 * caller may still add (blocking forms): not counted as invalid,
+	 * like a timeout without the flag.
+	 */
 	if (rng_pct(r, 5))
 		a->deadline_ns = rng_pct(r, 50) ? rng_next(r) | 1 :
 				 now_ns() + pick_timeout(r);
 	return (a->flags & ~KGIL_ACQUIRE_FLAGS_ALL) || a->reserved0 ||
-	       a->reserved[0] ||
-	       (!(a->flags & KGIL_ACQUIRE_TIMEOUT) &&
-		(a->timeout_ns || a->deadline_ns));
+	       a->reserved[0];
 }
 
 static bool gen_arg(struct rng *r, enum arg_kind k, void *p)
