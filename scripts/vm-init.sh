@@ -35,6 +35,12 @@ mount -t proc proc $R/proc
 mount -t sysfs sys $R/sys
 mount -t devtmpfs dev $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
+# What udev would add to a devtmpfs: bash's process substitution and
+# tools like dkms need /dev/fd.
+ln -sf /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 mount -t devpts devpts $R/dev/pts 2>/dev/null
 mount -t tmpfs -o size=256m tmp $R/tmp
 mount -t tmpfs run $R/run
