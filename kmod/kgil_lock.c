@@ -292,10 +292,11 @@ static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
 
 /*
  * w leaves the queue without the lock (timeout, signal, detach, a
- * cancelled io_uring acquire); dom->lock held.  The policy passes on what w did for the
- * others (fifo's timing of the holder); and leaving may swallow the
- * signal a release sent w (cond_signal to a thread that then times out):
- * pass it on, or a free lock could sit unclaimed beside sleeping waiters.
+ * cancelled io_uring acquire); dom->lock held.  The policy passes on what
+ * w did for the others (fifo's timing of the holder); and leaving may
+ * swallow the signal a release sent w (cond_signal to a thread that then
+ * times out): pass it on, or a free lock could sit unclaimed beside
+ * sleeping waiters.
  */
 void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
 {
@@ -331,11 +332,12 @@ static bool kgil_should_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 }
 
 /*
- * Spin until w->granted, w->t is detached, or one of the ends above.  Called and returns
- * with dom->lock held; drops it while spinning.  The releaser sets
- * w->granted under dom->lock, and w takes dom->lock again before it
- * believes anything else, so READ_ONCE is all the loop needs.  The
- * holder's task is pinned: it may exit while w spins.
+ * Spin until w->granted, w->t is detached, or one of the ends above.
+ * Called and returns with dom->lock held; drops it while spinning.  The
+ * releaser (or detach) sets w->granted (w->t->detached) under dom->lock,
+ * and w takes dom->lock again before it believes anything else, so
+ * READ_ONCE is all the loop needs.  The holder's task is pinned: it may
+ * exit while w spins.
  */
 static void kgil_spin(struct kgil_domain *dom, struct kgil_waiter *w,
 		      ktime_t expires)
