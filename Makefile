@@ -204,7 +204,7 @@ KRELEASE ?= $(shell uname -r)
 dkms-source:
 	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi/linux
 	install -m 644 dkms.conf Kbuild $(DKMS_SRC)/
-	install -m 644 $(filter-out kmod/kgil_conftest.h,$(wildcard kmod/*.c kmod/*.h)) \
+	install -m 644 $(filter-out %.mod.c kmod/kgil_conftest.h,$(wildcard kmod/*.c kmod/*.h)) \
 		kmod/Kbuild $(DKMS_SRC)/kmod/
 	install -m 755 kmod/conftest.sh $(DKMS_SRC)/kmod/
 	install -m 644 include/uapi/linux/kgil.h $(DKMS_SRC)/include/uapi/linux/
