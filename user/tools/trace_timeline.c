@@ -345,3 +345,24 @@ size_t kt_timeline_write(FILE *data, FILE *script, const char *data_path,
 	free(m.lane);
 	return drawn;
 }
+
+uint64_t kt_busiest_domain(const struct kt_analysis *a)
+{
+	uint64_t best = 0, best_acq = 0;
+	size_t best_threads = 0;
+
+	for (size_t i = 0; i < a->ndom; i++) {
+		const struct kt_domain *d = &a->dom[i];
+		size_t threads = 0;
+
+		for (size_t t = 0; t < a->nthr; t++)
+			threads += a->thr[t].domain == d->id;
+		if (!best || threads > best_threads ||
+		    (threads == best_threads && d->c.acquisitions > best_acq)) {
+			best = d->id;
+			best_threads = threads;
+			best_acq = d->c.acquisitions;
+		}
+	}
+	return best;
+}

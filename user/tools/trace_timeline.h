@@ -32,4 +32,11 @@ size_t kt_timeline_write(FILE *data, FILE *script, const char *data_path,
 			 const struct kt_analysis *a,
 			 const struct kt_timeline_opts *opts);
 
+/*
+ * The domain a bench's measured phase used (a bench opens one domain per
+ * phase): the one with the most threads, then the most acquisitions; 0
+ * when the trace has none.
+ */
+uint64_t kt_busiest_domain(const struct kt_analysis *a);
+
 #endif
