@@ -20,6 +20,7 @@
 #include "../../user/tools/report_text.c"
 #include "../../user/tools/reproduce_rows.c"
 #include "../../user/tools/json.h"
+#include "../../user/tools/trace_timeline.h"
 
 /* What fn wrote to a memory stream (free it). */
 #define CAPTURE(buf, stmt)                                              \
@@ -289,4 +290,38 @@ Test(report_plots, charts_carry_the_runs_figures_and_the_published_ones)
 	free(s);
 	res_free(root);
 	res_free(empty);
+}
+
+Test(report_timeline, the_battle_window_goes_where_the_lock_is_busiest)
+{
+	struct kt_thread thr[3] = { { .domain = 7 }, { .domain = 7 }, { .domain = 9 } };
+	struct kt_mark mark[5] = {
+		{ .ts = 1000000, .thread = 1, .kind = KT_MARK_FAILED },
+		{ .ts = 10000000, .thread = 1, .kind = KT_MARK_FAILED },
+		{ .ts = 10100000, .thread = 1, .kind = KT_MARK_DROP },
+		{ .ts = 10200000, .thread = 1, .kind = KT_MARK_FAILED },
+		/* Another domain's marks do not count. */
+		{ .ts = 20000000, .thread = 2, .kind = KT_MARK_FAILED },
+	};
+	struct kt_interval iv[40];
+	struct kt_analysis a = { .thr = thr, .nthr = 3, .mark = mark, .nmark = 5, .iv = iv };
+
+	/* Two failures around 10 ms, but around 1 ms the holder cycles 30 times. */
+	for (int i = 0; i < 30; i++)
+		iv[a.niv++] = (struct kt_interval){ 900000 + 5000 * (uint64_t)i,
+						    903000 + 5000 * (uint64_t)i, 0, KT_ST_HOLD };
+	cr_assert_eq(kt_busiest_mark(&a, 7, KT_MARK_FAILED, 0.5), 0);
+	/* Without the cycling, the two failures close together win. */
+	a.niv = 0;
+	cr_assert_eq(kt_busiest_mark(&a, 7, KT_MARK_FAILED, 0.5), 1);
+	cr_assert_eq(kt_busiest_mark(&a, 9, KT_MARK_FAILED, 0.5), 0);
+	cr_assert_eq(kt_busiest_mark(&a, 9, KT_MARK_DROP, 0.5), -1);
+	/* The measured phase's domain: the most threads, whatever else. */
+	{
+		struct kt_domain dom[2] = { { .id = 9, .c.acquisitions = 100 }, { .id = 7 } };
+
+		a.dom = dom;
+		a.ndom = 2;
+		cr_assert_eq(kt_busiest_domain(&a), 7);
+	}
 }

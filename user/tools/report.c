@@ -158,15 +158,25 @@ static bool timeline_script(const char *dir, const struct res *root, const struc
 	ret = kt_read_tracedat(dat, &t);
 	if (!ret)
 		ret = kt_analyze(&t, &a);
-	if (ret)
+	if (ret) {
 		snprintf(p->missing, sizeof(p->missing), "cannot read %s: %s", name,
 			 strerror(-ret));
-	else if (!(o.domain = kt_busiest_domain(&a)))
+	} else if (!(o.domain = kt_busiest_domain(&a))) {
 		snprintf(p->missing, sizeof(p->missing), "%s has no kgil domain", name);
-	else if (kt_timeline_script(&a, &o, j->prefix))
-		snprintf(p->missing, sizeof(p->missing), "cannot write the timeline of %s", name);
-	else
-		ok = true;
+	} else {
+		/*
+		 * The battle where it is fiercest: on a busy host a vCPU can
+		 * stall mid-run, and a window around any one failed
+		 * acquisition may show a single long hold instead.
+		 */
+		if (legacy)
+			o.at_index = kt_busiest_mark(&a, o.domain, KT_MARK_FAILED, o.span_ms);
+		if (kt_timeline_script(&a, &o, j->prefix))
+			snprintf(p->missing, sizeof(p->missing),
+				 "cannot write the timeline of %s", name);
+		else
+			ok = true;
+	}
 	kt_analysis_free(&a);
 	kt_trace_free(&t);
 	return ok;

@@ -120,7 +120,7 @@ static void put_rules(FILE *f, const struct res *root)
 {
 	const struct res *rows = res_get(root, "rows");
 
-	fputs("<h2>Verdict rules</h2>\n<p>Each rule tests the claim's direction and rough "
+	fputs("<h2 id=\"rules\">Verdict rules</h2>\n<p>Each rule tests the claim's direction and rough "
 	      "size, not the talks' exact figure: the work here is calibrated ticks, not "
 	      "Python 2.6 on a 2009 MacBook (docs/bench.md).</p>\n<ul>\n", f);
 	for (const struct res *r = rows ? rows->first : NULL; r; r = r->next) {
@@ -149,7 +149,7 @@ static void put_machine(FILE *f, const struct res *root)
 	double tick = res_get_num(root, "tick_ns"), measured = res_get_num(root, "tick_ns_measured");
 	double elapsed = res_get_num(root, "elapsed_s");
 
-	fputs("<h2>Where and when</h2>\n<dl class=\"machine\">\n", f);
+	fputs("<h2 id=\"machine\">Where and when</h2>\n<dl class=\"machine\">\n", f);
 	put_dt(f, "date (UTC)", str_at(root, "date"));
 	put_dt(f, "machine", str_at(root, "machine.product"));
 	put_dt(f, "virtualization", str_at(root, "machine.virtualization"));
@@ -226,7 +226,14 @@ int report_html_write(FILE *f, const struct res *root, const struct report_pic *
 	html_escape(f, date);
 	fputs(", kernel ", f);
 	html_escape(f, str_at(root, "kernel") ? str_at(root, "kernel") : "?");
-	fputs(". The talks' figures beside ours, one run.</p>\n", f);
+	if (!isnan(res_get_num(root, "ncpus")))
+		fprintf(f, ", %.0f CPUs", res_get_num(root, "ncpus"));
+	if (str_at(root, "machine.virtualization")) {
+		fputs(", in ", f);
+		html_escape(f, str_at(root, "machine.virtualization"));
+	}
+	fputs(". The talks' figures beside ours, one run (details at the "
+	      "<a href=\"#machine\">end</a>).</p>\n", f);
 	if (quick && quick->kind == RES_BOOL && quick->b)
 		fputs("<p class=\"quick\"><b>Quick mode</b>: tiny work sizes, a smoke test; "
 		      "the figures mean nothing.</p>\n", f);
@@ -238,17 +245,17 @@ int report_html_write(FILE *f, const struct res *root, const struct report_pic *
 		fputs("</b></p>\n", f);
 	}
 	free(summary);
-	fputs("<h2>The table</h2>\n", f);
+	fputs("<h2 id=\"table\">The table</h2>\n", f);
 	put_table(f, root);
 	put_warnings(f, root);
-	fputs("<h2>Pictures</h2>\n<p>Drawn by gnuplot from this run's "
+	fputs("<h2 id=\"pictures\">Pictures</h2>\n<p>Drawn by gnuplot from this run's "
 	      "<code>reproduce.json</code>; the talks' figures are drawn hatched or in black "
 	      "and labelled <i>published</i>.</p>\n", f);
 	for (int i = 0; i < npics; i++)
 		put_picture(f, &pics[i], dir);
 	put_rules(f, root);
 	put_machine(f, root);
-	fputs("<h2>Files</h2>\n<p>Beside this page: <code>reproduce.json</code> (every "
+	fputs("<h2 id=\"files\">Files</h2>\n<p>Beside this page: <code>reproduce.json</code> (every "
 	      "figure of every experiment), <code>reproduce.md</code> (the table in "
 	      "Markdown), the pictures as PNG and the gnuplot scripts that drew them "
 	      "(<code>gnuplot/</code>, their data inline). How each figure is computed: "
