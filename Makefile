@@ -175,7 +175,8 @@ test-debug: all
 
 # ---- the main job ------------------------------------------------------
 run: deps
-	$(MAKE) all
+	@# Quietly: what make run shows a person is the table (errors still show).
+	$(MAKE) -s all
 	scripts/with-module --timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/run-main.sh
 
 # ---- install -----------------------------------------------------------
