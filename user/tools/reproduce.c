@@ -71,7 +71,7 @@ static const struct sizing quick = {
 };
 
 /* Drawing the pictures and writing the page, in the kgil VM. */
-#define REPORT_NOMINAL_S 10.0
+#define REPORT_NOMINAL_S 15.0
 
 static void usage(FILE *f)
 {

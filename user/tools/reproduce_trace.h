@@ -17,6 +17,6 @@ int reproduce_trace(const char *dir, const char *policy, double tick_ns, char *w
 		    size_t len);
 
 /* The nominal time a recording takes under the kgil VM (for progress). */
-#define REPRODUCE_TRACE_NOMINAL_S 15.0
+#define REPRODUCE_TRACE_NOMINAL_S 12.0
 
 #endif
