@@ -14,13 +14,6 @@
 #include "report_text.h"
 #include "result.h"
 
-static const char *str_at(const struct res *r, const char *path)
-{
-	const struct res *v = res_get(r, path);
-
-	return v && v->kind == RES_STR ? v->str : NULL;
-}
-
 static const char style[] =
 	"body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;padding:0 1em;"
 	"color:#222;line-height:1.4}\n"
@@ -59,27 +52,27 @@ static void put_table(FILE *f, const struct res *root)
 	fputs("<table>\n<tr><th>#</th><th>claim</th><th>published</th>", f);
 	for (const struct res *c = cols ? cols->first : NULL; c; c = c->next) {
 		fputs("<th>", f);
-		html_escape(f, str_at(c, "label") ? str_at(c, "label") : "?");
+		html_escape(f, report_str(c, "label"));
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
 	for (const struct res *r = rows ? rows->first : NULL; r; r = r->next) {
 		const struct res *cells = res_get(r, "cells");
-		const char *id = str_at(r, "id") ? str_at(r, "id") : "";
+		const char *id = report_str(r, "id");
 
 		fputs("<tr><td>", f);
 		html_escape(f, id);
 		fputs("</td><td>", f);
-		html_escape(f, str_at(r, "claim") ? str_at(r, "claim") : "");
+		html_escape(f, report_str(r, "claim"));
 		fputs("</td><td>", f);
-		html_escape(f, str_at(r, "published") ? str_at(r, "published") : "");
+		html_escape(f, report_str(r, "published"));
 		fputs("</td>", f);
 		for (const struct res *c = cells ? cells->first : NULL; c; c = c->next) {
-			const char *v = str_at(c, "verdict") ? str_at(c, "verdict") : "";
+			const char *v = report_str(c, "verdict");
 			const char *words = report_verdict_text(v);
 
 			fprintf(f, "<td class=\"%s\">", cell_class(v));
-			html_escape(f, str_at(c, "figure") ? str_at(c, "figure") : "");
+			html_escape(f, report_str(c, "figure"));
 			if (*words) {
 				fputs("<span class=\"v\">", f);
 				html_escape(f, words);
@@ -125,9 +118,9 @@ static void put_rules(FILE *f, const struct res *root)
 	      "Python 2.6 on a 2009 MacBook (docs/bench.md).</p>\n<ul>\n", f);
 	for (const struct res *r = rows ? rows->first : NULL; r; r = r->next) {
 		fputs("<li><b>", f);
-		html_escape(f, str_at(r, "id") ? str_at(r, "id") : "");
+		html_escape(f, report_str(r, "id"));
 		fputs("</b>: ", f);
-		html_escape(f, str_at(r, "rule") ? str_at(r, "rule") : "");
+		html_escape(f, report_str(r, "rule"));
 		fputs("</li>\n", f);
 	}
 	fputs("</ul>\n", f);
@@ -150,10 +143,10 @@ static void put_machine(FILE *f, const struct res *root)
 	double elapsed = res_get_num(root, "elapsed_s");
 
 	fputs("<h2 id=\"machine\">Where and when</h2>\n<dl class=\"machine\">\n", f);
-	put_dt(f, "date (UTC)", str_at(root, "date"));
-	put_dt(f, "machine", str_at(root, "machine.product"));
-	put_dt(f, "virtualization", str_at(root, "machine.virtualization"));
-	put_dt(f, "CPU", str_at(root, "machine.cpu_model"));
+	put_dt(f, "date (UTC)", report_str(root, "date"));
+	put_dt(f, "machine", report_str(root, "machine.product"));
+	put_dt(f, "virtualization", report_str(root, "machine.virtualization"));
+	put_dt(f, "CPU", report_str(root, "machine.cpu_model"));
 	if (!isnan(ncpus)) {
 		snprintf(buf, sizeof(buf), "%.0f online", ncpus);
 		put_dt(f, "CPUs", buf);
@@ -162,10 +155,10 @@ static void put_machine(FILE *f, const struct res *root)
 		snprintf(buf, sizeof(buf), "%.0f MiB", mem);
 		put_dt(f, "memory", buf);
 	}
-	put_dt(f, "kernel", str_at(root, "kernel"));
-	put_dt(f, "kernel build", str_at(root, "machine.kernel_version"));
-	put_dt(f, "kgil module", str_at(root, "machine.module_version"));
-	put_dt(f, "host name", str_at(root, "machine.hostname"));
+	put_dt(f, "kernel", report_str(root, "kernel"));
+	put_dt(f, "kernel build", report_str(root, "machine.kernel_version"));
+	put_dt(f, "kgil module", report_str(root, "machine.module_version"));
+	put_dt(f, "host name", report_str(root, "machine.hostname"));
 	if (!isnan(tick)) {
 		snprintf(buf, sizeof(buf), "%.0f ns (calibrated: %.1f ns)", tick, measured);
 		put_dt(f, "tick", buf);
@@ -211,7 +204,7 @@ int report_html_write(FILE *f, const struct res *root, const struct report_pic *
 		      int npics, const char *dir)
 {
 	const struct res *quick = res_get(root, "quick");
-	const char *date = str_at(root, "date") ? str_at(root, "date") : "";
+	const char *date = report_str(root, "date");
 	char *summary = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&summary, &len);
@@ -225,12 +218,12 @@ int report_html_write(FILE *f, const struct res *root, const struct report_pic *
 	      "<code>kgil reproduce</code> (<code>make run</code>), ", f);
 	html_escape(f, date);
 	fputs(", kernel ", f);
-	html_escape(f, str_at(root, "kernel") ? str_at(root, "kernel") : "?");
+	html_escape(f, *report_str(root, "kernel") ? report_str(root, "kernel") : "?");
 	if (!isnan(res_get_num(root, "ncpus")))
 		fprintf(f, ", %.0f CPUs", res_get_num(root, "ncpus"));
-	if (str_at(root, "machine.virtualization")) {
+	if (*report_str(root, "machine.virtualization")) {
 		fputs(", in ", f);
-		html_escape(f, str_at(root, "machine.virtualization"));
+		html_escape(f, report_str(root, "machine.virtualization"));
 	}
 	fputs(". The talks' figures beside ours, one run (details at the "
 	      "<a href=\"#machine\">end</a>).</p>\n", f);

@@ -11,7 +11,7 @@
 #include "result.h"
 #include "table.h"
 
-static const char *str_at(const struct res *r, const char *path)
+const char *report_str(const struct res *r, const char *path)
 {
 	const struct res *v = res_get(r, path);
 
@@ -73,35 +73,35 @@ void report_print_narrow(FILE *f, const struct res *root, int width)
 	for (const struct res *r = rows->first; r; r = r->next) {
 		const struct res *cells = res_get(r, "cells");
 
-		idw = max_int(idw, (int)strlen(str_at(r, "id")));
-		claimw = max_int(claimw, (int)strlen(str_at(r, "claim")));
+		idw = max_int(idw, (int)strlen(report_str(r, "id")));
+		claimw = max_int(claimw, (int)strlen(report_str(r, "claim")));
 		for (const struct res *c = cells ? cells->first : NULL; c; c = c->next) {
-			labelw = max_int(labelw, (int)strlen(str_at(c, "column")));
-			figw = max_int(figw, (int)strlen(str_at(c, "figure")));
+			labelw = max_int(labelw, (int)strlen(report_str(c, "column")));
+			figw = max_int(figw, (int)strlen(report_str(c, "figure")));
 			verdw = max_int(verdw,
-					(int)strlen(report_verdict_text(str_at(c, "verdict"))));
+					(int)strlen(report_verdict_text(report_str(c, "verdict"))));
 		}
 	}
 	idw += 2;
 	for (const struct res *r = rows->first; r; r = r->next) {
 		const struct res *cells = res_get(r, "cells");
-		const char *pub = str_at(r, "published");
+		const char *pub = report_str(r, "published");
 		/* "published" aligned across blocks, or on a line of its own. */
 		bool one_line = idw + claimw + 2 + 11 + (int)strlen(pub) <= width;
 
 		if (r != rows->first)
 			fputc('\n', f);
 		if (one_line)
-			fprintf(f, "%-*s%-*s  published %s\n", idw, str_at(r, "id"), claimw,
-				str_at(r, "claim"), pub);
+			fprintf(f, "%-*s%-*s  published %s\n", idw, report_str(r, "id"), claimw,
+				report_str(r, "claim"), pub);
 		else
-			fprintf(f, "%-*s%s\n%*spublished %s\n", idw, str_at(r, "id"),
-				str_at(r, "claim"), idw, "", pub);
+			fprintf(f, "%-*s%s\n%*spublished %s\n", idw, report_str(r, "id"),
+				report_str(r, "claim"), idw, "", pub);
 		for (const struct res *c = cells ? cells->first : NULL; c; c = c->next) {
-			const char *fig = str_at(c, "figure");
-			const char *v = report_verdict_text(str_at(c, "verdict"));
+			const char *fig = report_str(c, "figure");
+			const char *v = report_verdict_text(report_str(c, "verdict"));
 
-			fprintf(f, "%*s%-*s  ", idw, "", labelw, str_at(c, "column"));
+			fprintf(f, "%*s%-*s  ", idw, "", labelw, report_str(c, "column"));
 			/* Verdicts in a column after the figures when they fit. */
 			if (!*v)
 				fprintf(f, "%s\n", fig);
@@ -128,24 +128,24 @@ void report_print_wide(FILE *f, const struct res *root, bool md)
 	table_set(t, 2, "published");
 	ncols = 3;
 	for (const struct res *c = cols ? cols->first : NULL; c; c = c->next)
-		table_set(t, ncols++, "%s", str_at(c, "label"));
+		table_set(t, ncols++, "%s", report_str(c, "label"));
 	for (const struct res *r = rows ? rows->first : NULL; r; r = r->next) {
 		const struct res *cells = res_get(r, "cells");
 		int i = 3;
 
 		table_add_row(t);
-		table_set(t, 0, "%s", str_at(r, "id"));
-		table_set(t, 1, "%s", str_at(r, "claim"));
-		table_set(t, 2, "%s", str_at(r, "published"));
+		table_set(t, 0, "%s", report_str(r, "id"));
+		table_set(t, 1, "%s", report_str(r, "claim"));
+		table_set(t, 2, "%s", report_str(r, "published"));
 		for (const struct res *c = cells ? cells->first : NULL; c && i < ncols;
 		     c = c->next) {
-			const char *v = str_at(c, "verdict");
+			const char *v = report_str(c, "verdict");
 
 			if (*report_verdict_text(v))
-				table_set(t, i++, "%s %s", str_at(c, "figure"),
+				table_set(t, i++, "%s %s", report_str(c, "figure"),
 					  !strcmp(v, "n/a") ? "(n/a)" : v);
 			else
-				table_set(t, i++, "%s", str_at(c, "figure"));
+				table_set(t, i++, "%s", report_str(c, "figure"));
 		}
 	}
 	table_print(f, t, md);
@@ -163,7 +163,7 @@ void report_print_summary(FILE *f, const struct res *root, int width)
 		const struct res *cells = res_get(r, "cells");
 
 		for (const struct res *c = cells ? cells->first : NULL; c; c = c->next) {
-			const char *v = str_at(c, "verdict");
+			const char *v = report_str(c, "verdict");
 
 			if (!strcmp(v, "reproduced")) {
 				yes++;
@@ -174,8 +174,8 @@ void report_print_summary(FILE *f, const struct res *root, int width)
 				if (len < sizeof(list))
 					len += (size_t)snprintf(list + len, sizeof(list) - len,
 								"%s%s %s", len ? ", " : "",
-								str_at(r, "id"),
-								str_at(c, "column"));
+								report_str(r, "id"),
+								report_str(c, "column"));
 			} else {
 				none++;
 			}
@@ -200,17 +200,17 @@ void report_print_rules(FILE *f, const struct res *root, bool md, int width)
 	else
 		wrap_print(f, "", "", intro, width);
 	for (const struct res *r = rows ? rows->first : NULL; r; r = r->next)
-		idw = max_int(idw, (int)strlen(str_at(r, "id")));
+		idw = max_int(idw, (int)strlen(report_str(r, "id")));
 	for (const struct res *r = rows ? rows->first : NULL; r; r = r->next) {
 		char first[32], indent[32];
 
 		if (md) {
-			fprintf(f, "- %s: %s\n", str_at(r, "id"), str_at(r, "rule"));
+			fprintf(f, "- %s: %s\n", report_str(r, "id"), report_str(r, "rule"));
 			continue;
 		}
-		snprintf(first, sizeof(first), "  %-*s  ", idw, str_at(r, "id"));
+		snprintf(first, sizeof(first), "  %-*s  ", idw, report_str(r, "id"));
 		snprintf(indent, sizeof(indent), "%*s", idw + 4, "");
-		wrap_print(f, first, indent, str_at(r, "rule"), width);
+		wrap_print(f, first, indent, report_str(r, "rule"), width);
 	}
 }
 
@@ -220,17 +220,17 @@ void report_print_warnings(FILE *f, const struct res *root, bool md, int width)
 	char line[512];
 
 	for (const struct res *c = cols ? cols->first : NULL; c; c = c->next) {
-		const char *status = str_at(c, "status");
+		const char *status = report_str(c, "status");
 		double all = res_get_num(c, "experiments.cpu_all.sequential_slowdown");
 		double one = res_get_num(c, "experiments.cpu_1cpu.sequential_slowdown");
 
 		line[0] = '\0';
 		if (!strncmp(status, "not run", 7))
-			snprintf(line, sizeof(line), "column %s: %s", str_at(c, "label"), status);
+			snprintf(line, sizeof(line), "column %s: %s", report_str(c, "label"), status);
 		else if (all > REPORT_BUSY_SLOWDOWN || one > REPORT_BUSY_SLOWDOWN)
 			snprintf(line, sizeof(line), "WARNING: column %s: the sequential runs "
 				 "took %.1fx and %.1fx their calibrated time: the machine was "
-				 "busy, timings are noisy", str_at(c, "label"), all, one);
+				 "busy, timings are noisy", report_str(c, "label"), all, one);
 		if (!line[0])
 			continue;
 		if (md)

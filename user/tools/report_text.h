@@ -33,6 +33,9 @@ void report_print_rules(FILE *f, const struct res *root, bool md, int width);
 /* Columns not run, and columns whose sequential runs were slow. */
 void report_print_warnings(FILE *f, const struct res *root, bool md, int width);
 
+/* The string at path in r, "" if there is none. */
+const char *report_str(const struct res *r, const char *path);
+
 /* How a cell shows its verdict: "reproduced", "NOT reproduced", "(n/a)"
  * or "" (no verdict: not run, no data). */
 const char *report_verdict_text(const char *verdict);
