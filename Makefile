@@ -152,6 +152,8 @@ test: deps
 
 test-unit: user
 	scripts/test-unit.sh
+	@# results/index.html opened in a real browser (chromium, headless).
+	@[ -n "$$KGIL_TEST_FILTER" ] || tests/unit/report-page.sh
 
 # The device suites on every kernel with a module (KRELEASES), one VM (or
 # native run) each; KRELEASES=R limits it to one.
@@ -173,7 +175,8 @@ test-debug: all
 
 # ---- the main job ------------------------------------------------------
 run: deps
-	$(MAKE) all
+	@# Quietly: what make run shows a person is the table (errors still show).
+	$(MAKE) -s all
 	scripts/with-module --timeout $${KGIL_VM_TIMEOUT:-2400} -- scripts/run-main.sh
 
 # ---- install -----------------------------------------------------------

@@ -11,6 +11,7 @@ PKGS=(
 	liburing-dev libcriterion-dev
 	trace-cmd libtracefs-dev libtraceevent-dev libtracecmd-dev
 	gnuplot-nox python3 file xz-utils zstd procps util-linux bpftrace
+	chromium  # tests: results/index.html opened in a real (headless) browser
 )
 # Extra packages a caller asks for (make debug-kernel adds its own).
 PKGS+=("$@")

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The main job, run where the module is loaded (make run: in the VM when
 # this host cannot load it): reproduce the seeds' experiments, print the
-# table, write results/reproduce.{json,md}.  Arguments go to
+# table (within 100 columns; --wide for a column per lock), write
+# results/reproduce.{json,md}, record two short traces and draw the
+# pictures and results/index.html from the run.  Arguments go to
 # `kgil reproduce` (e.g. --quick).
 set -euo pipefail
 cd "$(dirname "$0")/.."

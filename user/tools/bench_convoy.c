@@ -12,6 +12,7 @@
 #include <liburing.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -162,6 +163,17 @@ static int convoy_phase(const struct bench_opts *o, int k, int rounds, double cp
 	return ret;
 }
 
+/* A phase's round trips, sorted, as an array of microseconds; frees them. */
+static void put_rtts(struct res *out, const char *key, struct convoy_report *rep)
+{
+	struct res *arr = res_arr(out, key);
+
+	for (uint64_t i = 0; rep->rtt_ns && i < rep->rounds; i++)
+		res_num(arr, NULL, rep->rtt_ns[i] / 1e3);
+	free(rep->rtt_ns);
+	rep->rtt_ns = NULL;
+}
+
 int bench_convoy(const struct bench_opts *o, struct res *out)
 {
 	int k = o->threads ? o->threads : 1;
@@ -182,13 +194,18 @@ int bench_convoy(const struct bench_opts *o, struct res *out)
 		return ret;
 	progress(false, "convoy: I/O thread with %d CPU thread(s)", k);
 	ret = convoy_phase(o, k, rounds, 0, &loaded);
-	if (ret < 0)
+	if (ret < 0) {
+		free(idle.rep.rtt_ns);
 		return ret;
+	}
 	/* The same CPU threads alone, for as long as the loaded phase. */
 	progress(false, "convoy: %d CPU thread(s) alone", k);
 	ret = k ? convoy_phase(o, k, 0, loaded.wall_s, &alone) : 0;
-	if (ret < 0)
+	if (ret < 0) {
+		free(idle.rep.rtt_ns);
+		free(loaded.rep.rtt_ns);
 		return ret;
+	}
 
 	idle_p50 = idle.rep.p50_ns / 1e3;
 	loaded_p50 = loaded.rep.p50_ns / 1e3;
@@ -200,6 +217,8 @@ int bench_convoy(const struct bench_opts *o, struct res *out)
 	res_num(out, "loaded_mean_us", loaded.rep.mean_ns / 1e3);
 	res_num(out, "ratio_p50", loaded_p50 / idle_p50);
 	res_num(out, "ratio_p99", (double)loaded.rep.p99_ns / (double)idle.rep.p99_ns);
+	put_rtts(out, "idle_rtt_us", &idle.rep);
+	put_rtts(out, "loaded_rtt_us", &loaded.rep);
 	phase_cost_put(out, "loaded_", &loaded.cost);
 	if (k) {
 		alone_rate = alone.cpu_ticks / alone.wall_s;

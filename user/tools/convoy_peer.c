@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,26 +38,44 @@ int convoy_peer_spawn(int fd, int rounds, int warmup, uint64_t gap_ns, pid_t *pi
 	return -ret;
 }
 
-int convoy_peer_collect(int fd, pid_t pid, struct convoy_report *r)
+/* Read exactly len bytes. */
+static int read_all(int fd, void *buf, size_t len)
 {
 	size_t got = 0;
-	int st, ret = 0;
 
-	while (got < sizeof(*r)) {
-		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			ret = n ? -errno : -EPIPE;
-			break;
-		}
+		if (n <= 0)
+			return n ? -errno : -EPIPE;
 		got += (size_t)n;
 	}
+	return 0;
+}
+
+int convoy_peer_collect(int fd, pid_t pid, struct convoy_report *r)
+{
+	/* The pointer is ours, not the peer's: only the fields before it travel. */
+	size_t wire = offsetof(struct convoy_report, rtt_ns);
+	int st, ret = read_all(fd, r, wire);
+
+	r->rtt_ns = NULL;
+	if (!ret && r->magic == CONVOY_PEER_MAGIC && r->rounds && r->rounds < (1u << 24)) {
+		r->rtt_ns = calloc(r->rounds, sizeof(*r->rtt_ns));
+		ret = r->rtt_ns ? read_all(fd, r->rtt_ns, r->rounds * sizeof(*r->rtt_ns)) :
+				  -ENOMEM;
+	}
 	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	if (!ret && (r->magic != CONVOY_PEER_MAGIC || !WIFEXITED(st) || WEXITSTATUS(st)))
+		ret = ret ? ret : -errno;
+	else if (!ret && (r->magic != CONVOY_PEER_MAGIC || !r->rtt_ns || !WIFEXITED(st) ||
+			  WEXITSTATUS(st)))
 		ret = -EPROTO;
+	if (ret) {
+		free(r->rtt_ns);
+		r->rtt_ns = NULL;
+	}
 	return ret;
 }
 
@@ -114,8 +133,12 @@ int cmd_convoy_peer(int argc, char **argv)
 	rep.p99_ns = percentile_u64(rtt, rounds, 99);
 	char q = CONVOY_QUIT;
 
-	if (xfer((int)fd, &q, true) < 0 || write((int)fd, &rep, sizeof(rep)) != sizeof(rep))
-		return 1;
+	/* percentile_u64 sorted rtt: the samples go back in order. */
+	size_t wire = offsetof(struct convoy_report, rtt_ns);
+	int bad = xfer((int)fd, &q, true) < 0 ||
+		  write((int)fd, &rep, wire) != (ssize_t)wire ||
+		  write((int)fd, rtt, rounds * sizeof(*rtt)) != (ssize_t)(rounds * sizeof(*rtt));
+
 	free(rtt);
-	return 0;
+	return bad;
 }

@@ -8,6 +8,7 @@
 
 #include "bench.h"
 #include "kgil.h"
+#include "report.h"
 #include "reproduce.h"
 #include "trace_cmd.h"
 
@@ -43,6 +44,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "the loaded module's version and features" },
 	{ "bench", cmd_bench, "run a scenario (kgil bench --help)" },
 	{ "reproduce", cmd_reproduce, "the seeds' experiments, one table (make run)" },
+	{ "report", cmd_report, "a run's pictures and results/index.html, again" },
 	{ "trace", cmd_trace, "record and analyse the kgil tracepoints" },
 	{ "__convoy-peer", cmd_convoy_peer, NULL },
 	{ NULL, NULL, NULL },

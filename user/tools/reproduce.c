@@ -3,7 +3,9 @@
  * `kgil reproduce`: run the seeds' experiments on every column (a backend
  * and policy), then print one table: each published figure beside ours,
  * with a verdict per column.  Writes results/reproduce.json (everything
- * measured) and results/reproduce.md (the table and the rules).
+ * measured) and results/reproduce.md (the table and the rules), records
+ * two short traces, and draws the pictures and results/index.html
+ * (report.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,11 +20,14 @@
 
 #include "bench.h"
 #include "json.h"
+#include "machine.h"
 #include "progress.h"
+#include "report.h"
+#include "report_text.h"
 #include "reproduce.h"
 #include "reproduce_rows.h"
+#include "reproduce_trace.h"
 #include "result.h"
-#include "table.h"
 #include "work.h"
 
 #define MAX_COLUMNS 8
@@ -44,30 +49,44 @@ struct sizing {
 	uint64_t cext_sizes[5];
 	uint64_t io_latency_ns;
 	int convoy_rounds;
+	/*
+	 * For the time left: what each experiment of a column took in the
+	 * kgil VM (TCG, 2 vCPUs, a busy host), in run_column's order.
+	 */
+	double nominal_s[5];
 };
 
 static const struct sizing full = {
 	.cpu_s = 1.5, .cap_s = 30, .cext_s = 0.4,
 	.cext_sizes = { 0, 1000, 4000, 16000, 64000 },
 	.io_latency_ns = 40000000, .convoy_rounds = 100,
+	.nominal_s = { 25, 18, 7, 1, 7 },
 };
 
 static const struct sizing quick = {
 	.cpu_s = 0.1, .cap_s = 5, .cext_s = 0.03,
 	.cext_sizes = { 0, 1000, 4000, 16000, 64000 },
 	.io_latency_ns = 10000000, .convoy_rounds = 15,
+	.nominal_s = { 2, 1.5, 1, 0.3, 1.5 },
 };
+
+/* Drawing the pictures and writing the page, in the kgil VM. */
+#define REPORT_NOMINAL_S 15.0
 
 static void usage(FILE *f)
 {
 	fputs("usage: kgil reproduce [--quick] [--columns LIST] [--out DIR] [--tick-ns N]\n"
-	      "                      [--idle-spinners auto|on|off]\n"
+	      "                      [--idle-spinners auto|on|off] [--wide] [--no-report]\n"
 	      "\n"
 	      "Runs the seeds' experiments (BRIEF items 1-8) on each column and prints\n"
-	      "the published figures beside ours, with a verdict each.\n"
+	      "the published figures beside ours, with a verdict each; then draws the\n"
+	      "pictures and writes DIR/index.html (kgil report).\n"
 	      "  --quick        tiny work sizes (a smoke test, figures meaningless)\n"
 	      "  --columns L    backend[:policy],... (default " DEFAULT_COLUMNS ")\n"
-	      "  --out DIR      where reproduce.json and reproduce.md go (default results)\n"
+	      "  --out DIR      where reproduce.json, reproduce.md, the pictures and\n"
+	      "                 index.html go (default results)\n"
+	      "  --wide         the table with a column per lock (~260 columns wide)\n"
+	      "  --no-report    no traces, pictures or index.html\n"
 	      "  --tick-ns N    wall time of one tick (default 25)\n"
 	      "  --idle-spinners M  off | on | auto: keep CPUs from halting (default off;\n"
 	      "                 auto: on in the kgil VM; docs/bench.md)\n", f);
@@ -129,7 +148,8 @@ static void check_column(struct column *c)
 }
 
 /* Run one scenario for a column and file its result under name. */
-static int experiment(struct column *c, const char *name, struct bench_opts *o)
+static int experiment(struct column *c, const char *name, struct bench_opts *o,
+		      double nominal_s)
 {
 	struct res *r = res_new_obj();
 	double t0 = progress_elapsed();
@@ -140,6 +160,7 @@ static int experiment(struct column *c, const char *name, struct bench_opts *o)
 	o->quiet = true;
 	progress(true, "%s: %s ...", c->label, name);
 	ret = bench_run(o, r);
+	progress_done(nominal_s);
 	if (ret < 0) {
 		fprintf(stderr, "kgil reproduce: %s: %s failed: %s\n", c->label, name,
 			strerror(-ret));
@@ -174,29 +195,29 @@ static void run_column(struct column *c, const struct sizing *sz, double tick_ns
 	o.threads = 2;
 	o.duration_s = sz->cpu_s;
 	o.processes = true;
-	experiment(c, "cpu_all", &o);
+	experiment(c, "cpu_all", &o, sz->nominal_s[0]);
 	/* 2b, 2c, 3a: the same on one CPU. */
 	o.processes = false;
 	o.cpus_set = true;
 	parse_cpus("0", &o.cpus);
 	strcpy(o.cpus_str, "0");
-	experiment(c, "cpu_1cpu", &o);
+	experiment(c, "cpu_1cpu", &o, sz->nominal_s[1]);
 	/* 4 */
 	opts_for(&o, "cext", sz, tick_ns);
 	o.duration_s = sz->cext_s;
 	o.nwork_ns = (int)(sizeof(sz->cext_sizes) / sizeof(sz->cext_sizes[0]));
 	memcpy(o.work_ns, sz->cext_sizes, sizeof(sz->cext_sizes));
-	experiment(c, "cext", &o);
+	experiment(c, "cext", &o, sz->nominal_s[2]);
 	/* 5 */
 	opts_for(&o, "io", sz, tick_ns);
 	o.threads = 3;
 	o.latency_ns = sz->io_latency_ns;
-	experiment(c, "io", &o);
+	experiment(c, "io", &o, sz->nominal_s[3]);
 	/* 8 */
 	opts_for(&o, "convoy", sz, tick_ns);
 	o.threads = 1;
 	o.rounds = sz->convoy_rounds;
-	experiment(c, "convoy", &o);
+	experiment(c, "convoy", &o, sz->nominal_s[4]);
 }
 
 static bool applies(const struct repro_row *r, const struct column *c)
@@ -228,16 +249,9 @@ static enum verdict judge_cell(const struct repro_row *r, const struct column *c
 	return v;
 }
 
-static struct table *build_table(const struct column *cols, int ncols, struct res *rows)
+/* Judge every row on every column into rows (the table's JSON form). */
+static void judge_rows(const struct column *cols, int ncols, struct res *rows)
 {
-	struct table *t = table_new(3 + ncols);
-
-	table_add_row(t);
-	table_set(t, 0, "#");
-	table_set(t, 1, "claim");
-	table_set(t, 2, "published");
-	for (int c = 0; c < ncols; c++)
-		table_set(t, 3 + c, "%s", cols[c].label);
 	for (size_t i = 0; i < repro_nrows; i++) {
 		const struct repro_row *r = &repro_rows[i];
 		struct res *jr = res_obj(rows, NULL), *cells;
@@ -249,56 +263,19 @@ static struct table *build_table(const struct column *cols, int ncols, struct re
 		res_str(jr, "applies_to", r->applies == A_ALL ? "all" :
 				  r->applies == A_LEGACY ? "legacy" : "newgil");
 		cells = res_arr(jr, "cells");
-		table_add_row(t);
-		table_set(t, 0, "%s", r->id);
-		table_set(t, 1, "%s", r->claim);
-		table_set(t, 2, "%s", r->published);
 		for (int c = 0; c < ncols; c++) {
 			char fig[96];
 			enum verdict v = judge_cell(r, &cols[c], fig, sizeof(fig));
-			bool app = applies(r, &cols[c]);
 			struct res *cell = res_obj(cells, NULL);
+			/* No figure, no verdict: "n/a" only where there is a figure. */
 			const char *word = cols[c].skip[0] ? "not run" :
-					   !app ? "n/a" : verdict_word(v);
+					   v == V_NO_DATA ? "no data" :
+					   !applies(r, &cols[c]) ? "n/a" : verdict_word(v);
 
 			res_str(cell, "column", cols[c].label);
 			res_str(cell, "figure", fig);
 			res_str(cell, "verdict", word);
-			if (cols[c].skip[0] || v == V_NO_DATA)
-				table_set(t, 3 + c, "%s", fig);
-			else
-				table_set(t, 3 + c, "%s %s", fig, app ? word : "(n/a)");
 		}
-	}
-	return t;
-}
-
-static void print_rules(FILE *f, bool md)
-{
-	fprintf(f, "%sVerdict rules (a verdict is given where the claim is about the column's"
-		" lock: rows 1-3 the old GIL, 7-8 the new GIL, 4-6 every lock;"
-		" elsewhere the figure is shown with (n/a)):\n", md ? "\n" : "");
-	for (size_t i = 0; i < repro_nrows; i++)
-		fprintf(f, "%s%s: %s\n", md ? "- " : "  ", repro_rows[i].id, repro_rows[i].rule);
-}
-
-/*
- * A single thread's sequential run should cost what calibration said,
- * plus the lock's ticks.  Much more means the machine was busy (another
- * VM, a build): say so next to the figures.
- */
-#define BUSY_SLOWDOWN 1.5
-
-static void warn_busy(FILE *f, const struct res *root, bool md)
-{
-	for (const struct res *c = res_get(root, "columns")->first; c; c = c->next) {
-		double all = res_get_num(c, "experiments.cpu_all.sequential_slowdown");
-		double one = res_get_num(c, "experiments.cpu_1cpu.sequential_slowdown");
-
-		if (all > BUSY_SLOWDOWN || one > BUSY_SLOWDOWN)
-			fprintf(f, "%sWARNING: column %s: the sequential runs took %.1fx and %.1fx "
-				"their calibrated time: the machine was busy, timings are noisy\n",
-				md ? "\n" : "  ", res_get(c, "label")->str, all, one);
 	}
 }
 
@@ -318,9 +295,10 @@ static void put_environment(struct res *root, bool is_quick, double tick_ns)
 	res_num(root, "tick_ns", tick_ns);
 	res_num(root, "tick_ns_measured", work_measured_tick_ns());
 	res_num(root, "spin_iters_per_ns", work_iters_per_ns());
+	machine_describe(res_obj(root, "machine"));
 }
 
-static int write_outputs(const char *dir, const struct res *root, const struct table *t)
+static int write_outputs(const char *dir, const struct res *root)
 {
 	char path[512];
 	FILE *f;
@@ -344,10 +322,73 @@ static int write_outputs(const char *dir, const struct res *root, const struct t
 		(long long)res_get_num(root, "ncpus"),
 		res_get(root, "idle_spinners")->b ? ", idle spinners" : "",
 		res_get(root, "quick")->b ? " (quick mode: figures meaningless)" : "");
-	table_print(f, t, true);
-	warn_busy(f, root, true);
-	print_rules(f, true);
+	report_print_wide(f, root, true);
+	report_print_warnings(f, root, true, REPORT_WIDTH);
+	report_print_rules(f, root, true, REPORT_WIDTH);
 	return fclose(f) ? -errno : 0;
+}
+
+/* A kernel column of policy that ran, or NULL. */
+static const struct column *kernel_column(const struct column *cols, int ncols,
+					  const char *policy)
+{
+	for (int c = 0; c < ncols; c++)
+		if (cols[c].backend == KGIL_BACKEND_KERNEL && !cols[c].skip[0] &&
+		    !strcmp(kgil_policy_name(cols[c].policy), policy))
+			return &cols[c];
+	return NULL;
+}
+
+/* The report's timelines: a short trace per policy, when the module is here. */
+static void record_traces(const char *dir, const struct column *cols, int ncols,
+			  double tick_ns, struct res *traces)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return;
+	for (int i = 0; i < report_ntrace_policies; i++) {
+		const char *policy = report_trace_policies[i];
+		struct res *t = res_obj(traces, policy);
+		char why[256], name[64];
+
+		snprintf(name, sizeof(name), REPORT_TRACE_FMT, policy);
+		if (!kernel_column(cols, ncols, policy)) {
+			res_null(t, "file");
+			res_str(t, "status", "the kernel column of this policy did not run");
+			continue;
+		}
+		progress(true, "trace: kgil bench cpu --policy %s, for the timeline ...", policy);
+		if (reproduce_trace(dir, policy, tick_ns, why, sizeof(why)) < 0) {
+			fprintf(stderr, "kgil reproduce: trace of %s: %s\n", policy, why);
+			res_null(t, "file");
+			res_str(t, "status", why);
+		} else {
+			res_str(t, "file", name);
+			res_str(t, "status", "ok");
+		}
+		progress_done(REPRODUCE_TRACE_NOMINAL_S);
+	}
+}
+
+/* The nominal cost of the whole run, for the time left; checks the columns. */
+static double plan_s(struct column *cols, int ncols, const struct sizing *sz,
+		     bool with_report)
+{
+	double column_s = 0, plan = 0;
+
+	for (size_t i = 0; i < sizeof(sz->nominal_s) / sizeof(sz->nominal_s[0]); i++)
+		column_s += sz->nominal_s[i];
+	for (int c = 0; c < ncols; c++) {
+		check_column(&cols[c]);
+		if (!cols[c].skip[0])
+			plan += column_s;
+	}
+	if (with_report) {
+		for (int i = 0; i < report_ntrace_policies; i++)
+			if (kernel_column(cols, ncols, report_trace_policies[i]))
+				plan += REPRODUCE_TRACE_NOMINAL_S;
+		plan += REPORT_NOMINAL_S;
+	}
+	return plan;
 }
 
 int cmd_reproduce(int argc, char **argv)
@@ -358,16 +399,18 @@ int cmd_reproduce(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "tick-ns", required_argument, NULL, 't' },
 		{ "idle-spinners", required_argument, NULL, 's' },
+		{ "wide", no_argument, NULL, 'w' },
+		{ "no-report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct column cols[MAX_COLUMNS];
 	const char *out_dir = "results", *columns = DEFAULT_COLUMNS;
-	bool is_quick = false, any_failed = false;
+	bool is_quick = false, any_failed = false, wide = false, with_report = true;
 	double tick_ns = WORK_DEFAULT_TICK_NS;
 	enum spin_mode spin = SPIN_OFF;
+	const struct sizing *sz;
 	struct res *root, *jcols;
-	struct table *t;
 	int ncols, opt, ret;
 	uint64_t v;
 
@@ -399,6 +442,12 @@ int cmd_reproduce(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'w':
+			wide = true;
+			break;
+		case 'R':
+			with_report = false;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -414,7 +463,9 @@ int cmd_reproduce(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	sz = is_quick ? &quick : &full;
 	progress_init();
+	progress_plan(plan_s(cols, ncols, sz, with_report));
 	if (spinners_wanted(spin) && spinners_start() < 0)
 		fprintf(stderr, "kgil reproduce: cannot start the idle spinners\n");
 	work_calibrate(tick_ns);
@@ -424,8 +475,7 @@ int cmd_reproduce(int argc, char **argv)
 	for (int c = 0; c < ncols; c++) {
 		struct res *jc;
 
-		check_column(&cols[c]);
-		run_column(&cols[c], is_quick ? &quick : &full, tick_ns);
+		run_column(&cols[c], sz, tick_ns);
 		any_failed |= cols[c].failed;
 		jc = res_obj(jcols, NULL);
 		res_str(jc, "label", cols[c].label);
@@ -435,7 +485,7 @@ int cmd_reproduce(int argc, char **argv)
 				      cols[c].failed ? "failed" : "ok");
 		/* Judging reads the experiments, so they stay with the column. */
 	}
-	t = build_table(cols, ncols, res_arr(root, "rows"));
+	judge_rows(cols, ncols, res_arr(root, "rows"));
 	/* Now the experiments move into the JSON. */
 	for (struct res *jc = jcols->first; jc; jc = jc->next) {
 		int c = 0;
@@ -445,24 +495,40 @@ int cmd_reproduce(int argc, char **argv)
 		res_adopt(jc, "experiments", cols[c].exp);
 	}
 	res_num(root, "elapsed_s", progress_elapsed());
+	/* No busy loops in the traces. */
 	spinners_stop();
+	if (with_report)
+		record_traces(out_dir, cols, ncols, tick_ns, res_obj(root, "traces"));
 
-	printf("\nkgil reproduce: the seeds' results beside ours (%s)\n\n",
+	printf("\nkgil reproduce: the seeds' results beside ours (%s)\n",
 	       is_quick ? "QUICK MODE: figures meaningless" : "one run");
-	table_print(stdout, t, false);
-	putchar('\n');
-	print_rules(stdout, false);
-	for (int c = 0; c < ncols; c++)
-		if (cols[c].skip[0])
-			printf("  column %s: %s\n", cols[c].label, cols[c].skip);
-	warn_busy(stdout, root, false);
-	ret = write_outputs(out_dir, root, t);
-	if (ret < 0)
-		fprintf(stderr, "kgil reproduce: writing %s: %s\n", out_dir, strerror(-ret));
+	printf("%s, kernel %s, %lld CPUs\n\n", res_get(root, "date")->str,
+	       res_get(root, "kernel") ? res_get(root, "kernel")->str : "?",
+	       (long long)res_get_num(root, "ncpus"));
+	if (wide)
+		report_print_wide(stdout, root, false);
 	else
-		printf("\nwrote %s/reproduce.json and %s/reproduce.md (%.0f s)\n", out_dir,
+		report_print_narrow(stdout, root, REPORT_WIDTH);
+	putchar('\n');
+	report_print_summary(stdout, root, REPORT_WIDTH);
+	putchar('\n');
+	report_print_rules(stdout, root, false, REPORT_WIDTH);
+	report_print_warnings(stdout, root, false, REPORT_WIDTH);
+	putchar('\n');
+	ret = write_outputs(out_dir, root);
+	if (ret < 0) {
+		fprintf(stderr, "kgil reproduce: writing %s: %s\n", out_dir, strerror(-ret));
+	} else {
+		printf("wrote %s/reproduce.json and %s/reproduce.md (%.0f s)\n", out_dir,
 		       out_dir, progress_elapsed());
-	table_free(t);
+		if (with_report) {
+			progress(true, "drawing the pictures ...");
+			fflush(stdout);
+			if (report_write(out_dir, root, stdout) >= 0)
+				printf("open %s/index.html in a browser (%.0f s in all)\n", out_dir,
+				       progress_elapsed());
+		}
+	}
 	res_free(root);
 	return ret < 0 || any_failed ? 1 : 0;
 }

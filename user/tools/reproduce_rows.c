@@ -12,7 +12,7 @@
 #include "reproduce_rows.h"
 #include "result.h"
 
-static void fmt_count(char *buf, size_t len, double v)
+void repro_fmt_count(char *buf, size_t len, double v)
 {
 	if (v >= 1e6)
 		snprintf(buf, len, "%.1fM", v / 1e6);
@@ -92,8 +92,8 @@ static enum verdict syscalls(const struct res *exp, const char *cpu, char *fig, 
 	thr = res_get_num(exp, path);
 	if (isnan(seq) || isnan(thr))
 		return V_NO_DATA;
-	fmt_count(a, sizeof(a), seq);
-	fmt_count(b, sizeof(b), thr);
+	repro_fmt_count(a, sizeof(a), seq);
+	repro_fmt_count(b, sizeof(b), thr);
 	snprintf(fig, len, "%s -> %s (%.0fx)", a, b, thr / (seq > 1 ? seq : 1));
 	if (threaded)
 		*threaded = thr;

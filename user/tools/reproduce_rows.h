@@ -28,6 +28,9 @@ struct repro_row {
 };
 
 extern const struct repro_row repro_rows[];
+
+/* A count as the table shows it: 736, 298k, 3.3M. */
+void repro_fmt_count(char *buf, size_t len, double v);
 extern const size_t repro_nrows;
 
 #endif

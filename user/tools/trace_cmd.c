@@ -11,6 +11,7 @@
 
 #include "trace_analysis.h"
 #include "trace_cmd.h"
+#include "trace_draw.h"
 #include "trace_export.h"
 #include "trace_read.h"
 #include "trace_report.h"
@@ -183,12 +184,7 @@ static int cmd_timeline(const struct args *r, struct kt_analysis *a)
 		.width = r->width, .out = r->out, .domain = r->domain,
 		.span_ms = r->span_ms,
 	};
-	char dir[] = "/tmp/kgil-timeline.XXXXXX", dat[PATH_MAX], gp[PATH_MAX];
 	char title[PATH_MAX + 32];
-	char *av[] = { "gnuplot", gp, NULL };
-	FILE *df, *sf;
-	struct stat st;
-	int ret;
 
 	if (!r->out || !(ends_with(r->out, ".png") || ends_with(r->out, ".svg"))) {
 		fprintf(stderr, "kgil trace timeline: -o OUT.png or -o OUT.svg is required\n");
@@ -201,55 +197,7 @@ static int cmd_timeline(const struct args *r, struct kt_analysis *a)
 		snprintf(title, sizeof(title), "kgil timeline: %s", r->file);
 		o.title = title;
 	}
-	if (r->data) {
-		snprintf(dat, sizeof(dat), "%s.dat", r->data);
-		snprintf(gp, sizeof(gp), "%s.gp", r->data);
-	} else {
-		if (!mkdtemp(dir)) {
-			perror("kgil trace timeline: mkdtemp");
-			return 1;
-		}
-		snprintf(dat, sizeof(dat), "%s/timeline.dat", dir);
-		snprintf(gp, sizeof(gp), "%s/timeline.gp", dir);
-	}
-	df = fopen(dat, "w");
-	sf = fopen(gp, "w");
-	ret = 1;
-	if (!df || !sf) {
-		fprintf(stderr, "kgil trace timeline: cannot write %s: %s\n",
-			df ? gp : dat, strerror(errno));
-		goto out;
-	}
-	if (!kt_timeline_write(df, sf, dat, a, &o))
-		fprintf(stderr, "kgil trace timeline: nothing to draw in that window\n");
-	if (close_out(df) | close_out(sf)) {
-		df = sf = NULL;
-		fprintf(stderr, "kgil trace timeline: write error\n");
-		goto out;
-	}
-	df = sf = NULL;
-	ret = kt_spawn_wait(av);
-	if (ret < 0)
-		fprintf(stderr, "kgil trace timeline: cannot run gnuplot: %s "
-			"(install gnuplot-nox)\n", strerror(-ret));
-	else if (ret)
-		fprintf(stderr, "kgil trace timeline: gnuplot failed (status %d)\n", ret);
-	else if (stat(r->out, &st) || !st.st_size)
-		fprintf(stderr, "kgil trace timeline: gnuplot wrote no %s\n", r->out);
-	else
-		ret = 0;
-	ret = ret ? 1 : 0;
-out:
-	if (df)
-		fclose(df);
-	if (sf)
-		fclose(sf);
-	if (!r->data) {
-		unlink(dat);
-		unlink(gp);
-		rmdir(dir);
-	}
-	return ret;
+	return kt_timeline_draw(a, &o, r->data);
 }
 
 int cmd_trace(int argc, char **argv)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -10,6 +11,12 @@ extern char **environ;
 
 int kt_spawn_wait(char *const argv[])
 {
+	return kt_spawn_wait_log(argv, NULL);
+}
+
+int kt_spawn_wait_log(char *const argv[], const char *log)
+{
+	posix_spawn_file_actions_t fa;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	posix_spawnattr_t attr;
 	sigset_t dfl;
@@ -23,10 +30,16 @@ int kt_spawn_wait(char *const argv[])
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	if (log) {
+		posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	}
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
-	ret = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	ret = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
 	if (ret) {
 		ret = -ret;
 		goto out;

@@ -10,5 +10,8 @@
  * ^C stops the child (trace-cmd finishes its file) and not the waiter.
  */
 int kt_spawn_wait(char *const argv[]);
+/* The same with the child's stdout and stderr going to the file log
+ * (created or truncated) when log is not NULL. */
+int kt_spawn_wait_log(char *const argv[], const char *log);
 
 #endif

@@ -345,3 +345,108 @@ size_t kt_timeline_write(FILE *data, FILE *script, const char *data_path,
 	free(m.lane);
 	return drawn;
 }
+
+uint64_t kt_busiest_domain(const struct kt_analysis *a)
+{
+	uint64_t best = 0, best_acq = 0;
+	size_t best_threads = 0;
+
+	for (size_t i = 0; i < a->ndom; i++) {
+		const struct kt_domain *d = &a->dom[i];
+		size_t threads = 0;
+
+		for (size_t t = 0; t < a->nthr; t++)
+			threads += a->thr[t].domain == d->id;
+		if (!best || threads > best_threads ||
+		    (threads == best_threads && d->c.acquisitions > best_acq)) {
+			best = d->id;
+			best_threads = threads;
+			best_acq = d->c.acquisitions;
+		}
+	}
+	return best;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* How many of the n sorted v lie in [lo, hi]. */
+static size_t count_in(const uint64_t *v, size_t n, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b = n, first, last;
+
+	while (a < b) {		/* the first >= lo */
+		size_t m = a + (b - a) / 2;
+
+		if (v[m] < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	first = a;
+	b = n;
+	while (a < b) {		/* the first > hi */
+		size_t m = a + (b - a) / 2;
+
+		if (v[m] <= hi)
+			a = m + 1;
+		else
+			b = m;
+	}
+	last = a;
+	return last - first;
+}
+
+long kt_busiest_mark(const struct kt_analysis *a, uint64_t domain, enum kt_mark_kind k,
+		     double span_ms)
+{
+	uint64_t half = (uint64_t)(span_ms * 5e5), *marks, *holds;
+	size_t nm = 0, nh = 0, best_score = 0;
+	long best = -1;
+
+	marks = malloc((a->nmark + 1) * sizeof(*marks));
+	holds = malloc((a->niv + 1) * sizeof(*holds));
+	if (!marks || !holds) {
+		free(marks);
+		free(holds);
+		return -1;
+	}
+	/* The same marks, in the same order, as mark_ts() counts them. */
+	for (size_t i = 0; i < a->nmark; i++)
+		if (a->mark[i].kind == k &&
+		    (!domain || a->thr[a->mark[i].thread].domain == domain))
+			marks[nm++] = a->mark[i].ts;
+	for (size_t i = 0; i < a->niv; i++)
+		if (a->iv[i].state == KT_ST_HOLD &&
+		    (!domain || a->thr[a->iv[i].thread].domain == domain))
+			holds[nh++] = a->iv[i].start;
+	qsort(holds, nh, sizeof(*holds), cmp_u64);
+	{
+		/* Sorted copies for counting; marks[] keeps mark_ts()'s order. */
+		uint64_t *sorted = malloc((nm + 1) * sizeof(*sorted));
+
+		if (sorted) {
+			memcpy(sorted, marks, nm * sizeof(*sorted));
+			qsort(sorted, nm, sizeof(*sorted), cmp_u64);
+			for (size_t i = 0; i < nm; i++) {
+				uint64_t lo = marks[i] > half ? marks[i] - half : 0;
+				uint64_t hi = marks[i] + half;
+				size_t score = KT_BUSY_MARK_WEIGHT * count_in(sorted, nm, lo, hi) +
+					       count_in(holds, nh, lo, hi);
+
+				if (score > best_score) {
+					best_score = score;
+					best = (long)i;
+				}
+			}
+			free(sorted);
+		}
+	}
+	free(marks);
+	free(holds);
+	return best;
+}

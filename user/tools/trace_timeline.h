@@ -32,4 +32,22 @@ size_t kt_timeline_write(FILE *data, FILE *script, const char *data_path,
 			 const struct kt_analysis *a,
 			 const struct kt_timeline_opts *opts);
 
+/*
+ * The domain a bench's measured phase used (a bench opens one domain per
+ * phase): the one with the most threads, then the most acquisitions; 0
+ * when the trace has none.
+ */
+uint64_t kt_busiest_domain(const struct kt_analysis *a);
+
+/*
+ * Of the marks of kind k on domain's threads (all threads when domain is
+ * 0), the one around which a span_ms window shows the most: the most such
+ * marks (each counting as KT_BUSY_MARK_WEIGHT) and lock acquisitions
+ * (holds starting).  An index for kt_timeline_opts.at_index: where a GIL
+ * battle is at its fiercest.  -1 when there is no such mark.
+ */
+#define KT_BUSY_MARK_WEIGHT 5
+long kt_busiest_mark(const struct kt_analysis *a, uint64_t domain, enum kt_mark_kind k,
+		     double span_ms);
+
 #endif
