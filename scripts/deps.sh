@@ -1,12 +1,16 @@
 #!/bin/bash
 # Install, with apt-get and only when missing, every Debian package kgil
 # needs to build, test and run (module, VM, userspace, tracing, plots).
+# Both kernels kgil supports come from Debian 12's default archives: 6.1
+# (linux-*-amd64) and 6.12 LTS (linux-*-6.12-amd64, from the security
+# suite): make builds a module for each and make test boots each.
 # Idempotent: prints nothing when everything is already there.
 set -euo pipefail
 
 PKGS=(
 	build-essential make gcc pkg-config sparse kmod cpio busybox-static
 	linux-headers-amd64 linux-image-amd64
+	linux-headers-6.12-amd64 linux-image-6.12-amd64 dkms dwarves bpftool
 	qemu-system-x86
 	liburing-dev libcriterion-dev
 	trace-cmd libtracefs-dev libtraceevent-dev libtracecmd-dev
