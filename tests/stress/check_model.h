@@ -328,12 +328,17 @@ static bool ck_timer_due(const struct ck_state *s, const struct ck_dom *D,
 	return c->now_hi >= from;
 }
 
+/* A timer may fire now: at the step's ends, and in the states between. */
+static void ck_maybe_drop(struct ck_state *s, struct ck_ctx *c, int d)
+{
+	if (s->d[d].live && ck_timer_due(s, &s->d[d], c) && ck_choose(c, 2))
+		ck_request_drop(&s->d[d]);
+}
+
 static void ck_timers(struct ck_state *s, struct ck_ctx *c)
 {
 	for (int d = 0; d < CK_DOMS; d++)
-		if (s->d[d].live && ck_timer_due(s, &s->d[d], c) &&
-		    ck_choose(c, 2))
-			ck_request_drop(&s->d[d]);
+		ck_maybe_drop(s, c, d);
 }
 
 /* ioprio rule 1: is t's return from I/O a priority waiter? */
@@ -381,14 +386,11 @@ static void ck_enqueue(struct ck_state *s, struct ck_ctx *c, int d, int t,
 static void ck_abandon(struct ck_state *s, struct ck_ctx *c, int d, int t,
 		       bool uring)
 {
-	struct ck_dom *D = &s->d[d];
-	int i = ck_qfind(D, t, uring);
+	int i = ck_qfind(&s->d[d], t, uring);
 
-	/* It may have timed the holder before it left. */
-	if (ck_timer_due(s, D, c) && ck_choose(c, 2))
-		ck_request_drop(D);
+	ck_maybe_drop(s, c, d);		/* it may have timed the holder first */
 	if (i >= 0)
-		ck_qdel(D, i);
+		ck_qdel(&s->d[d], i);
 }
 
 /*
@@ -479,6 +481,7 @@ static void ck_take(struct ck_state *s, struct ck_ctx *c, int d, int i)
 
 	ck_qdel(&s->d[d], i);
 	ck_wake_granted(s, c, d, &w, ck_grant(s, c, d, w.t, &w, w.io));
+	ck_maybe_drop(s, c, d);		/* the next in line times it at once */
 }
 
 /* ioprio: judge the tenure that ends (rules 3 and 4). */
@@ -863,8 +866,12 @@ static void ck_exit_op(struct ck_state *s, struct ck_ctx *c, int p, int t)
 
 static void ck_kill(struct ck_state *s, struct ck_ctx *c, int p)
 {
-	for (int t = ck_ti(p, 0); t < ck_ti(p + 1, 0); t++)
+	for (int t = ck_ti(p, 0); t < ck_ti(p + 1, 0); t++) {
+		/* SIGKILL may end a wait before the exit does: an interrupt. */
+		if (ck_waits(&s->t[t]))
+			ck_count(&s->d[s->t[t].op_dom], C_INTR, 0, 1);
 		s->t[t].dying = s->t[t].alive;
+	}
 	ck_settle(s, c);
 	/* Then its descriptors close: nobody of it is attached any more. */
 	memset(s->p[p].fd, -1, sizeof(s->p[p].fd));

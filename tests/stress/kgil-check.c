@@ -178,6 +178,10 @@ static struct run {
 	/* figures, of the runs that count (not the shrinking) */
 	bool counting;
 	uint64_t steps, episodes, max_cand, capped;
+	struct {
+		uint64_t blocked, ebadf, eintr, timedout, owner_dead, granted,
+			 cqes, close_shape, debts, restarts;
+	} cov;
 } R;
 
 /* Distinct abstract states reached (see abstract()), an open hash set. */
@@ -562,13 +566,16 @@ static bool event_ok(const struct ck_event *m, const struct ck_wev *e,
 			 e->timeout_ns, m->to_in,
 			 m->to_rule == TO_LT ? "an interrupted wait must give the time left" :
 			 "must not grow");
-	for (int i = 0; m->kind == EV_JOIN && i < CK_FDS; i++)
+	for (int i = 0; m->kind == EV_JOIN && i < CK_FDS; i++) {
+		char alt[16] = "";
+
+		if (m->hold[i][1] != m->hold[i][0])
+			snprintf(alt, sizeof(alt), " or %u", m->hold[i][1]);
 		if (e->hold[i] != m->hold[i][0] && e->hold[i] != m->hold[i][1])
 			MISMATCH(w, "holder after join",
 				 "slot %d: holder_id %u right after pthread_join(), "
-				 "expected %u%s%.0u", i, e->hold[i], m->hold[i][0],
-				 m->hold[i][1] != m->hold[i][0] ? " or " : "",
-				 m->hold[i][1]);
+				 "expected %u%s", i, e->hold[i], m->hold[i][0], alt);
+	}
 	return true;
 }
 
@@ -605,12 +612,14 @@ static bool dom_ok(const struct ck_state *s, int d, struct why *w)
 #undef FIELD
 	for (int k = 0; k < CK_NC; k++) {
 		uint64_t v = counter(&od->st.c, k);
+		char range[32] = "";
 
+		if (D->hi[k] != D->lo[k])
+			snprintf(range, sizeof(range), " to %" PRIu64, D->hi[k]);
 		if (v < D->lo[k] || v > D->hi[k])
 			MISMATCH(w, counter_names[k], "domain %d: %s %" PRIu64
-				 ", expected %" PRIu64 "%s%.0" PRIu64, d,
-				 counter_names[k], v, D->lo[k],
-				 D->hi[k] != D->lo[k] ? " to " : "", D->hi[k]);
+				 ", expected %" PRIu64 "%s", d, counter_names[k], v,
+				 D->lo[k], range);
 	}
 	return true;
 }
@@ -906,59 +915,80 @@ static int slot_of(const struct ck_state *s, int p, int d)
 	return -1;
 }
 
+/* Does process p hold d's lock, and does one of its threads wait on d? */
+static void shape(const struct ck_state *s, int p, int d, bool *holds,
+		  bool *waits)
+{
+	*holds = *waits = false;
+	if (d < 0)
+		return;
+	*holds = s->d[d].holder >= 0 && s->d[d].holder / CK_THREADS == p;
+	for (int k = ck_ti(p, 0); k < ck_ti(p + 1, 0); k++)
+		*waits |= (ck_waits(&s->t[k]) && s->t[k].op_dom == d) ||
+			  s->t[k].a[d].uring;
+}
+
 /*
  * How much step st, valid in s, is worth making: the steps that build or
- * break the interesting states (a holder with waiters, a holder and a
- * waiter in one process, a debt) weigh more.
+ * break the interesting states weigh more — a holder with waiters, above
+ * all a holder and a waiter in one process (then closing it), a waiter
+ * to signal, a debt to pay back.
  */
 static int interest(const struct ck_state *s, const struct ck_step *st)
 {
 	int t = ck_ti(st->p, st->t), d = s->p[st->p].fd[st->s];
+	int d2 = s->p[st->p].fd[st->s2];
 	const struct ck_thread *T = &s->t[t];
 	const struct ck_dom *D = d >= 0 ? &s->d[d] : NULL;
 	bool att = D && T->a[d].id, holder = D && D->holder == t;
-	int waiting = 0, mine = 0;
+	bool holds, waits, any = false;
 
-	for (int k = ck_ti(st->p, 0); k < ck_ti(st->p + 1, 0); k++) {
-		waiting += ck_waits(&s->t[k]);
-		mine += D && (s->t[k].a[d].id != 0);
-	}
+	for (int k = ck_ti(st->p, 0); k < ck_ti(st->p + 1, 0); k++)
+		any |= ck_waits(&s->t[k]);
+	shape(s, st->p, st->op == OP_DUP ? d2 : d, &holds, &waits);
 	switch (st->op) {
 	case OP_ATTACH:
-		return att ? 1 : 6;
+		return att ? 1 : 8;
 	case OP_DETACH:
+		return att ? 3 : 1;
+	case OP_ACQUIRE:
 	case OP_IO_END:
 	case OP_URING:
-		return att ? 6 : 1;
-	case OP_ACQUIRE:
-		return att ? (D->holder >= 0 ? 8 : 5) : 1;
+		return !att ? 1 : holds ? 16 : D->holder >= 0 ? 10 : 5;
 	case OP_RELEASE:
 	case OP_IO_BEGIN:
-		return holder ? 10 : 1;
+		return holder ? (D->nq ? 12 : 8) : 1;
 	case OP_CHECK:
-		return holder || (att && T->a[d].owes) ? 10 : 1;
+		return holder ? (D->nq ? 14 : 6) : att && T->a[d].owes ? 16 : 1;
 	case OP_SIGNAL:
-		return ck_waits(T) ? 10 : 1;
+		return !ck_waits(T) ? 1 : T->op == OP_CHECK ? 20 : 10;
 	case OP_STOPCONT:
-		return waiting ? 10 : 1;
+		return any ? 12 : 1;
 	case OP_EXIT:
-		return holder || att ? 4 : 1;
+		return holder ? 10 : att ? 3 : 1;
 	case OP_CLOSE:
-		return mine >= 2 || (D && D->nq) ? 8 : 2;
+	case OP_DUP:
+		if (st->op == OP_DUP && (d2 < 0 || d2 == d))
+			return 2;
+		return holds && waits ? 30 : holds || waits ? 8 : 2;
 	case OP_KILL:
-		return mine ? 4 : 1;
+		return holds ? 10 : any ? 4 : 1;
+	case OP_FORK:
+		return 4;
 	}
 	return 2;
 }
 
-/* Draw the next step from the state (one of the best of a few draws). */
+/* Draw the next step: one of a few valid draws, in proportion to interest. */
 static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st)
 {
-	int total = 0, best = -1, nlive = 0;
-	struct ck_step cand;
+	struct ck_step cand[8];
+	int total = 0, nlive = 0, ndom = 0, n = 0, w[8], sum = 0, r;
 
 	for (int p = 0; p < CK_PROCS; p++)
 		nlive += s->p[p].alive;
+	for (int d = 0; d < CK_DOMS; d++)
+		ndom += s->d[d].live;
 	/* Long intervals for a new domain before anything else happens. */
 	if (!g->short_mode)
 		for (int d = 0; d < CK_DOMS; d++)
@@ -980,53 +1010,48 @@ static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st
 	for (int op = 1; op < OP__N; op++)
 		if (opt.ops & (1u << op))
 			total += gen_weights[op];
-	for (int tries = 0; tries < 400; tries++) {
-		int r = below(g, total), op, w;
+	for (int tries = 0; tries < 400 && n < 8; tries++) {
+		struct ck_step *c = &cand[n];
+		int op;
 
+		r = below(g, total);
 		for (op = 1; op < OP__N; op++)
 			if ((opt.ops & (1u << op)) && (r -= gen_weights[op]) < 0)
 				break;
 		if (op == OP_SPAWN && nlive >= 2 && below(g, 4))
 			continue;
-		memset(&cand, 0, sizeof(cand));
-		cand.op = (uint8_t)op;
-		cand.p = (uint8_t)below(g, CK_PROCS);
-		cand.t = (uint8_t)below(g, CK_THREADS);
-		cand.s = (uint8_t)below(g, CK_FDS);
-		cand.s2 = (uint8_t)((cand.s + 1 + below(g, CK_FDS - 1)) % CK_FDS);
-		cand.q = (uint8_t)below(g, CK_PROCS);
+		/* Two domains mostly, so that threads meet on them. */
+		if (op == OP_OPEN && (ndom >= 3 || (ndom == 2 && below(g, 4))))
+			continue;
+		memset(c, 0, sizeof(*c));
+		c->op = (uint8_t)op;
+		c->p = (uint8_t)below(g, CK_PROCS);
+		c->t = (uint8_t)below(g, CK_THREADS);
+		c->s = (uint8_t)below(g, CK_FDS);
+		c->s2 = (uint8_t)((c->s + 1 + below(g, CK_FDS - 1)) % CK_FDS);
+		c->q = (uint8_t)below(g, CK_PROCS);
 		if (op == OP_ACQUIRE || op == OP_IO_END)
-			cand.arg = (uint8_t)(below(g, 100) < 45 ? CK_BLOCK :
-					     below(g, 3) == 0 ? CK_TRY :
-					     below(g, 2) ? CK_TIMEOUT_SHORT : CK_TIMEOUT_LONG);
+			c->arg = (uint8_t)(below(g, 100) < 45 ? CK_BLOCK :
+					   below(g, 3) == 0 ? CK_TRY :
+					   below(g, 2) ? CK_TIMEOUT_SHORT : CK_TIMEOUT_LONG);
 		else if (op == OP_SIGNAL)
-			cand.arg = (uint8_t)below(g, 2);
+			c->arg = (uint8_t)below(g, 2);
 		else if (op == OP_URING && (opt.ops & (1u << OPT_URINGBAD)) &&
 			 !below(g, 8))
-			cand.arg = (uint8_t)(1 + below(g, 3));
+			c->arg = (uint8_t)(1 + below(g, 3));
 		else if (op == OP_POLICY)
-			gen_policy(g, &cand.pol);
-		if (op == OP_OPEN) {
-			int live = 0;
-
-			for (int d = 0; d < CK_DOMS; d++)
-				live += s->d[d].live;
-			if (live >= 3)
-				continue;
-		}
-		if (!step_valid(s, &cand))
+			gen_policy(g, &c->pol);
+		if (!step_valid(s, c))
 			continue;
-		/* The best of a few valid draws, weighted by interest. */
-		w = interest(s, &cand) + below(g, 6);
-		if (w > best) {
-			best = w;
-			*st = cand;
-		}
-		if (best >= 0 && !below(g, 3))
-			return;
+		w[n] = interest(s, c);
+		sum += w[n++];
 	}
-	if (best >= 0)
+	if (n) {
+		for (r = below(g, sum), n = 0; (r -= w[n]) >= 0; n++)
+			;
+		*st = cand[n];
 		return;
+	}
 	memset(st, 0, sizeof(*st));	/* nothing else is possible */
 	st->op = OP_SPAWN;
 	for (st->q = 0; st->q < CK_PROCS - 1 && s->p[st->q].alive; st->q++)
@@ -1099,6 +1124,42 @@ static void print_obs(char *buf, size_t len)
 	}
 }
 
+/* What the step covered, for the figures at the end. */
+static void cover(const struct ck_step *st, uint32_t seq,
+		  const struct ck_state *before)
+{
+	const struct ck_state *s = &R.cur.v[0];
+	int t = ck_ti(st->p, st->t), d = before->p[st->p].fd[st->s];
+	bool holds, waits;
+
+	for (int i = 0; i < R.nobs; i++) {
+		const struct ck_wev *e = &R.obs[i].e;
+
+		R.cov.ebadf += e->ret == -EBADF;
+		R.cov.eintr += e->ret == -EINTR;
+		R.cov.timedout += e->ret == -ETIMEDOUT;
+		R.cov.cqes += e->kind == EV_CQE;
+		if ((e->kind == EV_DONE || e->kind == EV_CQE) && e->seq != seq &&
+		    e->ret >= 0)
+			R.cov.granted++;	/* a wait that ended holding */
+		R.cov.owner_dead += e->ret >= 0 &&
+			(e->kind == EV_CQE ? e->ret : (int32_t)e->result) &
+			KGIL_ACQUIRED_OWNER_DEAD;
+	}
+	if (st->op >= OP_ATTACH && st->op <= OP_CHECK && s->t[t].op &&
+	    s->t[t].op_seq == seq)
+		R.cov.blocked++;
+	if (st->op == OP_CHECK && d >= 0 && before->t[t].a[d].owes)
+		R.cov.debts++;
+	if (st->op == OP_CLOSE || st->op == OP_DUP) {
+		shape(before, st->p, st->op == OP_DUP ? before->p[st->p].fd[st->s2] : d,
+		      &holds, &waits);
+		R.cov.close_shape += holds && waits;
+	}
+	for (int k = ck_ti(st->p, 0); st->op == OP_STOPCONT && k < ck_ti(st->p + 1, 0); k++)
+		R.cov.restarts += ck_waits(&before->t[k]);
+}
+
 /*
  * Make step st and compare: true if some state agrees.  The events the
  * model expects are waited for (WAIT_NS); then --settle-ms of quiet
@@ -1112,9 +1173,11 @@ static bool do_step(const struct ck_step *st, struct why *w)
 	struct ck_ctx c = { .now_lo = t0, .now_hi = t0 + STEP_MAX_NS, .seq = seq };
 	static const uint64_t again[] = { 0, 300000000ull, 2000000000ull };
 	uint64_t wait = R.shrinking ? WAIT_NS / 4 : WAIT_NS;
+	static struct ck_state before;
 	int looks = R.shrinking ? 2 : 3;
 
 	ck_successors(&R.cur, st, &c, &R.pre);
+	memcpy(&before, &R.cur.v[0], sizeof(before));
 	R.nobs = 0;
 	R.note[0] = 0;
 	real_step(st, seq, &R.cur.v[0]);
@@ -1160,8 +1223,10 @@ static bool do_step(const struct ck_step *st, struct why *w)
 	for (int d = 0; d < CK_DOMS; d++)
 		if (!R.cur.v[0].d[d].live && R.ctl_fd[d] >= 0)
 			drop_dom(d);
-	if (R.counting)
+	if (R.counting) {
 		seen_add(abstract(&R.cur.v[0]));
+		cover(st, seq, &before);
+	}
 	return true;
 }
 
@@ -1228,19 +1293,44 @@ static void print_steps(FILE *f, const struct ck_step *steps, int n)
 	}
 }
 
+/* Does steps[0..n) still diverge the same way?  Then keep what ran. */
+static bool still(struct ck_step *steps, int *n, const struct ck_step *cand,
+		  int m, const char *sig, int *runs)
+{
+	static struct episode ep;
+
+	run_episode(cand, m, 0, false, 0, 0, &ep);
+	++*runs;
+	if (!ep.diverged || strcmp(ep.sig, sig) || ep.n >= *n)
+		return false;
+	memcpy(steps, ep.steps, (size_t)ep.n * sizeof(*steps));
+	*n = ep.n;
+	return true;
+}
+
 /*
- * Delta debugging: drop chunks of steps (halving the chunk size when a
- * whole pass drops nothing) while a run from scratch still ends in a
- * divergence of the same kind, at the same operation.
+ * Delta debugging: first drop every step of one kind at once (a cheap
+ * first cut: all the mmaps, all the dups...), then chunks of steps,
+ * halving the chunk size when a whole pass drops nothing, while a run
+ * from scratch still ends in a divergence of the same kind at the same
+ * operation.
  */
 static int shrink(struct ck_step *steps, int n, const char *sig,
 		  uint64_t deadline)
 {
-	static struct episode ep;
 	static struct ck_step cand[MAX_EP];
 	int runs = 0;
 
 	R.shrinking = true;
+	for (int op = 1; op < OP__N && ns_now() < deadline; op++) {
+		int m = 0;
+
+		for (int k = 0; k < n; k++)
+			if (steps[k].op != op || k == n - 1)
+				cand[m++] = steps[k];
+		if (m < n)
+			still(steps, &n, cand, m, sig, &runs);
+	}
 	for (int chunk = n / 2 > 0 ? n / 2 : 1; chunk >= 1 && ns_now() < deadline;) {
 		bool dropped = false;
 
@@ -1250,15 +1340,10 @@ static int shrink(struct ck_step *steps, int n, const char *sig,
 			for (int k = 0; k < n; k++)
 				if (k < i || k >= i + len)
 					cand[m++] = steps[k];
-			run_episode(cand, m, 0, false, 0, 0, &ep);
-			runs++;
-			if (ep.diverged && !strcmp(ep.sig, sig) && ep.n < n) {
-				memcpy(steps, ep.steps, (size_t)ep.n * sizeof(*steps));
-				n = ep.n;
+			if (still(steps, &n, cand, m, sig, &runs))
 				dropped = true;
-			} else {
+			else
 				i += len;
-			}
 		}
 		if (!dropped)
 			chunk /= 2;
@@ -1578,6 +1663,14 @@ int main(int argc, char **argv)
 	       R.episodes, nr_seen, R.max_cand,
 	       R.capped ? " (capped at times)" : "",
 	       (double)(ns_now() - start) / 1e9);
+	printf("kgil-check: covered: %" PRIu64 " calls blocked, %" PRIu64
+	       " waits ended holding the lock (%" PRIu64 " told of an owner death), %"
+	       PRIu64 " EBADF, %" PRIu64 " EINTR, %" PRIu64 " ETIMEDOUT, %" PRIu64
+	       " io_uring completions, %" PRIu64 " closes by a process holding and waiting,"
+	       " %" PRIu64 " waits stopped and continued, %" PRIu64 " CHECKs owing a re-take\n",
+	       R.cov.blocked, R.cov.granted, R.cov.owner_dead, R.cov.ebadf,
+	       R.cov.eintr, R.cov.timedout, R.cov.cqes, R.cov.close_shape,
+	       R.cov.restarts, R.cov.debts);
 	printf("kgil-check: %" PRIu64 " steps, %d divergences\n", R.steps, divergences);
 	return divergences ? 1 : 0;
 }
