@@ -97,7 +97,8 @@ struct ck_att {				/* a thread's attachment to a domain */
 	uint32_t id;			/* 0: not attached */
 	uint32_t uring;			/* seq of its pending io_uring acquire */
 	uint8_t in_io;			/* NO/YES/MAYBE: after IO_BEGIN */
-	uint8_t owes;			/* interrupted CHECK: owes a re-take */
+	uint8_t owes;			/* NO/YES/MAYBE: a CHECK cut by a
+					 * signal owes the re-take */
 	uint8_t hold_io, hold_prio;	/* ioprio: how this tenure began */
 	uint8_t demoted;		/* ioprio: NO/YES/MAYBE */
 };
@@ -105,7 +106,7 @@ struct ck_att {				/* a thread's attachment to a domain */
 struct ck_thread {
 	uint8_t alive, dying;
 	uint8_t op;			/* the call it is blocked in, 0: idle */
-	uint8_t op_dom, op_mode, op_owed, op_restarted;
+	uint8_t op_dom, op_slot, op_mode, op_owed, op_restarted;
 	uint32_t op_seq;
 	struct ck_att a[CK_DOMS];
 };
@@ -658,8 +659,12 @@ static void ck_lock(struct ck_state *s, struct ck_ctx *c, int d, int t,
 		return ck_finish(s, t, -ENOENT, 0, 0);
 	if (D->holder == t)
 		return ck_finish(s, t, -EDEADLK, 0, 0);
-	if (a->uring)
+	if (a->uring) {
+		/* Refused before it waits: does that end a debt? */
+		if (a->owes)
+			a->owes = MAYBE;
 		return ck_finish(s, t, -EALREADY, 0, 0);
+	}
 	/* Free, and (fifo, ioprio) nobody queues before it. */
 	if (D->holder < 0 && (!ck_handoff(D) || !D->nq)) {
 		res = ck_grant(s, c, d, t, NULL, io);
@@ -668,13 +673,20 @@ static void ck_lock(struct ck_state *s, struct ck_ctx *c, int d, int t,
 					 ~(uint32_t)KGIL_ACQUIRED_SWITCHED);
 		return ck_finish(s, t, 0, res & KGIL_ACQUIRED_OWNER_DEAD, ~0u);
 	}
-	if (T->op_mode == CK_TRY)
+	/*
+	 * A wait that ends otherwise than by a signal ends a debt too
+	 * (kgil.h, KGIL_FEAT_RESTART).
+	 */
+	if (T->op_mode == CK_TRY) {
+		a->owes = NO;
 		return ck_finish(s, t, -EBUSY, 0, 0);
+	}
 	T->op_dom = (uint8_t)d;
 	ck_enqueue(s, c, d, t, false, io);
 	if (T->op_mode == CK_TIMEOUT_SHORT) {
 		ck_abandon(s, c, d, t, false);
 		ck_count(D, C_TIMEOUT, 1, 1);
+		a->owes = NO;
 		ck_finish(s, t, -ETIMEDOUT, 0, 0);
 	}
 }
@@ -729,6 +741,8 @@ static void ck_check(struct ck_state *s, struct ck_ctx *c, int d, int t)
 	if (!a->id)
 		return ck_finish(s, t, -ENOENT, 0, 0);
 	if (D->holder != t) {
+		if (a->owes == MAYBE)
+			a->owes = ck_choose(c, 2) ? YES : NO;
 		if (!a->owes)
 			return ck_finish(s, t, -EPERM, 0, 0);
 		/* Issue 12: it waits to take the lock back. */
@@ -890,6 +904,7 @@ static void ck_apply(struct ck_state *s, const struct ck_step *st,
 	if (st->op >= OP_ATTACH && st->op <= OP_URING) {
 		T->op = st->op;
 		T->op_seq = c->seq;
+		T->op_slot = st->s;
 		T->op_mode = st->op == OP_CHECK ? CK_BLOCK : st->arg;
 		T->op_owed = T->op_restarted = 0;
 	}
@@ -919,7 +934,7 @@ static void ck_apply(struct ck_state *s, const struct ck_step *st,
 		ck_abandon(s, c, T->op_dom, t, false);
 		ck_count(&s->d[T->op_dom], C_INTR, 1, 1);
 		if (T->op == OP_CHECK)
-			T->a[T->op_dom].owes = 1;
+			T->a[T->op_dom].owes = YES;
 		ck_finish(s, t, -EINTR, 0, 0);
 		break;
 	case OP_OPEN:

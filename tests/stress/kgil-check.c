@@ -66,18 +66,29 @@ static const char *const counter_names[CK_NC] = {
 	"forced_switches", "owner_deaths", "checks", "io_begins", "timeouts",
 	"interrupts",
 };
-#define OPT_URINGBAD	OP__N		/* bit of --ops: defective SQEs */
+/*
+ * More bits of --ops, for what issue 12 changed, so that a run can leave
+ * it out: defective SQEs, signals into long timed waits (the time left),
+ * CHECKs that owe a re-take, closing a domain the process holds and
+ * waits on, waits while an io_uring acquire of the thread is pending
+ * (its completion's task work), closing the descriptor a blocked call
+ * was made on while the process keeps the domain (a restart, which
+ * looks the descriptor up again, then fails with -EBADF).
+ */
+enum { OPT_URINGBAD = OP__N, OPT_TIMED, OPT_DEBT, OPT_SHAPE, OPT_TASKWORK,
+       OPT_FDREUSE, OPT__N };
+#define OPS_ALL		(((1u << OPT__N) - 1) & ~1u)
 
 static struct {
 	uint64_t steps, seconds, seed, episode, settle_ms, shrink_seconds;
 	uint64_t max_div;
 	bool verbose;
 	int intervals;			/* 0 mixed, 1 long, 2 short */
-	uint32_t ops;			/* 1 << op, OPT_URINGBAD */
+	uint32_t ops;			/* 1 << op, 1 << OPT_* */
 	uint32_t policies;		/* 1 << policy id */
 	const char *replay, *save;
 } opt = {
-	.episode = 150, .settle_ms = 15, .shrink_seconds = 60, .max_div = 8,
+	.episode = 200, .settle_ms = 15, .shrink_seconds = 60, .max_div = 8,
 };
 
 /* ---- the candidate states ------------------------------------------ */
@@ -181,6 +192,7 @@ static struct run {
 	struct {
 		uint64_t blocked, ebadf, eintr, timedout, owner_dead, granted,
 			 cqes, close_shape, debts, restarts;
+		uint64_t made[OP__N];
 	} cov;
 } R;
 
@@ -871,11 +883,11 @@ static int below(struct gen *g, int n)
 }
 
 static const uint8_t gen_weights[OP__N] = {
-	[OP_SPAWN] = 1, [OP_FORK] = 3, [OP_KILL] = 2, [OP_EXIT] = 3,
-	[OP_STOPCONT] = 3, [OP_SIGNAL] = 6, [OP_OPEN] = 3, [OP_CLOSE] = 4,
-	[OP_DUP] = 2, [OP_ATTACH] = 9, [OP_DETACH] = 3, [OP_ACQUIRE] = 14,
-	[OP_RELEASE] = 8, [OP_CHECK] = 8, [OP_IO_BEGIN] = 4, [OP_IO_END] = 6,
-	[OP_URING] = 6, [OP_POLICY] = 4, [OP_MMAP] = 1,
+	[OP_SPAWN] = 1, [OP_FORK] = 2, [OP_KILL] = 1, [OP_EXIT] = 2,
+	[OP_STOPCONT] = 3, [OP_SIGNAL] = 6, [OP_OPEN] = 2, [OP_CLOSE] = 3,
+	[OP_DUP] = 2, [OP_ATTACH] = 8, [OP_DETACH] = 2, [OP_ACQUIRE] = 16,
+	[OP_RELEASE] = 10, [OP_CHECK] = 10, [OP_IO_BEGIN] = 5, [OP_IO_END] = 7,
+	[OP_URING] = 6, [OP_POLICY] = 3, [OP_MMAP] = 1,
 };
 
 static void gen_policy(struct gen *g, struct kgil_policy *p)
@@ -960,30 +972,68 @@ static int interest(const struct ck_state *s, const struct ck_step *st)
 		return holder ? (D->nq ? 12 : 8) : 1;
 	case OP_CHECK:
 		return holder ? (D->nq ? 14 : 6) : att && T->a[d].owes ? 16 : 1;
-	case OP_SIGNAL:
-		return !ck_waits(T) ? 1 : T->op == OP_CHECK ? 20 : 10;
+	case OP_SIGNAL:			/* into an idle thread: rarely */
+		return !ck_waits(T) ? 0 : T->op == OP_CHECK ? 30 : 10;
 	case OP_STOPCONT:
-		return any ? 12 : 1;
+		return any ? 12 : 0;
 	case OP_EXIT:
-		return holder ? 10 : att ? 3 : 1;
+		return holder ? 10 : att ? 2 : 0;
 	case OP_CLOSE:
 	case OP_DUP:
 		if (st->op == OP_DUP && (d2 < 0 || d2 == d))
 			return 2;
 		return holds && waits ? 30 : holds || waits ? 8 : 2;
 	case OP_KILL:
-		return holds ? 10 : any ? 4 : 1;
+		return holds ? 6 : any ? 3 : 1;
 	case OP_FORK:
 		return 4;
 	}
 	return 2;
 }
 
+static bool want(int opt_bit)
+{
+	return opt.ops & (1u << opt_bit);
+}
+
+/* Is st, valid in s, of a kind --ops leaves in? */
+static bool wanted(const struct ck_state *s, const struct ck_step *st)
+{
+	int t = ck_ti(st->p, st->t), d = s->p[st->p].fd[st->s];
+	const struct ck_thread *T = &s->t[t];
+	bool holds, waits, pending = false;
+
+	if (st->arg == CK_TIMEOUT_LONG && !want(OPT_TIMED) &&
+	    (st->op == OP_ACQUIRE || st->op == OP_IO_END))
+		return false;
+	if (st->op == OP_CHECK && !want(OPT_DEBT) && T->a[d].owes &&
+	    s->d[d].holder != t)
+		return false;
+	if ((st->op == OP_CLOSE || st->op == OP_DUP) && !want(OPT_SHAPE)) {
+		int c = st->op == OP_DUP ? s->p[st->p].fd[st->s2] : d;
+
+		shape(s, st->p, c, &holds, &waits);
+		if (holds && waits && (st->op == OP_CLOSE || c != d))
+			return false;
+	}
+	if ((st->op == OP_CLOSE || st->op == OP_DUP) && !want(OPT_FDREUSE))
+		for (int k = ck_ti(st->p, 0); k < ck_ti(st->p + 1, 0); k++)
+			if (ck_waits(&s->t[k]) &&
+			    s->t[k].op_slot == (st->op == OP_DUP ? st->s2 : st->s))
+				return false;
+	for (int k = 0; k < CK_DOMS; k++)
+		pending |= T->a[k].uring != 0;
+	if (!want(OPT_TASKWORK) && pending &&
+	    (st->op == OP_ACQUIRE || st->op == OP_IO_END || st->op == OP_CHECK))
+		return false;
+	return true;
+}
+
 /* Draw the next step: one of a few valid draws, in proportion to interest. */
 static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st)
 {
 	struct ck_step cand[8];
-	int total = 0, nlive = 0, ndom = 0, n = 0, w[8], sum = 0, r;
+	int total = 0, nlive = 0, ndom = 0, n = 0, w[8], sum = 0, r, best;
 
 	for (int p = 0; p < CK_PROCS; p++)
 		nlive += s->p[p].alive;
@@ -1025,11 +1075,6 @@ static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->op = (uint8_t)op;
-		c->p = (uint8_t)below(g, CK_PROCS);
-		c->t = (uint8_t)below(g, CK_THREADS);
-		c->s = (uint8_t)below(g, CK_FDS);
-		c->s2 = (uint8_t)((c->s + 1 + below(g, CK_FDS - 1)) % CK_FDS);
-		c->q = (uint8_t)below(g, CK_PROCS);
 		if (op == OP_ACQUIRE || op == OP_IO_END)
 			c->arg = (uint8_t)(below(g, 100) < 45 ? CK_BLOCK :
 					   below(g, 3) == 0 ? CK_TRY :
@@ -1041,13 +1086,34 @@ static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st
 			c->arg = (uint8_t)(1 + below(g, 3));
 		else if (op == OP_POLICY)
 			gen_policy(g, &c->pol);
-		if (!step_valid(s, c))
+		/* Its target: the most interesting of a few random ones. */
+		best = -1;
+		for (int k = 0; k < 10; k++) {
+			struct ck_step tc = *c;
+			int v;
+
+			tc.p = (uint8_t)below(g, CK_PROCS);
+			tc.t = (uint8_t)below(g, CK_THREADS);
+			tc.s = (uint8_t)below(g, CK_FDS);
+			tc.s2 = (uint8_t)((tc.s + 1 + below(g, CK_FDS - 1)) % CK_FDS);
+			tc.q = (uint8_t)below(g, CK_PROCS);
+			if (!step_valid(s, &tc) || !wanted(s, &tc))
+				continue;
+			v = interest(s, &tc);
+			if (v > best) {
+				best = v;
+				*c = tc;
+			}
+		}
+		if (best < 0)
 			continue;
-		w[n] = interest(s, c);
+		w[n] = best;
 		sum += w[n++];
 	}
 	if (n) {
-		for (r = below(g, sum), n = 0; (r -= w[n]) >= 0; n++)
+		/* Weight 0: only when nothing else was drawn. */
+		for (r = below(g, sum ? sum : n), n = 0;
+		     (r -= sum ? w[n] : 1) >= 0; n++)
 			;
 		*st = cand[n];
 		return;
@@ -1086,6 +1152,9 @@ static void kill_all(void)
 	}
 	for (int d = 0; d < CK_DOMS; d++)
 		drop_dom(d);
+	/* What they reported while dying is no step's business. */
+	collect();
+	R.nobs = 0;
 }
 
 static void print_obs(char *buf, size_t len)
@@ -1132,6 +1201,7 @@ static void cover(const struct ck_step *st, uint32_t seq,
 	int t = ck_ti(st->p, st->t), d = before->p[st->p].fd[st->s];
 	bool holds, waits;
 
+	R.cov.made[st->op]++;
 	for (int i = 0; i < R.nobs; i++) {
 		const struct ck_wev *e = &R.obs[i].e;
 
@@ -1152,9 +1222,11 @@ static void cover(const struct ck_step *st, uint32_t seq,
 	if (st->op == OP_CHECK && d >= 0 && before->t[t].a[d].owes)
 		R.cov.debts++;
 	if (st->op == OP_CLOSE || st->op == OP_DUP) {
-		shape(before, st->p, st->op == OP_DUP ? before->p[st->p].fd[st->s2] : d,
-		      &holds, &waits);
-		R.cov.close_shape += holds && waits;
+		int c = st->op == OP_DUP ? before->p[st->p].fd[st->s2] : d;
+
+		shape(before, st->p, c, &holds, &waits);
+		R.cov.close_shape += holds && waits && c >= 0 &&
+				     !ck_proc_refs(s, st->p, c);
 	}
 	for (int k = ck_ti(st->p, 0); st->op == OP_STOPCONT && k < ck_ti(st->p + 1, 0); k++)
 		R.cov.restarts += ck_waits(&before->t[k]);
@@ -1467,7 +1539,7 @@ static bool parse_names(const char *arg, const char *const *names, int n,
 	return true;
 }
 
-static const char *const ops_names[OP__N + 1] = {
+static const char *const ops_names[OPT__N] = {
 	[OP_SPAWN] = "spawn", [OP_FORK] = "fork", [OP_KILL] = "kill",
 	[OP_EXIT] = "exit", [OP_STOPCONT] = "stop", [OP_SIGNAL] = "signal",
 	[OP_OPEN] = "open", [OP_CLOSE] = "close", [OP_DUP] = "dup",
@@ -1475,7 +1547,9 @@ static const char *const ops_names[OP__N + 1] = {
 	[OP_ACQUIRE] = "acquire", [OP_RELEASE] = "release",
 	[OP_CHECK] = "check", [OP_IO_BEGIN] = "io_begin",
 	[OP_IO_END] = "io_end", [OP_URING] = "uring", [OP_POLICY] = "policy",
-	[OP_MMAP] = "mmap", [OPT_URINGBAD] = "uringbad",
+	[OP_MMAP] = "mmap", [OPT_URINGBAD] = "uringbad", [OPT_TIMED] = "timed",
+	[OPT_DEBT] = "debt", [OPT_SHAPE] = "shape", [OPT_TASKWORK] = "taskwork",
+	[OPT_FDREUSE] = "fdreuse",
 };
 static const char *const policy_names[] = {
 	NULL, "legacy", "newgil", "fifo", "ioprio",
@@ -1490,7 +1564,8 @@ static void usage(void)
 		"       [--max-divergences N] [--save DIR] [-v]\n"
 		"LIST: comma-separated names, 'all', '-name' to remove one\n"
 		"ops: spawn fork kill exit stop signal open close dup attach detach\n"
-		"     acquire release check io_begin io_end uring uringbad policy mmap\n"
+		"     acquire release check io_begin io_end uring policy mmap, and\n"
+		"     what issue 12 changed: uringbad timed debt shape taskwork fdreuse\n"
 		"policies: legacy newgil fifo ioprio\n");
 }
 
@@ -1509,7 +1584,7 @@ static int parse_args(int argc, char **argv)
 		{ "--max-divergences", &opt.max_div, 1, 1000, false },
 	};
 
-	opt.ops = ((1u << OP__N) - 2) | (1u << OPT_URINGBAD);
+	opt.ops = OPS_ALL;
 	opt.policies = 0x1e;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1519,8 +1594,8 @@ static int parse_args(int argc, char **argv)
 		else if (!strcmp(a, "--save") && v)
 			opt.save = argv[++i];
 		else if (!strcmp(a, "--ops") && v) {
-			if (!parse_names(argv[++i], ops_names, OP__N + 1, &opt.ops,
-					 ((1u << OP__N) - 2) | (1u << OPT_URINGBAD)))
+			if (!parse_names(argv[++i], ops_names, OPT__N, &opt.ops,
+					 OPS_ALL))
 				return -1;
 		} else if (!strcmp(a, "--policies") && v) {
 			if (!parse_names(argv[++i], policy_names, 5, &opt.policies, 0x1e) ||
@@ -1671,6 +1746,11 @@ int main(int argc, char **argv)
 	       R.cov.blocked, R.cov.granted, R.cov.owner_dead, R.cov.ebadf,
 	       R.cov.eintr, R.cov.timedout, R.cov.cqes, R.cov.close_shape,
 	       R.cov.restarts, R.cov.debts);
+	printf("kgil-check: steps made:");
+	for (int op = 1; op < OP__N; op++)
+		if (R.cov.made[op])
+			printf(" %s %" PRIu64, op_names[op], R.cov.made[op]);
+	printf("\n");
 	printf("kgil-check: %" PRIu64 " steps, %d divergences\n", R.steps, divergences);
 	return divergences ? 1 : 0;
 }
