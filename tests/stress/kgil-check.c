@@ -953,11 +953,20 @@ static int interest(const struct ck_state *s, const struct ck_step *st)
 	const struct ck_thread *T = &s->t[t];
 	const struct ck_dom *D = d >= 0 ? &s->d[d] : NULL;
 	bool att = D && T->a[d].id, holder = D && D->holder == t;
-	bool holds, waits, any = false;
+	bool holds, waits, any = false, elsewhere = false, sleeper = false;
 
 	for (int k = ck_ti(st->p, 0); k < ck_ti(st->p + 1, 0); k++)
 		any |= ck_waits(&s->t[k]);
 	shape(s, st->p, st->op == OP_DUP ? d2 : d, &holds, &waits);
+	/*
+	 * An io_uring acquire pending on another domain, or one in d's
+	 * queue whose thread sleeps in a wait elsewhere: its completion's
+	 * task work then lands in that wait.
+	 */
+	for (int k = 0; D && k < CK_DOMS; k++)
+		elsewhere |= k != d && T->a[k].uring;
+	for (int i = 0; D && i < D->nq; i++)
+		sleeper |= D->q[i].uring && ck_waits(&s->t[D->q[i].t]);
 	switch (st->op) {
 	case OP_ATTACH:
 		return att ? 1 : 8;
@@ -966,9 +975,13 @@ static int interest(const struct ck_state *s, const struct ck_step *st)
 	case OP_ACQUIRE:
 	case OP_IO_END:
 	case OP_URING:
+		if (att && elsewhere && D->holder >= 0 && st->op != OP_URING)
+			return 20;
 		return !att ? 1 : holds ? 16 : D->holder >= 0 ? 10 : 5;
 	case OP_RELEASE:
 	case OP_IO_BEGIN:
+		if (holder && sleeper)
+			return 20;
 		return holder ? (D->nq ? 12 : 8) : 1;
 	case OP_CHECK:
 		return holder ? (D->nq ? 14 : 6) : att && T->a[d].owes ? 16 : 1;
@@ -1459,8 +1472,12 @@ static void report(struct episode *ep, uint64_t stream, int nr, uint64_t deadlin
 	int n = ep->n;
 	char sig[96];
 
-	printf("kgil-check: DIVERGENCE %d (%s), episode %" PRIu64 " of seed %" PRIu64
-	       ", %s\n", nr, ep->sig, stream, opt.seed, ep->msg);
+	if (opt.replay)
+		printf("kgil-check: DIVERGENCE %d (%s), replaying %s, %s\n", nr,
+		       ep->sig, opt.replay, ep->msg);
+	else
+		printf("kgil-check: DIVERGENCE %d (%s), episode %" PRIu64 " of seed %"
+		       PRIu64 ", %s\n", nr, ep->sig, stream, opt.seed, ep->msg);
 	memcpy(steps, ep->steps, (size_t)n * sizeof(steps[0]));
 	snprintf(sig, sizeof(sig), "%s", ep->sig);
 	if (ns_now() < deadline) {
@@ -1484,8 +1501,12 @@ static void report(struct episode *ep, uint64_t stream, int nr, uint64_t deadlin
 		char path[512];
 		FILE *f;
 
-		snprintf(path, sizeof(path), "%s/kgil-check-%" PRIu64 "-%d.replay",
-			 opt.save, opt.seed, nr);
+		/* Named after the run and the kind: no run overwrites another's. */
+		snprintf(path, sizeof(path), "%s/kgil-check-%" PRIu64 "-%d-%s.replay",
+			 opt.save, opt.seed, nr, sig);
+		for (char *c = path + strlen(opt.save) + 1; *c; c++)
+			if (*c == ' ' || *c == '@' || *c == '/')
+				*c = '_';
 		f = fopen(path, "we");
 		if (f) {
 			fprintf(f, "# kgil-check replay: seed %" PRIu64 " episode %"
