@@ -407,6 +407,8 @@ static void ck_restart(struct ck_state *s, struct ck_ctx *c, int t,
 	int i = ck_qfind(D, t, false);
 
 	ck_count(D, C_INTR, ilo, ihi);
+	if (T->op == OP_CHECK)		/* the restarted call may count again */
+		ck_count(D, C_CHECK, 0, 1);
 	T->op_restarted = 1;
 	if (i >= 0 && ck_choose(c, 2)) {
 		bool io = D->q[i].io;

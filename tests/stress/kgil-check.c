@@ -47,7 +47,7 @@
 #include "raw.h"
 #include "rng.h"
 
-#define MAX_CAND	1024		/* candidate states kept at once */
+#define MAX_CAND	512		/* candidate states kept at once */
 #define MAX_EP		1000		/* steps per episode */
 #define MAX_OBS		256
 #define STEP_MAX_NS	5000000000ULL	/* no step takes longer */
@@ -1393,12 +1393,20 @@ static bool still(struct ck_step *steps, int *n, const struct ck_step *cand,
 	return true;
 }
 
+/* Is step st about process slot x (made by it, or making it)? */
+static bool about(const struct ck_step *st, int x)
+{
+	if (st->op == OP_SPAWN || st->op == OP_FORK)
+		return st->q == x || (st->op == OP_FORK && st->p == x);
+	return st->p == x;
+}
+
 /*
- * Delta debugging: first drop every step of one kind at once (a cheap
- * first cut: all the mmaps, all the dups...), then chunks of steps,
- * halving the chunk size when a whole pass drops nothing, while a run
- * from scratch still ends in a divergence of the same kind at the same
- * operation.
+ * Delta debugging, each candidate run from scratch, kept while it ends in
+ * a divergence of the same kind at the same operation.  First the cheap
+ * cuts: every step about one process, every step of one kind; then
+ * chunks of steps, halving the chunk when a whole pass drops nothing.
+ * The last step, where it diverges, always stays.
  */
 static int shrink(struct ck_step *steps, int n, const char *sig,
 		  uint64_t deadline)
@@ -1407,20 +1415,22 @@ static int shrink(struct ck_step *steps, int n, const char *sig,
 	int runs = 0;
 
 	R.shrinking = true;
-	for (int op = 1; op < OP__N && ns_now() < deadline; op++) {
+	for (int cut = 0; cut < CK_PROCS + OP__N && ns_now() < deadline; cut++) {
 		int m = 0;
 
-		for (int k = 0; k < n; k++)
-			if (steps[k].op != op || k == n - 1)
+		for (int k = 0; k < n - 1; k++)
+			if (cut < CK_PROCS ? !about(&steps[k], cut) :
+			    steps[k].op != cut - CK_PROCS)
 				cand[m++] = steps[k];
-		if (m < n)
+		cand[m++] = steps[n - 1];
+		if (m < n && !(cut < CK_PROCS && about(&steps[n - 1], cut)))
 			still(steps, &n, cand, m, sig, &runs);
 	}
 	for (int chunk = n / 2 > 0 ? n / 2 : 1; chunk >= 1 && ns_now() < deadline;) {
 		bool dropped = false;
 
-		for (int i = 0; i < n && ns_now() < deadline;) {
-			int len = chunk < n - i ? chunk : n - i, m = 0;
+		for (int i = 0; i < n - 1 && ns_now() < deadline;) {
+			int len = chunk < n - 1 - i ? chunk : n - 1 - i, m = 0;
 
 			for (int k = 0; k < n; k++)
 				if (k < i || k >= i + len)
@@ -1470,7 +1480,7 @@ static void report(struct episode *ep, uint64_t stream, int nr, uint64_t deadlin
 	static struct ck_step steps[MAX_EP];
 	static struct episode again;
 	int n = ep->n;
-	char sig[96];
+	char sig[96], head[640];
 
 	if (opt.replay)
 		printf("kgil-check: DIVERGENCE %d (%s), replaying %s, %s\n", nr,
@@ -1493,9 +1503,13 @@ static void report(struct episode *ep, uint64_t stream, int nr, uint64_t deadlin
 		else
 			printf("kgil-check: the shortest sequence did not diverge again (timing)\n");
 	}
-	printf("kgil-check: %d steps, replay with --replay FILE holding:\n"
-	       "# kgil-check replay: seed %" PRIu64 " episode %" PRIu64 ": %s\n",
-	       n, opt.seed, stream, sig);
+	if (opt.replay)
+		snprintf(head, sizeof(head), "# kgil-check replay: from %s: %s\n",
+			 opt.replay, sig);
+	else
+		snprintf(head, sizeof(head), "# kgil-check replay: seed %" PRIu64
+			 " episode %" PRIu64 ": %s\n", opt.seed, stream, sig);
+	printf("kgil-check: %d steps, replay with --replay FILE holding:\n%s", n, head);
 	print_steps(stdout, steps, n);
 	if (opt.save) {
 		char path[512];
@@ -1509,8 +1523,7 @@ static void report(struct episode *ep, uint64_t stream, int nr, uint64_t deadlin
 				*c = '_';
 		f = fopen(path, "we");
 		if (f) {
-			fprintf(f, "# kgil-check replay: seed %" PRIu64 " episode %"
-				PRIu64 ": %s\n", opt.seed, stream, sig);
+			fputs(head, f);
 			print_steps(f, steps, n);
 			fclose(f);
 			printf("kgil-check: saved %s\n", path);
