@@ -191,7 +191,7 @@ static struct run {
 	uint64_t steps, episodes, max_cand, capped;
 	struct {
 		uint64_t blocked, ebadf, eintr, timedout, owner_dead, granted,
-			 cqes, close_shape, debts, restarts;
+			 cqes, close_shape, debts, restarts, taskwork;
 		uint64_t made[OP__N];
 	} cov;
 } R;
@@ -705,8 +705,16 @@ static int filter(struct cset *cs, struct why *w)
 
 		int m = 0;
 
-		if (!agrees(s, i ? &tmp : w))
+		if (!agrees(s, i ? &tmp : w)) {
+			/* Say also what is wrong with the domains. */
+			for (int d = 0; !i && d < CK_DOMS; d++)
+				if (s->d[d].live && !dom_ok(s, d, &tmp) &&
+				    !strstr(w->text, tmp.text))
+					snprintf(w->text + strlen(w->text),
+						 sizeof(w->text) - strlen(w->text),
+						 "; and %.200s", tmp.text);
 			continue;
+		}
 		for (int d = 0; d < CK_DOMS; d++)
 			for (int k = 0; s->d[d].live && k < CK_NC; k++)
 				s->d[d].lo[k] = s->d[d].hi[k] =
@@ -1029,11 +1037,18 @@ static bool wanted(const struct ck_state *s, const struct ck_step *st)
 		if (holds && waits && (st->op == OP_CLOSE || c != d))
 			return false;
 	}
-	if ((st->op == OP_CLOSE || st->op == OP_DUP) && !want(OPT_FDREUSE))
-		for (int k = ck_ti(st->p, 0); k < ck_ti(st->p + 1, 0); k++)
-			if (ck_waits(&s->t[k]) &&
-			    s->t[k].op_slot == (st->op == OP_DUP ? st->s2 : st->s))
+	if ((st->op == OP_CLOSE || st->op == OP_DUP) && !want(OPT_FDREUSE)) {
+		int sl = st->op == OP_DUP ? st->s2 : st->s, dd = s->p[st->p].fd[sl];
+		bool kept = false;
+
+		/* The process keeps the domain: a restart would miss it. */
+		for (int i = 0; i < CK_FDS; i++)
+			kept |= i != sl && s->p[st->p].fd[i] == dd;
+		for (int k = ck_ti(st->p, 0); kept && k < ck_ti(st->p + 1, 0); k++)
+			if (ck_waits(&s->t[k]) && s->t[k].op_slot == sl &&
+			    (st->op == OP_CLOSE || dd != d))
 				return false;
+	}
 	for (int k = 0; k < CK_DOMS; k++)
 		pending |= T->a[k].uring != 0;
 	if (!want(OPT_TASKWORK) && pending &&
@@ -1243,6 +1258,15 @@ static void cover(const struct ck_step *st, uint32_t seq,
 	}
 	for (int k = ck_ti(st->p, 0); st->op == OP_STOPCONT && k < ck_ti(st->p + 1, 0); k++)
 		R.cov.restarts += ck_waits(&before->t[k]);
+	/* A completion posted while its thread slept in another wait. */
+	for (int i = 0; i < s->nev; i++) {
+		bool old = false;
+
+		for (int j = 0; j < before->nev; j++)
+			old |= before->ev[j].seq == s->ev[i].seq &&
+			       before->ev[j].kind == s->ev[i].kind;
+		R.cov.taskwork += s->ev[i].held && !old;
+	}
 }
 
 /*
@@ -1776,10 +1800,11 @@ int main(int argc, char **argv)
 	       " waits ended holding the lock (%" PRIu64 " told of an owner death), %"
 	       PRIu64 " EBADF, %" PRIu64 " EINTR, %" PRIu64 " ETIMEDOUT, %" PRIu64
 	       " io_uring completions, %" PRIu64 " closes by a process holding and waiting,"
-	       " %" PRIu64 " waits stopped and continued, %" PRIu64 " CHECKs owing a re-take\n",
+	       " %" PRIu64 " waits stopped and continued, %" PRIu64 " CHECKs owing a re-take,"
+	       " %" PRIu64 " completions' task work in another wait\n",
 	       R.cov.blocked, R.cov.granted, R.cov.owner_dead, R.cov.ebadf,
 	       R.cov.eintr, R.cov.timedout, R.cov.cqes, R.cov.close_shape,
-	       R.cov.restarts, R.cov.debts);
+	       R.cov.restarts, R.cov.debts, R.cov.taskwork);
 	printf("kgil-check: steps made:");
 	for (int op = 1; op < OP__N; op++)
 		if (R.cov.made[op])
