@@ -82,7 +82,7 @@ enum { OPT_URINGBAD = OP__N, OPT_TIMED, OPT_DEBT, OPT_SHAPE, OPT_TASKWORK,
 static struct {
 	uint64_t steps, seconds, seed, episode, settle_ms, shrink_seconds;
 	uint64_t max_div;
-	bool verbose;
+	bool verbose, dry;
 	int intervals;			/* 0 mixed, 1 long, 2 short */
 	uint32_t ops;			/* 1 << op, 1 << OPT_* */
 	uint32_t policies;		/* 1 << policy id */
@@ -694,6 +694,18 @@ static bool events_settled(const struct cset *cs)
 	return false;
 }
 
+/* Drop the events whose seq was cleared. */
+static void filter_events(struct ck_state *s)
+{
+	int m = 0;
+
+	for (int j = 0; j < s->nev; j++)
+		if (s->ev[j].seq)
+			s->ev[m++] = s->ev[j];
+	memset(&s->ev[m], 0, (size_t)(s->nev - m) * sizeof(s->ev[0]));
+	s->nev = (uint8_t)m;
+}
+
 /* Keep what agrees; counters are now known exactly, events consumed. */
 static int filter(struct cset *cs, struct why *w)
 {
@@ -702,8 +714,6 @@ static int filter(struct cset *cs, struct why *w)
 	for (int i = 0; i < cs->n; i++) {
 		struct ck_state *s = &cs->v[i];
 		struct why tmp;
-
-		int m = 0;
 
 		if (!agrees(s, i ? &tmp : w)) {
 			/* Say also what is wrong with the domains. */
@@ -721,10 +731,9 @@ static int filter(struct cset *cs, struct why *w)
 					counter(&R.od[d].st.c, k);
 		/* Seen: forget them; a CQE still held is still to come. */
 		for (int j = 0; j < s->nev; j++)
-			if (s->ev[j].held)
-				s->ev[m++] = s->ev[j];
-		memset(&s->ev[m], 0, (size_t)(s->nev - m) * sizeof(s->ev[0]));
-		s->nev = (uint8_t)m;
+			if (!s->ev[j].held)
+				s->ev[j].seq = 0;
+		filter_events(s);
 		if (n != i)
 			memcpy(&cs->v[n], s, sizeof(*s));
 		n++;
@@ -935,6 +944,15 @@ static int slot_of(const struct ck_state *s, int p, int d)
 	return -1;
 }
 
+/* Does p keep a descriptor of d besides slot sl? */
+static bool ck_proc_refs_but(const struct ck_state *s, int p, int d, int sl)
+{
+	for (int i = 0; i < CK_FDS; i++)
+		if (i != sl && s->p[p].fd[i] == d)
+			return true;
+	return false;
+}
+
 /* Does process p hold d's lock, and does one of its threads wait on d? */
 static void shape(const struct ck_state *s, int p, int d, bool *holds,
 		  bool *waits)
@@ -1057,11 +1075,79 @@ static bool wanted(const struct ck_state *s, const struct ck_step *st)
 	return true;
 }
 
+/*
+ * Steps that use a rare state while it lasts, when the state has one: an
+ * io_uring acquire that will wait beside another held domain, a wait
+ * there while it is pending, the release that completes it then, a signal into a blocked CHECK, the CHECK that pays a
+ * debt back, the close by a process that holds and waits.  Up to max of
+ * them, at random.
+ */
+static int hot_steps(struct gen *g, const struct ck_state *s,
+		     struct ck_step *out, int max)
+{
+	struct ck_step all[32], st;
+	int n = 0, k;
+
+	for (int p = 0; p < CK_PROCS; p++)
+		for (int t = 0; s->p[p].alive && t < CK_THREADS; t++)
+			for (int sl = 0; sl < CK_FDS; sl++) {
+				const struct ck_thread *T = &s->t[ck_ti(p, t)];
+				int d = s->p[p].fd[sl];
+				bool elsewhere = false, sleeper = false, holds, waits;
+				bool other = false;
+
+				if (d < 0)
+					continue;
+				for (int k2 = 0; k2 < CK_DOMS; k2++) {
+					elsewhere |= k2 != d && T->a[k2].uring;
+					other |= k2 != d && T->a[k2].id &&
+						 s->d[k2].holder >= 0 &&
+						 s->d[k2].holder != ck_ti(p, t);
+				}
+				for (int i = 0; i < s->d[d].nq; i++)
+					sleeper |= s->d[d].q[i].uring &&
+						   ck_waits(&s->t[s->d[d].q[i].t]);
+				shape(s, p, d, &holds, &waits);
+				memset(&st, 0, sizeof(st));
+				st.p = (uint8_t)p;
+				st.t = (uint8_t)t;
+				st.s = (uint8_t)sl;
+				if (elsewhere && s->d[d].holder >= 0 && T->a[d].id &&
+				    s->d[d].holder != ck_ti(p, t))
+					st.op = OP_ACQUIRE;
+				else if (other && !elsewhere && T->a[d].id &&
+					 s->d[d].holder >= 0 &&
+					 s->d[d].holder != ck_ti(p, t) && !T->a[d].uring)
+					st.op = OP_URING;
+				else if (sleeper && s->d[d].holder == ck_ti(p, t))
+					st.op = OP_RELEASE;
+				else if (T->a[d].owes && s->d[d].holder != ck_ti(p, t))
+					st.op = OP_CHECK;
+				else if (T->op == OP_CHECK)
+					st.op = OP_SIGNAL, st.arg = (uint8_t)below(g, 2);
+				else if (holds && waits && t == 0 && slot_of(s, p, d) == sl &&
+					 !ck_proc_refs_but(s, p, d, sl))
+					st.op = OP_CLOSE;
+				else
+					continue;
+				if (n < 32 && (opt.ops & (1u << st.op)) &&
+				    step_valid(s, &st) && wanted(s, &st))
+					all[n++] = st;
+			}
+	for (k = 0; k < max && n; k++) {
+		int i = below(g, n);
+
+		out[k] = all[i];
+		all[i] = all[--n];
+	}
+	return k;
+}
+
 /* Draw the next step: one of a few valid draws, in proportion to interest. */
 static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st)
 {
-	struct ck_step cand[8];
-	int total = 0, nlive = 0, ndom = 0, n = 0, w[8], sum = 0, r, best;
+	struct ck_step cand[10];
+	int total = 0, nlive = 0, ndom = 0, n = 0, w[10], sum = 0, r, best;
 
 	for (int p = 0; p < CK_PROCS; p++)
 		nlive += s->p[p].alive;
@@ -1136,6 +1222,10 @@ static void gen_step(struct gen *g, const struct ck_state *s, struct ck_step *st
 		if (best < 0)
 			continue;
 		w[n] = best;
+		sum += w[n++];
+	}
+	for (int k = hot_steps(g, s, &cand[n], 2); k > 0; k--) {
+		w[n] = 25;
 		sum += w[n++];
 	}
 	if (n) {
@@ -1269,6 +1359,13 @@ static void cover(const struct ck_step *st, uint32_t seq,
 	}
 }
 
+static int ck_choose_dry(int n)
+{
+	static uint64_t x = 1;
+
+	return n > 1 ? (int)(splitmix64(&x) % (uint64_t)n) : 0;
+}
+
 /*
  * Make step st and compare: true if some state agrees.  The events the
  * model expects are waited for (WAIT_NS); then --settle-ms of quiet
@@ -1287,6 +1384,23 @@ static bool do_step(const struct ck_step *st, struct why *w)
 
 	ck_successors(&R.cur, st, &c, &R.pre);
 	memcpy(&before, &R.cur.v[0], sizeof(before));
+	if (opt.dry) {
+		/* No module: one allowed outcome stands for it (generator work). */
+		struct ck_state *s = &R.pre.v[ck_choose_dry(R.pre.n)];
+
+		memcpy(&R.cur.v[0], s, sizeof(*s));
+		R.cur.n = 1;
+		if (R.counting) {
+			seen_add(abstract(&R.cur.v[0]));
+			cover(st, seq, &before);
+		}
+		/* Seen, but for the completions still held. */
+		for (int i = 0, m = R.cur.v[0].nev; i < m; i++)
+			if (!R.cur.v[0].ev[i].held)
+				R.cur.v[0].ev[i].seq = 0;
+		filter_events(&R.cur.v[0]);
+		return true;
+	}
 	R.nobs = 0;
 	R.note[0] = 0;
 	real_step(st, seq, &R.cur.v[0]);
@@ -1647,7 +1761,9 @@ static int parse_args(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--replay") && v)
+		if (!strcmp(a, "--dry"))
+			opt.dry = true;	/* the model alone: for work on the generator */
+		else if (!strcmp(a, "--replay") && v)
 			opt.replay = argv[++i];
 		else if (!strcmp(a, "--save") && v)
 			opt.save = argv[++i];
@@ -1730,7 +1846,7 @@ int main(int argc, char **argv)
 		perror("kgil-check: set-up");
 		return 2;
 	}
-	if (access(KGIL_DEVICE_PATH, R_OK | W_OK)) {
+	if (!opt.dry && access(KGIL_DEVICE_PATH, R_OK | W_OK)) {
 		fprintf(stderr, "kgil-check: %s: %s (module not loaded?)\n",
 			KGIL_DEVICE_PATH, strerror(errno));
 		return 2;
