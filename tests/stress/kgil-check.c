@@ -1003,12 +1003,12 @@ static int interest(const struct ck_state *s, const struct ck_step *st)
 	case OP_URING:
 		if (att && elsewhere && D->holder >= 0 && st->op != OP_URING)
 			return 20;
-		return !att ? 1 : holds ? 16 : D->holder >= 0 ? 10 : 5;
+		return !att ? 1 : holds ? 16 : D->holder >= 0 ? 12 : 3;
 	case OP_RELEASE:
 	case OP_IO_BEGIN:
 		if (holder && sleeper)
 			return 20;
-		return holder ? (D->nq ? 12 : 8) : 1;
+		return holder ? (D->nq ? 12 : 4) : 1;
 	case OP_CHECK:
 		return holder ? (D->nq ? 14 : 6) : att && T->a[d].owes ? 16 : 1;
 	case OP_SIGNAL:			/* into an idle thread: rarely */
@@ -1021,11 +1021,11 @@ static int interest(const struct ck_state *s, const struct ck_step *st)
 	case OP_DUP:
 		if (st->op == OP_DUP && (d2 < 0 || d2 == d))
 			return 2;
-		return holds && waits ? 30 : holds || waits ? 8 : 2;
+		return holds && waits ? 30 : holds || waits ? 6 : 1;
 	case OP_KILL:
-		return holds ? 6 : any ? 3 : 1;
+		return holds ? 4 : any ? 2 : 1;
 	case OP_FORK:
-		return 4;
+		return 3;
 	}
 	return 2;
 }
