@@ -9,7 +9,7 @@
  *   kgil-check [--steps N] [--seconds T] [--seed S] [--replay FILE]
  *              [--episode N] [--intervals long|short|mixed] [--ops LIST]
  *              [--policies LIST] [--settle-ms M] [--shrink-seconds T]
- *              [--save DIR] [-v]
+ *              [--max-divergences N] [--save DIR] [--dry] [-v]
  *
  * The world (check_proc.h): up to CK_PROCS processes, each a manager and
  * CK_THREADS workers, CK_FDS descriptor slots, domains shared through
@@ -25,7 +25,11 @@
  * and policy, and keeps the states that agree.  None left: a divergence.
  * It is printed, then shrunk — steps and chunks of steps are dropped
  * while the same divergence stays, each candidate run from scratch — and
- * the shortest sequence is printed in the form --replay reads.
+ * the shortest sequence is printed in the form --replay reads: one step
+ * a line, "OP p=P t=T s=S s2=S2 q=Q arg=A" (keys left out are 0; a policy
+ * step adds pol= flags= ci= si= ib= spin=), '#' starts a comment, and a
+ * step the state does not allow is skipped.  tests/stress/check-replays/
+ * holds one for each rule of issue 12.
  *
  * Time: policy timers are only ever allowed, never required, and with
  * --intervals long (10 s switch intervals, the maximum) they do not fire
@@ -1733,12 +1737,13 @@ static void usage(void)
 		"usage: kgil-check [--steps N] [--seconds T] [--seed S] [--replay FILE]\n"
 		"       [--episode N] [--intervals long|short|mixed] [--ops LIST]\n"
 		"       [--policies LIST] [--settle-ms M] [--shrink-seconds T]\n"
-		"       [--max-divergences N] [--save DIR] [-v]\n"
+		"       [--max-divergences N] [--save DIR] [--dry] [-v]\n"
 		"LIST: comma-separated names, 'all', '-name' to remove one\n"
 		"ops: spawn fork kill exit stop signal open close dup attach detach\n"
 		"     acquire release check io_begin io_end uring policy mmap, and\n"
 		"     what issue 12 changed: uringbad timed debt shape taskwork fdreuse\n"
-		"policies: legacy newgil fifo ioprio\n");
+		"policies: legacy newgil fifo ioprio\n"
+		"--dry: the model alone, no module (to see what the steps reach)\n");
 }
 
 /* The string options; the numeric ones go to parse_num_opts(). */
