@@ -8,7 +8,7 @@
 #           so kmod/kgil.ko (the Debian kernel's, used by everyone) is
 #           left alone;
 #   test    boot it with that module and run the device suite, whose
-#           fuzz and stress parts run longer here (make test-debug).
+#           fuzz, stress and check parts run longer here (make test-debug).
 #
 # Results, cached under build/ (the kernel is rebuilt only when the config
 # fragment changes):
@@ -118,7 +118,7 @@ log "built $MOD/kmod/kgil.ko for $(modinfo -F vermagic "$MOD/kmod/kgil.ko" | cut
 [ "$WHAT" = module ] && exit 0
 flock -u 9
 
-# The device suite on the debug kernel, fuzz and stress longer than in
+# The device suite on the debug kernel, fuzz, stress and check longer than in
 # `make test` (override with the same variables); bpftrace reads this
 # tree's headers (the kernel has no BTF).  The q35 machine: on
 # qemu's default pc machine the ACPI _PRT method is an AML loop that the
@@ -126,19 +126,25 @@ flock -u 9
 # boot (and then gives up with AE_AML_LOOP_TIMEOUT); q35's is a table.
 export KGIL_FUZZ_ITERATIONS=${KGIL_FUZZ_ITERATIONS:-100000}
 export KGIL_STRESS_SECONDS=${KGIL_STRESS_SECONDS:-60}
+# kgil-check 10 minutes; the instrumented kernel wakes threads more slowly,
+# so a call is taken to be blocked after a longer quiet time.
+export KGIL_CHECK_SECONDS=${KGIL_CHECK_SECONDS:-600}
+export KGIL_CHECK_SETTLE_MS=${KGIL_CHECK_SETTLE_MS:-40}
 start=$(date +%s)
 set +e
 "$REPO/scripts/vm-run" --machine q35 --kernel "$OUT/bzImage" --module "$MOD/kmod/kgil.ko" \
 	--mem 2G --timeout "${KGIL_VM_TIMEOUT:-5400}" -- \
 	env KGIL_FUZZ_ITERATIONS="$KGIL_FUZZ_ITERATIONS" \
 	KGIL_STRESS_SECONDS="$KGIL_STRESS_SECONDS" \
+	KGIL_CHECK_SECONDS="$KGIL_CHECK_SECONDS" \
+	KGIL_CHECK_SETTLE_MS="$KGIL_CHECK_SETTLE_MS" \
 	BPFTRACE_KERNEL_SOURCE="$SRC" BPFTRACE_KERNEL_BUILD="$SRC" \
 	scripts/test-device.sh
 rc=$?
 set -e
 secs=$(( $(date +%s) - start ))
-printf '%s: %d s (%dm%02ds), status %d, fuzz %s iterations, stress %s s\n' \
+printf '%s: %d s (%dm%02ds), status %d, fuzz %s iterations, stress %s s, check %s s\n' \
 	"$(date -u +%F)" "$secs" $((secs / 60)) $((secs % 60)) "$rc" \
-	"$KGIL_FUZZ_ITERATIONS" "$KGIL_STRESS_SECONDS" >> "$OUT/test-time"
+	"$KGIL_FUZZ_ITERATIONS" "$KGIL_STRESS_SECONDS" "$KGIL_CHECK_SECONDS" >> "$OUT/test-time"
 log "test run: ${secs}s, status $rc"
 exit $rc
