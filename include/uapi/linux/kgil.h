@@ -134,6 +134,10 @@ struct kgil_attach {
  * call with the struct as the kernel left it, after -EINTR) keeps, and
  * the time it had left into timeout_ns, for information.  Every other
  * outcome writes deadline_ns back as 0, so the struct can be reused.
+ * A restart repeats the call on the same descriptor number: a thread
+ * whose descriptor another thread closed (or replaced) while it waited
+ * gets what any restarted system call would, -EBADF (or the other
+ * file's answer), even when a dup keeps the domain open.
  *
  * CHECK gives the lock away and takes it back in one call.  If a signal
  * cuts it in between, the thread owes a re-acquire: after -EINTR it does
