@@ -98,13 +98,16 @@ static void round_robin(uint32_t policy, uint64_t spin_ns)
 		cr_assert_eq(th[i].err, 0, "thread %d: %s", i, strerror(-th[i].err));
 		failed += th[i].failed;
 	}
+	cr_assert_eq(kt_stats(fd, &st), 0);
 	for (int i = RR_THREADS; i < RR_TENURES; i++)
 		cr_assert_eq(log.ids[i], log.ids[i - RR_THREADS],
-			     "tenure %d went to %u, not %u", i, log.ids[i],
-			     log.ids[i - RR_THREADS]);
+			     "tenure %d went to %u, not %u (interrupts %llu, "
+			     "timeouts %llu)", i, log.ids[i],
+			     log.ids[i - RR_THREADS],
+			     (unsigned long long)st.c.interrupts,
+			     (unsigned long long)st.c.timeouts);
 	for (int i = 1; i < RR_THREADS; i++)
 		cr_assert_neq(log.ids[i], log.ids[0]);
-	cr_assert_eq(kt_stats(fd, &st), 0);
 	cr_log_info("%s, spin %llu ns: %llu handoffs, %llu drop requests, "
 		    "%llu failed, %llu spins, %llu granted spinning\n",
 		    policy == KGIL_POLICY_FIFO ? "fifo" : "ioprio",
