@@ -473,8 +473,11 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 	return ret;
 }
 
-int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
-		 const struct kgil_lock_req *req, struct kgil_lock_res *res)
+/* ACQUIRE with dom->lock held (and held again on return). */
+static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			       const struct kgil_lock_req *req,
+			       struct kgil_lock_res *res)
+	__must_hold(&dom->lock)
 {
 	struct kgil_waiter w = {
 		.t = t,
@@ -494,10 +497,9 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 		deadline = ktime_add_safe(now,
 					  ns_to_ktime(min_t(u64, req->timeout_ns,
 							    KTIME_MAX)));
-	spin_lock(&dom->lock);
 	ret = kgil_acquire_refused(dom, t);
 	if (ret)
-		goto unlock;
+		return ret;
 	trace_kgil_acquire_begin(dom->id, t->tid, t->id, req->io);
 	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
 	wait_ns = ktime_get_ns() - w.start_ns;
@@ -519,7 +521,16 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 		t->owes_lock = false;
 		t->owes_switch = false;
 	}
-unlock:
+	return ret;
+}
+
+int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
+		 const struct kgil_lock_req *req, struct kgil_lock_res *res)
+{
+	int ret;
+
+	spin_lock(&dom->lock);
+	ret = kgil_acquire_locked(dom, t, req, res);
 	spin_unlock(&dom->lock);
 	return ret;
 }
@@ -680,9 +691,18 @@ int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 	}
 reacquire:
 	/*
-	 * Unlocked here for a moment, as Python 2's release and acquire were
-	 * two calls: a waiter that is already running may slip in.
+	 * A release that left the lock free (legacy's, newgil's signalling
+	 * one) is followed by a moment unlocked, as Python 2's release and
+	 * acquire were two calls: a waiter that is already running may slip
+	 * in.  A handoff (fifo, ioprio) has already made the next holder:
+	 * queue at once, or the yielder, if preempted in that moment for
+	 * longer than a switch interval, would queue behind a later yielder
+	 * and break the strict rotation.
 	 */
+	if (dom->holder) {
+		ret = kgil_acquire_locked(dom, t, req, res);
+		goto unlock;
+	}
 	spin_unlock(&dom->lock);
 	return kgil_acquire(dom, t, req, res);
 unlock:
