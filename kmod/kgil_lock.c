@@ -296,11 +296,14 @@ static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
  * w did for the others (fifo's timing of the holder); and leaving may
  * swallow the signal a release sent w (cond_signal to a thread that then
  * times out): pass it on, or a free lock could sit unclaimed beside
- * sleeping waiters.
+ * sleeping waiters.  Nothing to do for a waiter no longer queued (a
+ * detach took it off the queue already: kgil_detach_locked()).
  */
 void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	lockdep_assert_held(&dom->lock);
+	if (list_empty(&w->node))
+		return;
 	kgil_dequeue(dom, w);
 	if (dom->ops->on_wait_abort)
 		dom->ops->on_wait_abort(dom, w);
@@ -463,13 +466,10 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 			trace_kgil_failed_acquire(dom->id, t->tid, t->id);
 		}
 	}
-	/* Granted and detached waiters are off the queue already. */
-	if (!list_empty(&w->node)) {
-		if (ret)
-			kgil_abandon(dom, w);
-		else
-			kgil_dequeue(dom, w);
-	}
+	if (ret)
+		kgil_abandon(dom, w);
+	else
+		kgil_dequeue(dom, w);
 	return ret;
 }
 

@@ -158,9 +158,7 @@ static void kgil_uring_eval(struct kgil_domain *dom,
 	ktime_t now;
 
 	if (t->detached || kgil_uring_abandoned(ureq->cmd)) {
-		/* A detach has dequeued it already (kgil_detach_locked()). */
-		if (!list_empty(&w->node))
-			kgil_abandon(dom, w);
+		kgil_abandon(dom, w);
 		kgil_uring_finish(dom, ureq, t->detached ? -EBADF : -ECANCELED);
 		return;
 	}
