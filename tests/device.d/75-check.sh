@@ -6,10 +6,7 @@
 # by default) plus, on a divergence, KGIL_CHECK_SHRINK_SECONDS (30) to
 # shrink each of at most two kinds of divergence to a short replayable
 # sequence.  KGIL_CHECK_SEED replays a run, KGIL_CHECK_OPS narrows the
-# operations (--ops; by default every one but fdreuse: a wait restarted
-# after its descriptor was closed under it, the domain kept open by a
-# dup, fails with -EBADF as any restarted system call on a closed
-# descriptor does, which the model does not allow; kgil.h says so),
+# operations (--ops; by default all of them),
 # KGIL_CHECK_SETTLE_MS waits longer for a call that
 # should block (make test-debug runs it 10 minutes on the debug kernel).
 set -uo pipefail
@@ -25,5 +22,5 @@ seed=${KGIL_CHECK_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 build/kgil-check --seconds "${KGIL_CHECK_SECONDS:-45}" --seed "$seed" \
 	--shrink-seconds "${KGIL_CHECK_SHRINK_SECONDS:-30}" --max-divergences 2 \
 	--settle-ms "${KGIL_CHECK_SETTLE_MS:-15}" \
-	--ops "${KGIL_CHECK_OPS:--fdreuse}" || fail=1
+	--ops "${KGIL_CHECK_OPS:-all}" || fail=1
 exit $fail

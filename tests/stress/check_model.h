@@ -251,6 +251,9 @@ static void ck_finish(struct ck_state *s, int t, int32_t ret, uint32_t res,
 
 static void ck_restart(struct ck_state *s, struct ck_ctx *c, int t,
 		       int ilo, int ihi);
+static void ck_lock(struct ck_state *s, struct ck_ctx *c, int d, int t,
+		    bool io);
+static void ck_check(struct ck_state *s, struct ck_ctx *c, int d, int t);
 
 /*
  * t's pending io_uring acquire on d completes with res.  The CQE is
@@ -398,6 +401,12 @@ static void ck_abandon(struct ck_state *s, struct ck_ctx *c, int d, int t,
  * A wait restarted by a signal whose handler does not run (SIGSTOP and
  * SIGCONT, task work): it goes on and counts an interrupt.  Whether it
  * keeps its place or queues again as a new arrival, the texts leave open.
+ *
+ * The restart repeats the system call on the same descriptor number
+ * (kgil.h): if another thread closed it meanwhile, a dup keeping the
+ * domain open, the call fails with -EBADF; if it now names another
+ * domain, the call is that domain's, the deadline kept.  Either way the
+ * first wait ended by a signal: a CHECK's debt stays.
  */
 static void ck_restart(struct ck_state *s, struct ck_ctx *c, int t,
 		       int ilo, int ihi)
@@ -405,8 +414,22 @@ static void ck_restart(struct ck_state *s, struct ck_ctx *c, int t,
 	struct ck_thread *T = &s->t[t];
 	struct ck_dom *D = &s->d[T->op_dom];
 	int i = ck_qfind(D, t, false);
+	int d2 = s->p[t / CK_THREADS].fd[T->op_slot];
 
 	ck_count(D, C_INTR, ilo, ihi);
+	if (d2 != T->op_dom) {
+		ck_abandon(s, c, T->op_dom, t, false);
+		if (T->op == OP_CHECK)
+			T->a[T->op_dom].owes = YES;
+		T->op_restarted = 1;
+		if (d2 < 0)
+			ck_finish(s, t, -EBADF, 0, 0);
+		else if (T->op == OP_CHECK)
+			ck_check(s, c, d2, t);
+		else
+			ck_lock(s, c, d2, t, T->op == OP_IO_END);
+		return;
+	}
 	if (T->op == OP_CHECK)		/* the restarted call may count again */
 		ck_count(D, C_CHECK, 0, 1);
 	T->op_restarted = 1;
