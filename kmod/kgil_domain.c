@@ -7,7 +7,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 #include "kgil_trace.h"
 
 /* Domain ids only grow, so a trace never shows two domains with one id. */
@@ -66,17 +66,6 @@ void kgil_domain_put(struct kgil_domain *dom)
 }
 
 /*
- * The last file reference went away (->release): no ioctl can be running
- * and no mapping exists.  Detach whoever is still attached (threads of
- * processes that never closed their descriptor through ->flush) and
- * return how many there were, for the trace.
- */
-u32 kgil_domain_close(struct kgil_domain *dom)
-{
-	return kgil_detach_files(dom, NULL, true);
-}
-
-/*
  * Safe under load: the parameters change under dom->lock, and every
  * waiter (and a holder waiting for a forced switch) is kicked so that it
  * re-evaluates under the new policy instead of sleeping on the old one's
@@ -99,10 +88,8 @@ int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p)
 	dom->ops = ops;
 	dom->policy_gen++;
 	kgil_publish_policy(dom);
-	if (ops->activate)
-		ops->activate(dom);
-	trace_kgil_policy_change(dom->id, old, p->policy, p->check_interval,
-				 p->switch_interval_ns, p->flags);
+	kgil_policy_activate(dom);
+	trace_kgil_policy_change(dom, old);
 	kgil_kick_waiters(dom);
 	spin_unlock(&dom->lock);
 	return 0;

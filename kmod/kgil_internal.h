@@ -2,9 +2,10 @@
 /*
  * kgil internals: the lock domain, the attached thread and the waiter,
  * shared by the core (kgil_lock.c), the thread registry (kgil_thread.c),
- * the domain code (kgil_domain.c), the device (kgil_main.c, kgil_ioctl.c)
- * and the policies (kgil_policy_*.c).  The locking rules are in
- * kgil_lock.c; each field says which lock protects it.
+ * the domain code (kgil_domain.c), the device (kgil_main.c, kgil_ioctl.c),
+ * the io_uring acquire (kgil_uring.c) and the policies (kgil_policy_*.c,
+ * kgil_handoff.c).  The locking rules and a waiter's life are told at
+ * the top of kgil_lock.c; each field says which lock protects it.
  */
 #ifndef _KGIL_INTERNAL_H
 #define _KGIL_INTERNAL_H
@@ -20,14 +21,12 @@
 #include <linux/wait.h>
 #include <uapi/linux/kgil.h>
 
-#include "kgil_reasons.h"
+#include "kgil_policy.h"
 
 #define KGIL_VERSION "0.1.0"
 
 struct file;
 struct io_uring_cmd;
-struct kgil_policy_ops;
-struct kgil_thread;
 
 /*
  * One lock domain: one open file description of /dev/kgil.
@@ -58,6 +57,7 @@ struct kgil_domain {
 	pid_t last_tid;
 	u32 last_id;			/* 0: nobody ever held it */
 	u64 grant_ns;			/* when the holder got it */
+	u64 tenure;			/* bumped at every grant: which one */
 	u64 release_ns;			/* when it was last released */
 	bool owner_dead;		/* the last holder died holding it */
 	bool closed;			/* ->release ran: no new threads */
@@ -68,7 +68,7 @@ struct kgil_domain {
 	u32 nr_waiting;
 	u32 nr_switch_waiters;
 	struct kgil_counters c;
-	u64 policy_data[2];		/* the policy's per-domain state */
+	union kgil_policy_domain_state ps;	/* the policy's */
 };
 
 /*
@@ -105,19 +105,21 @@ struct kgil_thread {
 	bool owes_switch;
 	struct kgil_waiter *waiter;	/* non-NULL while waiting for the lock */
 	struct kgil_counters c;
-	u64 policy_data[2];		/* the policy's per-thread state */
+	union kgil_policy_thread_state ps;	/* the policy's */
 };
 
 /*
- * A thread waiting for the lock, on the waiter's stack, linked on
- * dom->waiters under dom->lock for exactly as long as it waits.
+ * One acquisition of the lock by a thread, from its start to its end
+ * (kgil_wait_start() to kgil_wait_end(): the wait engine, kgil_lock.c):
+ * on the stack of a thread that sleeps in ACQUIRE, IO_END or CHECK, or
+ * in a pending io_uring acquire.  Linked on dom->waiters for exactly as
+ * long as it waits.  Protected by dom->lock, except what a spinning
+ * waiter reads with READ_ONCE (granted).
  *
- * Every wake-up of a waiter (signal from a release, direct grant, policy
- * kick, detach) goes through kgil_waiter_notify(): wake_up_process() for
- * a task sleeping in the core, or w->notify for a waiter that no task
- * sleeps on (the place for an io_uring acquire: its notify would grant
- * the free lock at once with kgil_grant_waiter() and complete the
- * command; it must not sleep, dom->lock is held).
+ * Every wake-up of a waiter (signal from a release, direct grant, kick,
+ * detach) goes through kgil_waiter_notify(): wake_up_process() for a
+ * task sleeping in the core, or w->notify for a waiter no task sleeps
+ * on (the io_uring acquire; it must not sleep, dom->lock is held).
  */
 struct kgil_waiter {
 	struct list_head node;
@@ -125,16 +127,19 @@ struct kgil_waiter {
 	struct task_struct *task;	/* the sleeping task, or NULL */
 	void (*notify)(struct kgil_domain *dom, struct kgil_waiter *w);
 	u64 start_ns;
-	u64 saved_switch;		/* newgil: switch number at sleep */
-	u64 policy_data;		/* the policy's per-wait state */
-	u64 spun_grant;			/* grant_ns of the tenure it spun on */
+	/* whose wait_deadline was asked last, and its answer */
+	const struct kgil_policy_ops *armed_ops;
+	ktime_t policy_deadline;
+	u64 spun_tenure;		/* dom->tenure it spun on */
 	u32 failed;			/* woke up, found it taken */
+	bool begun;			/* traced as begun: trace the end */
 	bool io;			/* IO_END: back from I/O */
 	bool woken;			/* signalled by a release */
 	bool kicked;			/* woken to re-evaluate (policy change) */
 	bool granted;			/* the lock was handed to it directly */
 	bool owner_dead;		/* result: previous holder died */
 	bool switched;			/* result: grant changed the holder */
+	union kgil_policy_wait_state ps;	/* the policy's */
 };
 
 /* Count an event in the domain's and the thread's counters (dom->lock). */
@@ -167,7 +172,6 @@ long kgil_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* kgil_domain.c */
 struct kgil_domain *kgil_domain_alloc(kuid_t uid);
 void kgil_domain_put(struct kgil_domain *dom);
-u32 kgil_domain_close(struct kgil_domain *dom);
 int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p);
 void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p);
 int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st);
@@ -210,12 +214,30 @@ int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
 			 enum kgil_release_reason reason);
 void kgil_kick_waiters(struct kgil_domain *dom);
-void kgil_count_wait(struct kgil_counters *c, u64 wait_ns);
-/* Waiters no task sleeps on (w->notify); dom->lock held. */
-int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w);
-bool kgil_async_take(struct kgil_domain *dom, struct kgil_waiter *w);
-/* w leaves the queue without the lock (any waiter). */
+/* w leaves the queue without the lock (any waiter); dom->lock held. */
 void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w);
+
+/*
+ * The wait engine, for every waiter (the sleeping one in kgil_lock.c,
+ * the io_uring acquire in kgil_uring.c); dom->lock held.  w->t, ->task,
+ * ->notify, ->io and ->node (initialised) are set by the caller.
+ *   kgil_wait_start()  0: w holds the lock; -EINPROGRESS: w is queued;
+ *                      -EBUSY (try), or why it may not start (nothing
+ *                      begun, w->begun false).
+ *   kgil_wait_arm()    before each wait: the policy's deadline.
+ *   kgil_wait_eval()   after each wake-up: 0 w holds the lock, -EBADF it
+ *                      was detached, -EAGAIN it waits on...
+ *   kgil_wait_note()   ... after the policy's timeout or a lost race
+ *                      has been accounted for.
+ *   kgil_wait_end()    the end: off the queue, traced.
+ */
+int kgil_wait_start(struct kgil_domain *dom, struct kgil_waiter *w, bool try);
+ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
+		      ktime_t now);
+int kgil_wait_eval(struct kgil_domain *dom, struct kgil_waiter *w);
+void kgil_wait_note(struct kgil_domain *dom, struct kgil_waiter *w,
+		    ktime_t now);
+void kgil_wait_end(struct kgil_domain *dom, struct kgil_waiter *w, int ret);
 
 /* kgil_uring.c: file_operations->uring_cmd */
 int kgil_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

@@ -9,7 +9,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 
 static bool kgil_all_zero(const __u64 *v, size_t n)
 {

@@ -1,33 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kgil core: the lock of a domain (acquire, release, check, I/O) and the
- * helpers the policies decide with (kgil_policy.h).
+ * kgil core: the lock of a domain (acquire, release, check, I/O), the
+ * wait engine every waiter runs through, and the helpers the policies
+ * decide with (kgil_policy.h).
+ *
+ * A waiter's life (struct kgil_waiter), in the manner of CPython's
+ * ceval_gil.c:
+ *
+ *  start     kgil_wait_start(): a thread that may acquire (attached, not
+ *            the holder, no acquisition pending) asks the policy whether
+ *            it may take the free lock (may_take, with no waiter: a
+ *            handoff policy refuses while others queue).  If so it is
+ *            granted at once.  Otherwise it is queued at the tail of
+ *            dom->waiters and the policy may place it (on_wait_start:
+ *            ioprio moves an I/O return ahead and raises the drop
+ *            request).
+ *  armed     kgil_wait_arm(), before every wait: the flags below are
+ *            cleared and the policy gives the time at which the waiter
+ *            must look again even if nobody wakes it (wait_deadline:
+ *            newgil's switch interval, the handoff timekeeper's due
+ *            time); the caller's own deadline (a timed ACQUIRE) comes on
+ *            top of it.
+ *  waiting   a task sleeps (TASK_INTERRUPTIBLE, an hrtimer for the
+ *            deadline) or spins (kgil_spin(): a handoff is due and the
+ *            holder is running; once per tenure); an io_uring acquire
+ *            arms an hrtimer and returns (kgil_uring.c).
+ *  woken     by one of, each under dom->lock, each through
+ *            kgil_waiter_notify():
+ *             - a release that signals it (w->woken: kgil_wake_waiter(),
+ *               kgil_wake_one(), by legacy's and newgil's on_release):
+ *               it may take the free lock, or find that another thread
+ *               barged in first;
+ *             - a grant (w->granted: kgil_grant_waiter(), by a handoff
+ *               policy's on_release): it holds the lock already and has
+ *               left the queue;
+ *             - a kick (w->kicked: kgil_kick_waiter(), by SET_POLICY or a
+ *               policy that wants it to ask wait_deadline again, or to
+ *               spin): not a failed attempt;
+ *             - a detach (t->detached: DETACH, exit, close; detach has
+ *               taken it off the queue and released a lock it held);
+ *             - its timer, a signal, io_uring task work, or io_uring
+ *               tearing its ring down.
+ *  evaluated kgil_wait_eval(), in this order: detached (-EBADF, even if
+ *            a grant came first: detach voids it), granted, may take the
+ *            free lock (may_take with its waiter).  Then the caller's
+ *            reasons to stop: a signal (-EINTR), its deadline
+ *            (-ETIMEDOUT), a cancelled io_uring request (-ECANCELED).
+ *            Otherwise kgil_wait_note(): past the policy's deadline, the
+ *            policy is told (on_wait_timeout: newgil's and the
+ *            timekeeper's drop request) unless the domain changed policy
+ *            meanwhile; woken by a release but beaten to the lock, a
+ *            failed attempt is counted and traced; and it is armed again.
+ *  end       kgil_wait_end(): with the lock it leaves the queue; without
+ *            it kgil_abandon() takes it off, lets the policy hand on what
+ *            it did for the others (on_wait_abort) and passes on a signal
+ *            it may have swallowed.  The end is traced (acquire_end).
+ *
+ * Who sets what: w->woken, w->kicked and w->granted are set only by
+ * the helpers above, under dom->lock, before the notify; the waiter
+ * clears woken and kicked when it arms.  t->detached is set by detach
+ * (kgil_thread.c).  The holder, the queue, the counters and the shared
+ * page change only under dom->lock.
  *
  * Locking order, outermost first:
  *  1. kgil_users_mutex (kgil_main.c): open and release only, to count
  *     domains per user; no kgil spinlock is ever held with it.
  *  2. dom->lock, a spinlock: every field of struct kgil_domain below it,
  *     the thread and waiter lists, every counter, struct kgil_thread's
- *     dom->lock fields, and all writes to the shared page (WRITE_ONCE, as
- *     userspace reads it without a lock).  Nothing sleeps under it and no
- *     user memory is touched under it.  Only one domain's lock is ever
- *     held at a time.
+ *     dom->lock fields, the policy state, and all writes to the shared
+ *     page (WRITE_ONCE, as userspace reads it without a lock).  Nothing
+ *     sleeps under it and no user memory is touched under it.  Only one
+ *     domain's lock is ever held at a time.
  *  3. kgil_hash_lock (kgil_thread.c): writers of the registry hash, taken
  *     only inside dom->lock (attach, detach).
- *  4. scheduler and wait-queue locks: wake_up_process() (through
- *     kgil_waiter_notify()), wake_up_all() and prepare_to_wait() on
- *     dom->switch_wq are called inside dom->lock.
+ *  4. taken inside dom->lock by the calls made under it:
+ *     - scheduler and wait-queue locks: wake_up_process() (through
+ *       kgil_waiter_notify()), wake_up_all() and prepare_to_wait() on
+ *       dom->switch_wq;
+ *     - the hrtimer base lock: hrtimer_start() of an io_uring acquire's
+ *       deadline (hrtimer_cancel() is never called under dom->lock);
+ *     - the workqueue pool lock: queue_work() of its re-evaluation
+ *       (cancel_work_sync() is never called under dom->lock);
+ *     - io_uring's task_work: io_uring_cmd_complete_in_task() of its
+ *       completion.
  * files->file_lock (iterate_fd() in ->flush) is taken with no kgil lock.
+ * The io_uring cancel path (kgil_uring_cancel()) takes dom->lock inside
+ * the ring's lock; nothing takes a ring's lock inside dom->lock
+ * (io_uring_cmd_mark_cancelable() is called outside it).
  * Registry lookups (every ioctl, the exit probe) walk the hash under RCU
  * and pin the thread with kref_get_unless_zero() before taking dom->lock;
  * a pinned thread pins its domain.  The exit probe runs with preemption
  * disabled, which the spinlocks above allow.
  *
- * Sleeping: a waiter queues itself on dom->waiters, sets TASK_INTERRUPTIBLE
- * while still holding dom->lock, unlocks and sleeps.  Whoever wakes it
- * first sets a flag in its struct kgil_waiter under dom->lock and then
- * calls wake_up_process(), so a wake-up that lands between the unlock and
- * the sleep is not lost: the task is just made runnable again.
+ * Sleeping: the waiter sets TASK_INTERRUPTIBLE while still holding
+ * dom->lock, unlocks and sleeps.  Whoever wakes it first sets a flag
+ * under dom->lock and then calls wake_up_process(), so a wake-up that
+ * lands between the unlock and the sleep is not lost: the task is just
+ * made runnable again.
  *
  * Timed sleeps use hrtimers (schedule_hrtimeout_range() on an absolute
  * CLOCK_MONOTONIC deadline), not jiffies.  newgil's waiter sleeps one
@@ -59,7 +128,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 #include "kgil_trace.h"
 
 /* ---- helpers for policies ---------------------------------------- */
@@ -92,6 +161,16 @@ void kgil_wake_one(struct kgil_domain *dom)
 	}
 }
 
+bool kgil_drop_requested(const struct kgil_domain *dom)
+{
+	return READ_ONCE(dom->shared->drop_request) != 0;
+}
+
+u64 kgil_switch_number(const struct kgil_domain *dom)
+{
+	return READ_ONCE(dom->shared->switch_number);
+}
+
 void kgil_request_drop(struct kgil_domain *dom, struct kgil_thread *requester)
 {
 	lockdep_assert_held(&dom->lock);
@@ -99,8 +178,7 @@ void kgil_request_drop(struct kgil_domain *dom, struct kgil_thread *requester)
 		return;
 	WRITE_ONCE(dom->shared->drop_request, 1);
 	kgil_count(dom, requester, drop_requests);
-	trace_kgil_drop_request(dom->id, requester->id,
-				dom->holder ? dom->holder->id : 0);
+	trace_kgil_drop_request(dom, requester);
 }
 
 void kgil_clear_drop(struct kgil_domain *dom)
@@ -122,8 +200,7 @@ static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 	w->t->waiter = w;
 	dom->nr_waiting++;
 	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
-	if (dom->ops->on_wait_start)
-		dom->ops->on_wait_start(dom, w);
+	kgil_policy_wait_start(dom, w);
 }
 
 static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
@@ -140,33 +217,11 @@ static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
 		wake_up_all(&dom->switch_wq);
 }
 
-/* Wake w so that it re-evaluates (its deadline): not a failed attempt. */
 void kgil_kick_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	lockdep_assert_held(&dom->lock);
 	w->kicked = true;
 	kgil_waiter_notify(dom, w);
-}
-
-/*
- * A handoff to the first waiter (other than skip, which is being granted)
- * has become due, and somebody else noticed: the timekeeper that raised
- * the drop request, or the priority grant a CPU-bound waiter must sit
- * out.  Wake it if it sleeps, so that it spins for the lock (see
- * kgil_spin()).  The wake-up runs while the holder is still busy, off
- * the path of the handoff itself.
- */
-void kgil_kick_spinner(struct kgil_domain *dom, struct kgil_waiter *skip)
-{
-	struct kgil_waiter *w = kgil_first_waiter(dom);
-
-	if (w && w == skip)
-		w = list_is_last(&w->node, &dom->waiters) ? NULL :
-		    list_next_entry(w, node);
-	if (!w || !dom->params.spin_ns || !w->task || w->task == current ||
-	    w->spun_grant == dom->grant_ns)
-		return;
-	kgil_kick_waiter(dom, w);
 }
 
 /* Wake every waiter so it re-evaluates (policy change). */
@@ -183,7 +238,7 @@ void kgil_kick_waiters(struct kgil_domain *dom)
 
 /* ---- grant and release -------------------------------------------- */
 
-void kgil_count_wait(struct kgil_counters *c, u64 wait_ns)
+static void kgil_count_wait(struct kgil_counters *c, u64 wait_ns)
 {
 	unsigned int b = wait_ns ? ilog2(wait_ns) : 0;
 
@@ -194,10 +249,10 @@ void kgil_count_wait(struct kgil_counters *c, u64 wait_ns)
 }
 
 /*
- * Make w->t the holder.  The switch number and the handoff count move
- * only when the lock goes to another thread than the last holder, as
- * CPython's take_gil() counts switch_number; whoever takes the lock
- * consumes a pending drop request.
+ * Make w->t the holder, in a new tenure.  The switch number and the
+ * handoff count move only when the lock goes to another thread than the
+ * last holder, as CPython's take_gil() counts switch_number; whoever
+ * takes the lock consumes a pending drop request.
  */
 static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 {
@@ -215,14 +270,13 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 	WARN_ON_ONCE(t->detached);
 	dom->holder = t;
 	dom->grant_ns = now;
+	dom->tenure++;
 	WRITE_ONCE(sh->holder_id, t->id);
 	w->switched = false;
 	if (dom->last_holder != t) {
 		if (dom->last_id) {
 			kgil_count(dom, t, handoffs);
-			trace_kgil_handoff(dom->id, dom->last_tid, dom->last_id,
-					   t->tid, t->id,
-					   now - dom->release_ns);
+			trace_kgil_handoff(dom, t, now - dom->release_ns);
 		}
 		dom->last_holder = t;
 		dom->last_tid = t->tid;
@@ -242,8 +296,7 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 	kgil_count_wait(&t->c, wait_ns);
 	if (w->io)
 		t->in_io = false;
-	if (dom->ops->on_grant)
-		dom->ops->on_grant(dom, t, list_empty(&w->node) ? NULL : w);
+	kgil_policy_grant(dom, t, list_empty(&w->node) ? NULL : w);
 }
 
 void kgil_grant_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
@@ -267,35 +320,103 @@ void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	kgil_count(dom, t, releases);
 	dom->c.total_hold_ns += hold_ns;
 	t->c.total_hold_ns += hold_ns;
-	trace_kgil_release(dom->id, t->tid, t->id, hold_ns, reason);
+	trace_kgil_release(dom, t, hold_ns, reason);
 	if (reason == KGIL_REL_EXIT) {
 		kgil_count(dom, t, owner_deaths);
 		dom->owner_dead = true;
-		trace_kgil_owner_death(dom->id, t->tid, t->id);
+		trace_kgil_owner_death(dom, t);
 	}
-	if (dom->ops->on_release)
-		dom->ops->on_release(dom, t, reason);
-	else
-		kgil_wake_one(dom);
+	kgil_policy_release(dom, t, reason);
 }
 
 static bool kgil_may_take(struct kgil_domain *dom, struct kgil_thread *t,
 			  struct kgil_waiter *w)
 {
 	lockdep_assert_held(&dom->lock);
-	if (dom->holder)
-		return false;
-	return !dom->ops->may_take || dom->ops->may_take(dom, t, w);
+	return !dom->holder && kgil_policy_may_take(dom, t, w);
 }
 
-/* ---- acquire ------------------------------------------------------ */
+/* ---- the wait engine ---------------------------------------------- */
+
+/* Why t may not start to acquire: 0 if it may.  dom->lock held. */
+static int kgil_acquire_refused(struct kgil_domain *dom, struct kgil_thread *t)
+{
+	if (t->detached)
+		return -EBADF;
+	if (dom->holder == t)
+		return -EDEADLK;
+	if (t->waiter)		/* its io_uring acquire is pending */
+		return -EALREADY;
+	return 0;
+}
+
+int kgil_wait_start(struct kgil_domain *dom, struct kgil_waiter *w, bool try)
+{
+	int ret = kgil_acquire_refused(dom, w->t);
+
+	lockdep_assert_held(&dom->lock);
+	if (ret)
+		return ret;
+	w->begun = true;
+	trace_kgil_acquire_begin(dom, w->t, w->io);
+	if (kgil_may_take(dom, w->t, NULL)) {
+		kgil_grant(dom, w);
+		return 0;
+	}
+	if (try)
+		return -EBUSY;
+	kgil_enqueue(dom, w);
+	return -EINPROGRESS;
+}
+
+ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
+		      ktime_t now)
+{
+	lockdep_assert_held(&dom->lock);
+	w->woken = false;
+	w->kicked = false;
+	w->armed_ops = dom->ops;
+	w->policy_deadline = kgil_policy_wait_deadline(dom, w, now);
+	return w->policy_deadline;
+}
+
+int kgil_wait_eval(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	lockdep_assert_held(&dom->lock);
+	if (w->t->detached)
+		return -EBADF;
+	if (w->granted)
+		return 0;
+	if (kgil_may_take(dom, w->t, w)) {
+		kgil_grant(dom, w);
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+void kgil_wait_note(struct kgil_domain *dom, struct kgil_waiter *w,
+		    ktime_t now)
+{
+	struct kgil_thread *t = w->t;
+
+	lockdep_assert_held(&dom->lock);
+	if (now >= w->policy_deadline) {
+		/* Another policy's deadline means nothing to this one. */
+		if (dom->ops == w->armed_ops)
+			kgil_policy_wait_timeout(dom, w);
+	} else if (w->woken && !w->kicked) {
+		/* Signalled, but somebody barged in first. */
+		w->failed++;
+		kgil_count(dom, t, failed_acquires);
+		trace_kgil_failed_acquire(dom, t);
+	}
+}
 
 /*
- * w leaves the queue without the lock (timeout, signal, detach, a
- * cancelled io_uring acquire); dom->lock held.  The policy passes on what
- * w did for the others (fifo's timing of the holder); and leaving may
- * swallow the signal a release sent w (cond_signal to a thread that then
- * times out): pass it on, or a free lock could sit unclaimed beside
+ * w leaves the queue without the lock; dom->lock held.  The policy passes
+ * on what w did for the others (fifo's timing of the holder); and leaving
+ * may swallow the signal a release sent w (cond_signal to a thread that
+ * then times out): pass it on, or a free lock could sit unclaimed beside
  * sleeping waiters.  Nothing to do for a waiter no longer queued (a
  * detach took it off the queue already: kgil_detach_locked()).
  */
@@ -305,11 +426,24 @@ void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
 	if (list_empty(&w->node))
 		return;
 	kgil_dequeue(dom, w);
-	if (dom->ops->on_wait_abort)
-		dom->ops->on_wait_abort(dom, w);
+	kgil_policy_wait_abort(dom, w);
 	if (!dom->holder && !list_empty(&dom->waiters))
 		kgil_wake_one(dom);
 }
+
+void kgil_wait_end(struct kgil_domain *dom, struct kgil_waiter *w, int ret)
+{
+	lockdep_assert_held(&dom->lock);
+	if (ret)
+		kgil_abandon(dom, w);
+	else
+		kgil_dequeue(dom, w);
+	if (w->begun)
+		trace_kgil_acquire_end(dom, w, ktime_get_ns() - w->start_ns,
+				       ret);
+}
+
+/* ---- the sleeping waiter ------------------------------------------ */
 
 /*
  * Adaptive spinning (params.spin_ns, handoff policies).  When a handoff
@@ -322,16 +456,13 @@ void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w)
  * spinning does: not holding dom->lock, still queued, while the holder
  * is on a CPU and w's own CPU is not wanted (need_resched()), until it
  * is granted, a signal comes, the caller's deadline or spin_ns passes.
- * Once per tenure (w->spun_grant), so a holder that stops checking
+ * Once per tenure (w->spun_tenure), so a holder that stops checking
  * costs a waiter at most spin_ns of CPU before it sleeps.
  */
 static bool kgil_should_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 {
-	const struct kgil_policy_ops *ops = dom->ops;
-
 	return dom->params.spin_ns && w->task == current && dom->holder &&
-	       w->spun_grant != dom->grant_ns && ops->may_spin &&
-	       ops->may_spin(dom, w);
+	       w->spun_tenure != dom->tenure && kgil_policy_may_spin(dom, w);
 }
 
 /*
@@ -354,7 +485,7 @@ static void kgil_spin(struct kgil_domain *dom, struct kgil_waiter *w,
 	/* A detached holder's task may be gone (kgil_grant()). */
 	WARN_ON_ONCE(dom->holder->detached);
 	owner = get_task_struct(dom->holder->task);
-	w->spun_grant = dom->grant_ns;
+	w->spun_tenure = dom->tenure;
 	kgil_count(dom, t, spins);
 	spin_unlock(&dom->lock);
 	while (!READ_ONCE(w->granted) && !READ_ONCE(t->detached) &&
@@ -369,23 +500,9 @@ static void kgil_spin(struct kgil_domain *dom, struct kgil_waiter *w,
 }
 
 /*
- * Why t may not start to acquire (ACQUIRE, IO_END, the io_uring acquire):
- * 0 if it may.  dom->lock held.
- */
-static int kgil_acquire_refused(struct kgil_domain *dom, struct kgil_thread *t)
-{
-	if (t->detached)
-		return -EBADF;
-	if (dom->holder == t)
-		return -EDEADLK;
-	if (t->waiter)		/* its io_uring acquire is pending */
-		return -EALREADY;
-	return 0;
-}
-
-/*
- * Take the lock for w->t, sleeping as needed.  Called and returns with
- * dom->lock held; drops it while sleeping.  deadline is the caller's
+ * Take the lock for w->t, sleeping (or spinning) as needed: the wait
+ * engine's steps with a task that waits.  Called and returns with
+ * dom->lock held; drops it while waiting.  deadline is the caller's
  * timeout (KTIME_MAX: none); the policy adds its own wake-ups.
  */
 static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
@@ -393,26 +510,15 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 	__must_hold(&dom->lock)
 {
 	struct kgil_thread *t = w->t;
-	const struct kgil_policy_ops *ops;
-	ktime_t now, pdeadline, expires;
+	ktime_t now, expires;
 	int ret;
 
-	if (kgil_may_take(dom, t, NULL)) {
-		kgil_grant(dom, w);
-		return 0;
-	}
-	if (flags & KGIL_ACQUIRE_TRY)
-		return -EBUSY;
-
-	kgil_enqueue(dom, w);
+	ret = kgil_wait_start(dom, w, flags & KGIL_ACQUIRE_TRY);
+	if (ret != -EINPROGRESS)
+		return ret;
 	now = ktime_get();
 	for (;;) {
-		ops = dom->ops;
-		pdeadline = ops->wait_deadline ?
-			    ops->wait_deadline(dom, w, now) : KTIME_MAX;
-		expires = min(deadline, pdeadline);
-		w->woken = false;
-		w->kicked = false;
+		expires = min(deadline, kgil_wait_arm(dom, w, now));
 		if (kgil_should_spin(dom, w)) {
 			kgil_spin(dom, w, expires);
 		} else {
@@ -425,52 +531,20 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 							 HRTIMER_MODE_ABS);
 			spin_lock(&dom->lock);
 		}
-
-		/*
-		 * Detached first: detach has already taken w off the queue
-		 * and released a lock it held, so a grant it got just before
-		 * (a release handing over while its process closes the
-		 * domain) is void.
-		 */
-		if (t->detached) {
-			ret = -EBADF;
-			break;
-		}
-		if (w->granted) {
-			ret = 0;
-			break;
-		}
-		if (kgil_may_take(dom, t, w)) {
-			kgil_grant(dom, w);
-			ret = 0;
-			break;
-		}
+		ret = kgil_wait_eval(dom, w);
+		if (ret != -EAGAIN)
+			return ret;
 		if (signal_pending(current)) {
 			kgil_count(dom, t, interrupts);
-			ret = -EINTR;
-			break;
+			return -EINTR;
 		}
 		now = ktime_get();
 		if (now >= deadline) {
 			kgil_count(dom, t, timeouts);
-			ret = -ETIMEDOUT;
-			break;
+			return -ETIMEDOUT;
 		}
-		if (now >= pdeadline) {
-			if (dom->ops == ops && ops->on_wait_timeout)
-				ops->on_wait_timeout(dom, w);
-		} else if (w->woken && !w->kicked) {
-			/* Signalled, but somebody barged in first. */
-			w->failed++;
-			kgil_count(dom, t, failed_acquires);
-			trace_kgil_failed_acquire(dom->id, t->tid, t->id);
-		}
+		kgil_wait_note(dom, w, now);
 	}
-	if (ret)
-		kgil_abandon(dom, w);
-	else
-		kgil_dequeue(dom, w);
-	return ret;
 }
 
 /* ACQUIRE with dom->lock held (and held again on return). */
@@ -486,7 +560,6 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	};
 	ktime_t now = ktime_get();
 	ktime_t deadline = KTIME_MAX;
-	u64 wait_ns;
 	int ret;
 
 	INIT_LIST_HEAD(&w.node);
@@ -497,15 +570,11 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		deadline = ktime_add_safe(now,
 					  ns_to_ktime(min_t(u64, req->timeout_ns,
 							    KTIME_MAX)));
-	ret = kgil_acquire_refused(dom, t);
-	if (ret)
-		return ret;
-	trace_kgil_acquire_begin(dom->id, t->tid, t->id, req->io);
 	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
-	wait_ns = ktime_get_ns() - w.start_ns;
-	trace_kgil_acquire_end(dom->id, t->tid, t->id, wait_ns, w.failed, ret,
-			       w.owner_dead);
-	res->wait_ns = wait_ns;
+	if (!w.begun)
+		return ret;
+	kgil_wait_end(dom, &w, ret);
+	res->wait_ns = ktime_get_ns() - w.start_ns;
 	res->failed = w.failed;
 	if (ret == -EINTR && deadline != KTIME_MAX) {
 		res->left_ns = max_t(s64, 0, ktime_to_ns(ktime_sub(deadline,
@@ -533,40 +602,6 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 	ret = kgil_acquire_locked(dom, t, req, res);
 	spin_unlock(&dom->lock);
 	return ret;
-}
-
-/* ---- asynchronous waiters (the io_uring acquire, kgil_uring.c) ---- */
-
-/*
- * Start an acquisition for w, a waiter no task sleeps on (w->notify is
- * set and tells of every wake-up): 0 if it got the lock at once,
- * -EINPROGRESS if it is queued (until kgil_async_take() or
- * kgil_abandon()), or an error of ACQUIRE.  dom->lock held.
- */
-int kgil_async_start(struct kgil_domain *dom, struct kgil_waiter *w)
-{
-	struct kgil_thread *t = w->t;
-	int ret = kgil_acquire_refused(dom, t);
-
-	if (ret)
-		return ret;
-	trace_kgil_acquire_begin(dom->id, t->tid, t->id, w->io);
-	if (kgil_may_take(dom, t, NULL)) {
-		kgil_grant(dom, w);
-		return 0;
-	}
-	kgil_enqueue(dom, w);
-	return -EINPROGRESS;
-}
-
-/* Queued w takes the free lock if the policy lets it; true if it did. */
-bool kgil_async_take(struct kgil_domain *dom, struct kgil_waiter *w)
-{
-	if (!kgil_may_take(dom, w->t, w))
-		return false;
-	kgil_grant(dom, w);
-	kgil_dequeue(dom, w);
-	return true;
 }
 
 /* ---- release ------------------------------------------------------ */
@@ -611,8 +646,7 @@ static int kgil_drop(struct kgil_domain *dom, struct kgil_thread *t,
 		     enum kgil_release_reason reason)
 	__must_hold(&dom->lock)
 {
-	bool wait = dom->ops->switch_wait &&
-		    dom->ops->switch_wait(dom, t, reason);
+	bool wait = kgil_policy_switch_wait(dom, t, reason);
 
 	kgil_release_locked(dom, t, reason);
 	return wait ? kgil_wait_switch(dom, t) : 0;
@@ -679,7 +713,7 @@ int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 		goto reacquire;
 	}
 	kgil_count(dom, t, checks);
-	if (dom->ops->check(dom, t) == KGIL_CHECK_KEEP) {
+	if (kgil_policy_check(dom, t) == KGIL_CHECK_KEEP) {
 		ret = 0;
 		goto unlock;
 	}

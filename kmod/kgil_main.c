@@ -114,8 +114,7 @@ static int kgil_file_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	file->private_data = dom;
-	trace_kgil_open(dom->id, task_tgid_nr(current),
-			from_kuid_munged(current_user_ns(), uid));
+	trace_kgil_open(dom);
 	return 0;
 }
 
@@ -141,9 +140,14 @@ static int kgil_flush(struct file *file, fl_owner_t id)
 static int kgil_file_release(struct inode *inode, struct file *file)
 {
 	struct kgil_domain *dom = file->private_data;
-	u32 nr = kgil_domain_close(dom);
+	/*
+	 * The last reference: no ioctl runs and no mapping exists.  Whoever
+	 * is still attached (threads of processes that never closed their
+	 * descriptor through ->flush) leaves now.
+	 */
+	u32 nr = kgil_detach_files(dom, NULL, true);
 
-	trace_kgil_close(dom->id, nr);
+	trace_kgil_close(dom, nr);
 	kgil_user_put(dom->uid);
 	kgil_domain_put(dom);
 	return 0;

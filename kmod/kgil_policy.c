@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The policy registry and the parameter rules common to every policy.
+ * The policy registry, the parameter rules common to every policy, and
+ * the core's calls into a domain's policy: the one place that calls the
+ * hooks of struct kgil_policy_ops, each with its default.
  */
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 
 /* A new policy adds one line here (and its file to Kbuild). */
 static const struct kgil_policy_ops *const kgil_policies[KGIL_POLICY_MAX + 1] = {
@@ -44,13 +46,14 @@ int kgil_policy_validate(const struct kgil_policy *p)
 		return -EINVAL;
 	if (p->flags & ~KGIL_POLICY_FLAGS_ALL)
 		return -EINVAL;
-	if (!p->check_interval)
+	if (p->check_interval < KGIL_MIN_CHECK_INTERVAL ||
+	    p->check_interval > KGIL_MAX_CHECK_INTERVAL)
 		return -EINVAL;
 	if (p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
 	    p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
 		return -EINVAL;
-	if (p->io_boost_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
-	    p->io_boost_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
+	if (p->io_boost_ns < KGIL_MIN_IO_BOOST_NS ||
+	    p->io_boost_ns > KGIL_MAX_IO_BOOST_NS)
 		return -EINVAL;
 	if (p->spin_ns > KGIL_MAX_SPIN_NS)
 		return -EINVAL;
@@ -74,4 +77,95 @@ void kgil_policy_defaults(struct kgil_policy *p)
 	p->check_interval = KGIL_DEFAULT_CHECK_INTERVAL;
 	p->switch_interval_ns = KGIL_DEFAULT_SWITCH_INTERVAL_NS;
 	p->io_boost_ns = KGIL_DEFAULT_IO_BOOST_NS;
+}
+
+/* ---- the core's calls into the policy; dom->lock held -------------- */
+
+/*
+ * SET_POLICY: the policy starts afresh, its state zeroed in the domain,
+ * every thread and every waiter, whatever the previous policy left.
+ */
+void kgil_policy_activate(struct kgil_domain *dom)
+{
+	struct kgil_thread *t;
+	struct kgil_waiter *w;
+
+	lockdep_assert_held(&dom->lock);
+	memset(&dom->ps, 0, sizeof(dom->ps));
+	list_for_each_entry(t, &dom->threads, dnode)
+		memset(&t->ps, 0, sizeof(t->ps));
+	list_for_each_entry(w, &dom->waiters, node)
+		memset(&w->ps, 0, sizeof(w->ps));
+	if (dom->ops->activate)
+		dom->ops->activate(dom);
+}
+
+bool kgil_policy_may_take(struct kgil_domain *dom, struct kgil_thread *t,
+			  struct kgil_waiter *w)
+{
+	return !dom->ops->may_take || dom->ops->may_take(dom, t, w);
+}
+
+void kgil_policy_wait_start(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (dom->ops->on_wait_start)
+		dom->ops->on_wait_start(dom, w);
+}
+
+ktime_t kgil_policy_wait_deadline(struct kgil_domain *dom,
+				  struct kgil_waiter *w, ktime_t now)
+{
+	return dom->ops->wait_deadline ?
+	       dom->ops->wait_deadline(dom, w, now) : KTIME_MAX;
+}
+
+void kgil_policy_wait_timeout(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (dom->ops->on_wait_timeout)
+		dom->ops->on_wait_timeout(dom, w);
+}
+
+void kgil_policy_wait_abort(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	if (dom->ops->on_wait_abort)
+		dom->ops->on_wait_abort(dom, w);
+}
+
+void kgil_policy_release(struct kgil_domain *dom, struct kgil_thread *t,
+			 enum kgil_release_reason reason)
+{
+	if (dom->ops->on_release)
+		dom->ops->on_release(dom, t, reason);
+	else
+		kgil_wake_one(dom);
+}
+
+void kgil_policy_grant(struct kgil_domain *dom, struct kgil_thread *t,
+		       struct kgil_waiter *w)
+{
+	if (dom->ops->on_grant)
+		dom->ops->on_grant(dom, t, w);
+}
+
+enum kgil_check_action kgil_policy_check(struct kgil_domain *dom,
+					 struct kgil_thread *t)
+{
+	return dom->ops->check(dom, t);
+}
+
+bool kgil_policy_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	return dom->ops->may_spin && dom->ops->may_spin(dom, w);
+}
+
+bool kgil_policy_switch_wait(struct kgil_domain *dom, struct kgil_thread *t,
+			     enum kgil_release_reason reason)
+{
+	return dom->ops->switch_wait && dom->ops->switch_wait(dom, t, reason);
+}
+
+u64 kgil_policy_handoff_due(struct kgil_domain *dom)
+{
+	return dom->ops->handoff_due ? dom->ops->handoff_due(dom) :
+				       KGIL_HANDOFF_NEVER;
 }

@@ -5,7 +5,7 @@
  * holder each time its I/O completes; here it waits for the holder's
  * next check.
  *
- * On top of fifo's handoff (kgil_policy_fifo.h), waiters come in two
+ * On top of the handoff layer (kgil_handoff.h), as fifo, waiters come in two
  * classes, kept in one queue: priority waiters first, in arrival order,
  * then CPU-bound waiters, in arrival order.  Picking the next holder is
  * still the list head; inserting a priority waiter walks past the
@@ -43,26 +43,12 @@
  *   spins through the priority holder's burst: neither handoff of the
  *   round trip waits for a wake-up on another CPU.
  *
- * State: w->policy_data (the waiter's class), t->policy_data[0] (how the
- * holder got the lock, demoted), t->policy_data[1] (its run delay at the
- * grant), dom->policy_data[0..1] (the budget and when it was refilled).
+ * State (kgil_policy.h): the waiter's class (struct kgil_ioprio_wait), how
+ * the holder got the lock and whether it is demoted, and its run delay
+ * at the grant (struct kgil_ioprio_thread), the budget and when it was
+ * last refilled (struct kgil_ioprio_domain).
  */
-#include "kgil_policy_fifo.h"
-
-#define IOPRIO_W_PRIO		1ULL	/* w->policy_data: priority waiter */
-#define IOPRIO_HOLD_IO		1ULL	/* t->policy_data[0]: after an I/O return */
-#define IOPRIO_HOLD_PRIO	2ULL	/*   ... as a priority waiter */
-#define IOPRIO_DEMOTED		4ULL	/*   no priority for its I/O returns */
-#define IOPRIO_HOLD_MASK	(IOPRIO_HOLD_IO | IOPRIO_HOLD_PRIO)
-#define ioprio_flags(t)		((t)->policy_data[0])
-#define ioprio_delay_at_grant(t) ((t)->policy_data[1])
-#define ioprio_budget(dom)	((dom)->policy_data[0])
-#define ioprio_refilled(dom)	((dom)->policy_data[1])
-
-static bool ioprio_is_prio(const struct kgil_waiter *w)
-{
-	return w->policy_data & IOPRIO_W_PRIO;
-}
+#include "kgil_handoff.h"
 
 /* How long t's task has been runnable without running, in all (ns). */
 static u64 ioprio_run_delay(const struct kgil_thread *t)
@@ -77,44 +63,37 @@ static u64 ioprio_run_delay(const struct kgil_thread *t)
 /* Refill the budget for the time since the last refill; what is left. */
 static s64 ioprio_refill(struct kgil_domain *dom, u64 now)
 {
+	struct kgil_ioprio_domain *d = &dom->ps.ioprio;
 	s64 cap = max(dom->params.switch_interval_ns, dom->params.io_boost_ns);
-	s64 b = (s64)ioprio_budget(dom);
 
-	if (now > ioprio_refilled(dom)) {
-		b += (s64)((now - ioprio_refilled(dom)) / 2);
-		ioprio_refilled(dom) = now;
+	if (now > d->refilled) {
+		d->budget += (s64)((now - d->refilled) / 2);
+		d->refilled = now;
 	}
-	ioprio_budget(dom) = (u64)min(b, cap);
-	return (s64)ioprio_budget(dom);
+	d->budget = min(d->budget, cap);
+	return d->budget;
 }
 
 /* When the holder must be asked to drop, given who waits first. */
-static u64 ioprio_due(struct kgil_domain *dom)
+static u64 ioprio_handoff_due(struct kgil_domain *dom)
 {
 	struct kgil_waiter *head = kgil_first_waiter(dom);
 
 	if (!dom->holder || !head)
 		return KGIL_HANDOFF_NEVER;
-	if (ioprio_is_prio(head))
-		return (ioprio_flags(dom->holder) & IOPRIO_HOLD_PRIO) ?
+	if (head->ps.ioprio.prio)
+		return (dom->holder->ps.ioprio.flags & KGIL_IOPRIO_HOLD_PRIO) ?
 		       dom->grant_ns + dom->params.io_boost_ns : dom->grant_ns;
 	return max(dom->grant_ns, head->start_ns) +
 	       dom->params.switch_interval_ns;
 }
 
+/* Everyone starts CPU-bound and in good standing (the state is zeroed). */
 static void ioprio_activate(struct kgil_domain *dom)
 {
-	struct kgil_thread *t;
-	struct kgil_waiter *w;
-
-	ioprio_budget(dom) = max(dom->params.switch_interval_ns,
-				 dom->params.io_boost_ns);
-	ioprio_refilled(dom) = ktime_get_ns();
-	/* Another policy's leftovers: everyone starts CPU-bound, in good standing. */
-	list_for_each_entry(t, &dom->threads, dnode)
-		memset(t->policy_data, 0, sizeof(t->policy_data));
-	list_for_each_entry(w, &dom->waiters, node)
-		w->policy_data = 0;
+	dom->ps.ioprio.budget = max(dom->params.switch_interval_ns,
+				    dom->params.io_boost_ns);
+	dom->ps.ioprio.refilled = ktime_get_ns();
 }
 
 static void ioprio_on_wait_start(struct kgil_domain *dom,
@@ -123,46 +102,36 @@ static void ioprio_on_wait_start(struct kgil_domain *dom,
 	struct kgil_waiter *pos;
 	u64 now = ktime_get_ns();
 
-	if (!w->io || (ioprio_flags(w->t) & IOPRIO_DEMOTED) ||
+	if (!w->io || (w->t->ps.ioprio.flags & KGIL_IOPRIO_DEMOTED) ||
 	    ioprio_refill(dom, now) < (s64)dom->params.io_boost_ns)
 		return;		/* queued at the tail, CPU-bound */
-	w->policy_data = IOPRIO_W_PRIO;
+	w->ps.ioprio.prio = true;
 	/* Behind the priority waiters, ahead of everybody else. */
 	list_for_each_entry(pos, &dom->waiters, node)
-		if (pos != w && !ioprio_is_prio(pos))
+		if (pos != w && !pos->ps.ioprio.prio)
 			break;
 	list_move_tail(&w->node, &pos->node);
-	if (now >= ioprio_due(dom)) {
+	if (now >= ioprio_handoff_due(dom)) {
 		kgil_request_drop(dom, w->t);
-		kgil_kick_spinner(dom, NULL);
+		kgil_handoff_kick_spinner(dom, NULL);
 	} else if (kgil_handoff_timekeeper(dom) != w) {
 		kgil_handoff_kick_timekeeper(dom);	/* time the holder's boost */
 	}
 }
 
-static ktime_t ioprio_wait_deadline(struct kgil_domain *dom,
-				    struct kgil_waiter *w, ktime_t now)
-{
-	return kgil_handoff_deadline(dom, w, ioprio_due(dom));
-}
-
-static void ioprio_on_wait_timeout(struct kgil_domain *dom,
-				   struct kgil_waiter *w)
-{
-	kgil_handoff_timeout(dom, w, ioprio_due(dom));
-}
-
 static void ioprio_on_grant(struct kgil_domain *dom, struct kgil_thread *t,
 			    struct kgil_waiter *w)
 {
-	ioprio_flags(t) &= ~IOPRIO_HOLD_MASK;
+	struct kgil_ioprio_thread *it = &t->ps.ioprio;
+
+	it->flags &= ~(KGIL_IOPRIO_HOLD_IO | KGIL_IOPRIO_HOLD_PRIO);
 	if (w && w->io)
-		ioprio_flags(t) |= IOPRIO_HOLD_IO;
-	if (w && ioprio_is_prio(w)) {
-		ioprio_flags(t) |= IOPRIO_HOLD_PRIO;
-		kgil_kick_spinner(dom, w);	/* spin through the burst */
+		it->flags |= KGIL_IOPRIO_HOLD_IO;
+	if (w && w->ps.ioprio.prio) {
+		it->flags |= KGIL_IOPRIO_HOLD_PRIO;
+		kgil_handoff_kick_spinner(dom, w);	/* spin through the burst */
 	}
-	ioprio_delay_at_grant(t) = ioprio_run_delay(t);
+	it->run_delay_at_grant = ioprio_run_delay(t);
 }
 
 /*
@@ -175,29 +144,30 @@ static bool ioprio_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 	if (w != kgil_first_waiter(dom))
 		return false;
 	return kgil_drop_requested(dom) ||
-	       (ioprio_flags(dom->holder) & IOPRIO_HOLD_PRIO);
+	       (dom->holder->ps.ioprio.flags & KGIL_IOPRIO_HOLD_PRIO);
 }
 
 /* Judge the tenure that just ended, then hand over to the head. */
 static void ioprio_on_release(struct kgil_domain *dom, struct kgil_thread *t,
 			      enum kgil_release_reason reason)
 {
+	struct kgil_ioprio_thread *it = &t->ps.ioprio;
 	u64 hold = dom->release_ns - dom->grant_ns;
 	u64 burst = hold - min(hold, ioprio_run_delay(t) -
-				     ioprio_delay_at_grant(t));
+				     it->run_delay_at_grant);
 
-	if (ioprio_flags(t) & IOPRIO_HOLD_PRIO) {
+	if (it->flags & KGIL_IOPRIO_HOLD_PRIO) {
 		ioprio_refill(dom, dom->release_ns);
-		ioprio_budget(dom) -= hold;
+		dom->ps.ioprio.budget -= hold;
 	}
-	if (ioprio_flags(t) & IOPRIO_HOLD_IO) {
+	if (it->flags & KGIL_IOPRIO_HOLD_IO) {
 		if (burst > dom->params.io_boost_ns)
-			ioprio_flags(t) |= IOPRIO_DEMOTED;
+			it->flags |= KGIL_IOPRIO_DEMOTED;
 		else if (reason == KGIL_REL_IO)
-			ioprio_flags(t) &= ~IOPRIO_DEMOTED;
+			it->flags &= ~KGIL_IOPRIO_DEMOTED;
 	}
-	ioprio_flags(t) &= ~IOPRIO_HOLD_MASK;
-	kgil_handoff_pass(dom, kgil_first_waiter(dom), reason);
+	it->flags &= ~(KGIL_IOPRIO_HOLD_IO | KGIL_IOPRIO_HOLD_PRIO);
+	kgil_handoff_pass(dom, reason);
 }
 
 const struct kgil_policy_ops kgil_policy_ioprio = {
@@ -206,11 +176,12 @@ const struct kgil_policy_ops kgil_policy_ioprio = {
 	.activate = ioprio_activate,
 	.may_take = kgil_handoff_may_take,
 	.on_wait_start = ioprio_on_wait_start,
-	.wait_deadline = ioprio_wait_deadline,
-	.on_wait_timeout = ioprio_on_wait_timeout,
-	.on_wait_abort = kgil_handoff_abort,
+	.wait_deadline = kgil_handoff_wait_deadline,
+	.on_wait_timeout = kgil_handoff_wait_timeout,
+	.on_wait_abort = kgil_handoff_wait_abort,
 	.on_release = ioprio_on_release,
 	.on_grant = ioprio_on_grant,
 	.check = kgil_handoff_check,
 	.may_spin = ioprio_may_spin,
+	.handoff_due = ioprio_handoff_due,
 };

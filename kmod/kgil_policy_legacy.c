@@ -16,7 +16,7 @@
  * nr_waiting lets userspace skip the CHECK syscall when nobody waits, as
  * an uncontended Python 2 semaphore made no system call.
  */
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 
 static void legacy_activate(struct kgil_domain *dom)
 {

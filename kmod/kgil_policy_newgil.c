@@ -17,19 +17,19 @@
  * As in drop_gil(), a release for I/O or an explicit release also waits
  * for the switch when a drop request is pending and forcing is on.
  */
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 
 static ktime_t newgil_wait_deadline(struct kgil_domain *dom,
 				    struct kgil_waiter *w, ktime_t now)
 {
-	w->saved_switch = kgil_switch_number(dom);
+	w->ps.newgil.saved_switch = kgil_switch_number(dom);
 	return ktime_add_ns(now, dom->params.switch_interval_ns);
 }
 
 static void newgil_on_wait_timeout(struct kgil_domain *dom,
 				   struct kgil_waiter *w)
 {
-	if (dom->holder && kgil_switch_number(dom) == w->saved_switch)
+	if (dom->holder && kgil_switch_number(dom) == w->ps.newgil.saved_switch)
 		kgil_request_drop(dom, w->t);
 }
 

@@ -131,7 +131,7 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 	spin_unlock(&kgil_hash_lock);
 	atomic_inc(&kgil_nr_attached);
 	atomic_inc(&kgil_nr_threads);
-	trace_kgil_attach(dom->id, t->tid, t->id);
+	trace_kgil_attach(dom, t);
 	*id = t->id;
 	spin_unlock(&dom->lock);
 	return 0;
@@ -179,7 +179,7 @@ static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	hash_del_rcu(&t->hnode);
 	spin_unlock(&kgil_hash_lock);
 	atomic_dec(&kgil_nr_attached);
-	trace_kgil_detach(dom->id, t->tid, t->id);
+	trace_kgil_detach(dom, t);
 	/* A holder of this thread's process may wait for a forced switch. */
 	if (dom->nr_switch_waiters)
 		wake_up_all(&dom->switch_wq);

@@ -18,10 +18,12 @@
  * (io_uring_cmd_complete_in_task()), once the lock has been granted:
  * res 0, or KGIL_ACQUIRED_OWNER_DEAD when the previous holder died.
  *
- * Policies time their waiters (newgil's drop request, fifo's switch
- * interval): the deadline a sleeping waiter would sleep until arms an
- * hrtimer here, whose expiry re-evaluates the request in a work item
- * (dom->lock is not taken from interrupt context).
+ * The request runs through the core's wait engine (kgil_lock.c) as a
+ * sleeping waiter does; only its waiting differs.  Policies time their
+ * waiters (newgil's drop request, fifo's switch interval): the deadline
+ * a sleeping waiter would sleep until arms an hrtimer here, whose expiry
+ * re-evaluates the request in a work item (dom->lock is not taken from
+ * interrupt context).
  *
  * Ending a pending request:
  *  - the thread detaches, exits (exit probe) or its process closes the
@@ -56,7 +58,7 @@
 #include <linux/workqueue.h>
 
 #include "kgil_compat.h"
-#include "kgil_policy.h"
+#include "kgil_internal.h"
 #include "kgil_trace.h"
 
 /* How often a queued request checks whether it has been abandoned
@@ -70,8 +72,6 @@ struct kgil_uring_req {
 	struct hrtimer timer;		/* the policy's deadline, the ring poll */
 	struct work_struct work;	/* re-evaluation, in process context */
 	/* protected by dom->lock */
-	const struct kgil_policy_ops *ops;	/* whose deadline is armed */
-	ktime_t deadline;
 	int res;			/* the CQE's result */
 	bool done;			/* completion decided */
 	/*
@@ -105,21 +105,13 @@ static void kgil_uring_complete(struct io_uring_cmd *cmd,
 	io_uring_cmd_done(cmd, res, 0, issue_flags);
 }
 
-static void kgil_uring_trace_end(struct kgil_domain *dom,
-				 struct kgil_waiter *w, int ret)
-{
-	trace_kgil_acquire_end(dom->id, w->t->tid, w->t->id,
-			       ktime_get_ns() - w->start_ns, w->failed, ret,
-			       !ret && w->owner_dead);
-}
-
-/* Decide the result (w dequeued); the CQE is posted from task context. */
+/* Decide the result; the CQE is posted from task context. */
 static void kgil_uring_finish(struct kgil_domain *dom,
 			      struct kgil_uring_req *ureq, int ret)
 	__must_hold(&dom->lock)
 {
 	ureq->done = true;
-	kgil_uring_trace_end(dom, &ureq->w, ret);
+	kgil_wait_end(dom, &ureq->w, ret);
 	ureq->res = (!ret && ureq->w.owner_dead) ? KGIL_ACQUIRED_OWNER_DEAD :
 						   ret;
 	if (ureq->issuing)
@@ -128,54 +120,39 @@ static void kgil_uring_finish(struct kgil_domain *dom,
 		io_uring_cmd_complete_in_task(ureq->cmd, kgil_uring_complete);
 }
 
-/* Sleep, as a sleeping waiter would: until the policy's deadline. */
+/* Wait, as a sleeping waiter would: until the policy's deadline. */
 static void kgil_uring_arm(struct kgil_domain *dom,
 			   struct kgil_uring_req *ureq, ktime_t now)
 	__must_hold(&dom->lock)
 {
-	const struct kgil_policy_ops *ops = dom->ops;
 	ktime_t poll = KGIL_URING_POLL ?
 		       ktime_add_ns(now, KGIL_URING_POLL_NS) : KTIME_MAX;
-	ktime_t expires;
+	ktime_t expires = min(kgil_wait_arm(dom, &ureq->w, now), poll);
 
-	ureq->w.woken = false;
-	ureq->w.kicked = false;
-	ureq->ops = ops;
-	ureq->deadline = ops->wait_deadline ?
-			 ops->wait_deadline(dom, &ureq->w, now) : KTIME_MAX;
-	expires = min(ureq->deadline, poll);
 	if (expires != KTIME_MAX)
 		hrtimer_start(&ureq->timer, expires, HRTIMER_MODE_ABS);
 }
 
-/* What a sleeping waiter does when it wakes up (kgil_wait_and_take()). */
+/* Woken: the wait engine's evaluation, with a ring torn down as a reason
+ * to stop where a sleeping waiter has a signal. */
 static void kgil_uring_eval(struct kgil_domain *dom,
 			    struct kgil_uring_req *ureq)
 	__must_hold(&dom->lock)
 {
 	struct kgil_waiter *w = &ureq->w;
-	struct kgil_thread *t = w->t;
 	ktime_t now;
+	int ret;
 
-	if (t->detached || kgil_uring_abandoned(ureq->cmd)) {
-		kgil_abandon(dom, w);
-		kgil_uring_finish(dom, ureq, t->detached ? -EBADF : -ECANCELED);
-		return;
-	}
-	if (kgil_async_take(dom, w)) {
-		kgil_uring_finish(dom, ureq, 0);
+	if (!w->t->detached && kgil_uring_abandoned(ureq->cmd))
+		ret = -ECANCELED;
+	else
+		ret = kgil_wait_eval(dom, w);
+	if (ret != -EAGAIN) {
+		kgil_uring_finish(dom, ureq, ret);
 		return;
 	}
 	now = ktime_get();
-	if (now >= ureq->deadline) {
-		if (dom->ops == ureq->ops && ureq->ops->on_wait_timeout)
-			ureq->ops->on_wait_timeout(dom, w);
-	} else if (w->woken && !w->kicked) {
-		/* Signalled, but somebody barged in first. */
-		w->failed++;
-		kgil_count(dom, t, failed_acquires);
-		trace_kgil_failed_acquire(dom->id, t->tid, t->id);
-	}
+	kgil_wait_note(dom, w, now);
 	kgil_uring_arm(dom, ureq, now);
 }
 
@@ -238,9 +215,8 @@ static void kgil_uring_cancel(struct io_uring_cmd *cmd,
 		spin_unlock(&dom->lock);
 		return;
 	}
-	kgil_abandon(dom, &ureq->w);
 	ureq->done = true;
-	kgil_uring_trace_end(dom, &ureq->w, -ECANCELED);
+	kgil_wait_end(dom, &ureq->w, -ECANCELED);
 	ureq->res = -ECANCELED;
 	spin_unlock(&dom->lock);
 	kgil_uring_complete(cmd, issue_flags);
@@ -290,7 +266,7 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	spin_lock(&dom->lock);
 	ureq->w.io = t->in_io;
-	ret = kgil_async_start(dom, &ureq->w);
+	ret = kgil_wait_start(dom, &ureq->w, false);
 	if (ret == -EINPROGRESS) {
 		kgil_uring_arm(dom, ureq, ktime_get());
 		ureq->issuing = true;
@@ -299,8 +275,8 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		/* Only a completion can carry the owner's death. */
 		kgil_uring_finish(dom, ureq, 0);
 		ret = -EIOCBQUEUED;
-	} else if (!ret) {
-		kgil_uring_trace_end(dom, &ureq->w, 0);
+	} else {
+		kgil_wait_end(dom, &ureq->w, ret);
 	}
 	spin_unlock(&dom->lock);
 	if (ret != -EIOCBQUEUED) {

@@ -7,11 +7,13 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kgil.h"
 #include "kt.h"
 
 static int fd = -1;
@@ -220,6 +222,68 @@ Test(ioctl, set_policy_follows_the_feature_bits)
 				     -EOPNOTSUPP, "policy %u", id);
 		}
 	}
+}
+
+/*
+ * One source for the rules: the module and libkgil's user backends accept
+ * and refuse exactly the same parameters, each bound of kgil.h tried on
+ * both of its sides.  The user backend (newgil) is given the values on
+ * its own policy, the module on newgil too.
+ */
+struct bound_case {
+	const char *what;
+	int field;	/* 0 check_interval, 1 switch_interval_ns, 2 io_boost_ns, 3 spin_ns */
+	uint64_t value;
+	int want;	/* the documented answer */
+};
+
+static const struct bound_case bound_cases[] = {
+	{ "check_interval min-1", 0, KGIL_MIN_CHECK_INTERVAL - 1, -EINVAL },
+	{ "check_interval min", 0, KGIL_MIN_CHECK_INTERVAL, 0 },
+	{ "check_interval max", 0, KGIL_MAX_CHECK_INTERVAL, 0 },
+	{ "check_interval max+1", 0, (uint64_t)KGIL_MAX_CHECK_INTERVAL + 1, -EINVAL },
+	{ "check_interval u32 max", 0, UINT32_MAX, -EINVAL },
+	{ "switch_interval min-1", 1, KGIL_MIN_SWITCH_INTERVAL_NS - 1, -EINVAL },
+	{ "switch_interval min", 1, KGIL_MIN_SWITCH_INTERVAL_NS, 0 },
+	{ "switch_interval max", 1, KGIL_MAX_SWITCH_INTERVAL_NS, 0 },
+	{ "switch_interval max+1", 1, KGIL_MAX_SWITCH_INTERVAL_NS + 1, -EINVAL },
+	{ "io_boost 1", 2, 1, -EINVAL },
+	{ "io_boost min-1", 2, KGIL_MIN_IO_BOOST_NS - 1, -EINVAL },
+	{ "io_boost min", 2, KGIL_MIN_IO_BOOST_NS, 0 },
+	{ "io_boost max", 2, KGIL_MAX_IO_BOOST_NS, 0 },
+	{ "io_boost max+1", 2, KGIL_MAX_IO_BOOST_NS + 1, -EINVAL },
+	{ "spin 0", 3, 0, 0 },
+	{ "spin max", 3, KGIL_MAX_SPIN_NS, 0 },
+	{ "spin max+1", 3, KGIL_MAX_SPIN_NS + 1, -EINVAL },
+};
+
+static void bound_apply(struct kgil_policy *p, const struct bound_case *c)
+{
+	switch (c->field) {
+	case 0: p->check_interval = (uint32_t)c->value; break;
+	case 1: p->switch_interval_ns = c->value; break;
+	case 2: p->io_boost_ns = c->value; break;
+	default: p->spin_ns = c->value; break;
+	}
+}
+
+Test(ioctl, set_policy_bounds_match_the_library)
+{
+	struct kgil *u;
+	struct kgil_policy p;
+
+	cr_assert_eq(kgil_open(KGIL_BACKEND_USER_NEWGIL, &u), 0);
+	for (size_t i = 0; i < sizeof(bound_cases) / sizeof(bound_cases[0]); i++) {
+		const struct bound_case *c = &bound_cases[i];
+
+		cr_assert_eq(kgil_policy_default(KGIL_POLICY_NEWGIL, &p), 0);
+		bound_apply(&p, c);
+		cr_expect_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), c->want,
+			     "module, %s", c->what);
+		cr_expect_eq(kgil_set_policy(u, &p), c->want,
+			     "user backend, %s", c->what);
+	}
+	kgil_close(u);
 }
 
 /* ---- attach / detach ---------------------------------------------- */

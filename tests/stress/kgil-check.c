@@ -929,11 +929,11 @@ static void gen_policy(struct gen *g, struct kgil_policy *p)
 		KGIL_MAX_SWITCH_INTERVAL_NS;
 	/* A tiny boost: every burst demotes, so ioprio stays predictable. */
 	p->io_boost_ns = g->short_mode && below(g, 2) ? 2000000ull :
-			 KGIL_MIN_SWITCH_INTERVAL_NS;
+			 KGIL_MIN_IO_BOOST_NS;
 	p->spin_ns = below(g, 2) ? KGIL_DEFAULT_SPIN_NS : 0;
 	if (!below(g, 25)) {			/* refused, changing nothing */
 		if (below(g, 2))
-			p->policy = KGIL_POLICY_BFS;
+			p->policy = KGIL_POLICY_IOPRIO + 1;	/* retired */
 		else
 			p->check_interval = 0;
 	}

@@ -117,7 +117,7 @@ Test(exclusion, default_policy_eight_threads)
 	run_workers();
 }
 
-/* Kernel: the policies of our own (fifo, ioprio, bfs) that the module has. */
+/* Kernel: the policies of our own (fifo, ioprio) that the module has. */
 Test(exclusion, every_other_announced_policy)
 {
 	struct kgil_features f;

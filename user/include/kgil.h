@@ -82,7 +82,7 @@ int kgil_backend_parse(const char *name, enum kgil_backend *out);
 /* The backend named by $KGIL_BACKEND, or def when it is unset. */
 int kgil_backend_from_env(enum kgil_backend def, enum kgil_backend *out);
 
-/* "legacy", "newgil", "fifo", "ioprio", "bfs"; NULL if unknown. */
+/* "legacy", "newgil", "fifo", "ioprio"; NULL if unknown. */
 const char *kgil_policy_name(uint32_t policy);
 int kgil_policy_parse(const char *name, uint32_t *out);
 

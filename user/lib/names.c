@@ -17,7 +17,6 @@ static const char *const policy_names[] = {
 	[KGIL_POLICY_NEWGIL] = "newgil",
 	[KGIL_POLICY_FIFO] = "fifo",
 	[KGIL_POLICY_IOPRIO] = "ioprio",
-	[KGIL_POLICY_BFS] = "bfs",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -24,9 +24,9 @@ int kgil_policy_default(uint32_t policy, struct kgil_policy *out)
 }
 
 /*
- * The UAPI rule: every field valid whether the policy uses it or not, and
- * reserved fields zero.  check_interval also has to fit the tick's signed
- * 32-bit countdown.
+ * The UAPI rule: every field valid whether the policy uses it or not,
+ * within the bounds kgil.h gives (the module checks the same ones), and
+ * reserved fields zero.
  */
 int kgil__policy_validate(const struct kgil_policy *p)
 {
@@ -36,12 +36,14 @@ int kgil__policy_validate(const struct kgil_policy *p)
 		return -EINVAL;
 	if (p->flags & ~KGIL_POLICY_FLAGS_ALL)
 		return -EINVAL;
-	if (p->check_interval < 1 || p->check_interval > INT32_MAX)
+	if (p->check_interval < KGIL_MIN_CHECK_INTERVAL ||
+	    p->check_interval > KGIL_MAX_CHECK_INTERVAL)
 		return -EINVAL;
 	if (p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
 	    p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
 		return -EINVAL;
-	if (p->io_boost_ns < 1 || p->io_boost_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
+	if (p->io_boost_ns < KGIL_MIN_IO_BOOST_NS ||
+	    p->io_boost_ns > KGIL_MAX_IO_BOOST_NS)
 		return -EINVAL;
 	if (p->spin_ns > KGIL_MAX_SPIN_NS)
 		return -EINVAL;

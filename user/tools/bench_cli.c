@@ -40,7 +40,7 @@ void bench_usage(FILE *f)
 	fputs("\n"
 	      "options (TIME takes a unit: ns, us, ms, s; none means seconds):\n"
 	      "  --backend B          kernel | user-legacy | user-newgil ($KGIL_BACKEND, else kernel)\n"
-	      "  --policy P           legacy | newgil | fifo | ioprio | bfs (default: the backend's)\n"
+	      "  --policy P           legacy | newgil | fifo | ioprio (default: the backend's)\n"
 	      "  --check-interval N   ticks between checks (legacy; default 100)\n"
 	      "  --switch-interval T  switch interval (newgil and later; default 5ms)\n"
 	      "  --handoff-spin T     fifo, ioprio: longest spin for a due handoff\n"

@@ -64,20 +64,33 @@ enum kgil_policy_id {
 	KGIL_POLICY_NEWGIL = 2,	/* CPython 3.2+: switch interval, drop request */
 	KGIL_POLICY_FIFO = 3,	/* strict handoff to the longest waiter */
 	KGIL_POLICY_IOPRIO = 4,	/* threads back from I/O go first */
-	KGIL_POLICY_BFS = 5,	/* virtual deadlines (optional) */
-	KGIL_POLICY_MAX = 5,
+	/*
+	 * 5 is retired and never reused: it named a virtual-deadline
+	 * policy that was never built.  SET_POLICY with it: -EOPNOTSUPP,
+	 * as for any well-formed id a module does not implement.
+	 */
+	KGIL_POLICY_MAX = 5,	/* the highest id ever assigned */
 };
 
 #define KGIL_POLICY_FORCE_SWITCH	(1U << 0)  /* newgil: wait for a taker */
 #define KGIL_POLICY_FLAGS_ALL		(KGIL_POLICY_FORCE_SWITCH)
 
+/*
+ * The parameters' defaults and bounds, inclusive.  SET_POLICY refuses a
+ * value outside them with -EINVAL; libkgil's backends apply the same
+ * bounds, from these definitions.
+ */
 #define KGIL_DEFAULT_CHECK_INTERVAL	100		/* Python 2 ticks */
+#define KGIL_MIN_CHECK_INTERVAL		1
+#define KGIL_MAX_CHECK_INTERVAL		0x7fffffff	/* fits an int counter */
 #define KGIL_DEFAULT_SWITCH_INTERVAL_NS	5000000ULL	/* CPython 3: 5 ms */
-#define KGIL_DEFAULT_IO_BOOST_NS	1000000ULL	/* ioprio: 1 ms */
 #define KGIL_MIN_SWITCH_INTERVAL_NS	1000ULL		/* 1 us */
 #define KGIL_MAX_SWITCH_INTERVAL_NS	10000000000ULL	/* 10 s */
+#define KGIL_DEFAULT_IO_BOOST_NS	1000000ULL	/* ioprio: 1 ms */
+#define KGIL_MIN_IO_BOOST_NS		1000ULL		/* 1 us */
+#define KGIL_MAX_IO_BOOST_NS		10000000000ULL	/* 10 s */
 #define KGIL_DEFAULT_SPIN_NS		1000000ULL	/* fifo/ioprio in libkgil: 1 ms */
-#define KGIL_MAX_SPIN_NS		100000000ULL	/* 100 ms */
+#define KGIL_MAX_SPIN_NS		100000000ULL	/* 100 ms; 0 is allowed */
 
 /*
  * SET_POLICY takes every field; GET_POLICY fills every field.  A field a
@@ -89,7 +102,7 @@ struct kgil_policy {
 	__u32 flags;		/* KGIL_POLICY_* */
 	__u32 check_interval;	/* ticks between checks (legacy); >= 1 */
 	__u32 reserved0;
-	__u64 switch_interval_ns; /* newgil/fifo/ioprio/bfs */
+	__u64 switch_interval_ns; /* newgil/fifo/ioprio */
 	__u64 io_boost_ns;	/* ioprio: hold time after IO_END that keeps
 				 * the priority; a holder past it is demoted */
 	__u64 spin_ns;		/* fifo/ioprio: how long the next holder may
@@ -203,6 +216,23 @@ struct kgil_stats {
 	__u64 domain_id;	/* out: as in the tracepoints */
 	__u64 reserved[2];
 	struct kgil_counters c;	/* out */
+};
+
+/* ---- tracepoints ---------------------------------------------------- */
+
+/*
+ * Why a holder let go of the lock: the reason field of the kgil_release
+ * tracepoint (TRACE_SYSTEM kgil), printed by name.  Trace ABI: values
+ * never change.
+ */
+enum kgil_release_reason {
+	KGIL_REL_EXPLICIT = 0,	/* KGIL_IOC_RELEASE */
+	KGIL_REL_CHECK = 1,	/* a CHECK that gave the lock away */
+	KGIL_REL_IO = 2,	/* KGIL_IOC_IO_BEGIN */
+	KGIL_REL_DETACH = 3,	/* DETACH while holding */
+	KGIL_REL_CLOSE = 4,	/* the holder's process closed the domain */
+	KGIL_REL_EXIT = 5,	/* the holder exited or was killed */
+	KGIL_REL_MAX = 5,
 };
 
 /* ---- the shared page (mmap, read-only, offset 0, one page) --------- */
