@@ -25,11 +25,12 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # The device's mode is the administrator's: the rule goes to /etc.
 UDEVRULESDIR ?= /etc/udev/rules.d
 
-VERSION := 0.1.0
+# The one definition of the version (module, library, kgil, DKMS).
+VERSION := $(shell cat VERSION)
 B := build
 
 CC ?= cc
-CPPFLAGS += -Iinclude/uapi -Iuser/include -Itests/lib -D_GNU_SOURCE
+CPPFLAGS += -Iinclude/uapi -Iuser/include -I$(B)/include -Itests/lib -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -pthread
 LDLIBS_LIB := -luring -pthread
@@ -100,7 +101,13 @@ check-style:
 # ---- userspace ---------------------------------------------------------
 user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS)
 
-$(B)/obj/%.o: %.c
+# kgil.h includes it: the library's version, from VERSION.
+$(B)/include/kgil_version.h: VERSION
+	@mkdir -p $(dir $@)
+	printf '/* Generated from VERSION by make. */\n#define KGIL_LIB_VERSION "%s"\n' \
+		"$(VERSION)" > $@
+
+$(B)/obj/%.o: %.c | $(B)/include/kgil_version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(TRACE_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -187,7 +194,8 @@ install: user
 	install -m 755 $(B)/libkgil.so $(DESTDIR)$(LIBDIR)/libkgil.so.$(VERSION)
 	ln -sf libkgil.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkgil.so.0
 	ln -sf libkgil.so.0 $(DESTDIR)$(LIBDIR)/libkgil.so
-	install -m 644 user/include/kgil*.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 user/include/kgil*.h $(B)/include/kgil_version.h \
+		$(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 include/uapi/linux/kgil.h $(DESTDIR)$(INCLUDEDIR)/linux/kgil.h
 	$(KGIL_PC) > $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/kgil.pc
@@ -206,7 +214,8 @@ KRELEASE ?= $(shell uname -r)
 
 dkms-source:
 	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi/linux
-	install -m 644 dkms.conf Kbuild $(DKMS_SRC)/
+	install -m 644 Kbuild VERSION $(DKMS_SRC)/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 	install -m 644 $(filter-out %.mod.c kmod/kgil_conftest.h,$(wildcard kmod/*.c kmod/*.h)) \
 		kmod/Kbuild $(DKMS_SRC)/kmod/
 	install -m 755 kmod/conftest.sh $(DKMS_SRC)/kmod/

@@ -23,8 +23,6 @@
 
 #include "kgil_policy.h"
 
-#define KGIL_VERSION "0.1.0"
-
 struct file;
 struct io_uring_cmd;
 

@@ -52,11 +52,11 @@
 #include <stdint.h>
 #include <linux/kgil.h>
 
+#include "kgil_version.h"	/* KGIL_LIB_VERSION, generated from VERSION */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define KGIL_LIB_VERSION "0.1.0"
 
 /* The library's version string. */
 const char *kgil_lib_version(void);

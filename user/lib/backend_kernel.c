@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 struct kgil_kernel {
 	int fd;

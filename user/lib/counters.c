@@ -2,7 +2,7 @@
 /* struct kgil_counters bookkeeping, as the user backends keep it. */
 #include <time.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 uint64_t kgil__now_ns(void)
 {

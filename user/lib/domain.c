@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * Domains and the lock API: argument and thread-state checks, then the
- * backend's operation (kgil_internal.h).  Threads that exit attached are
+ * backend's operation (libkgil.h).  Threads that exit attached are
  * caught by a pthread key destructor, so the user backends can release a
  * lock whose holder died and the domain's attach count stays right.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;

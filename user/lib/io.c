@@ -2,7 +2,7 @@
 /* The lock released around blocking I/O: kgil_io_begin / kgil_io_end. */
 #include <errno.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 int kgil_io_begin(struct kgil *g)
 {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 int kgil_policy_default(uint32_t policy, struct kgil_policy *out)
 {

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 __thread struct kgil__tls kgil__tls KGIL__TLS_MODEL;
 __thread struct kgil_self kgil__self;

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 int kgil__tick_slow(void)
 {

@@ -3,8 +3,8 @@
  * The part the two userspace reference GILs share: a "locked" flag guarded
  * by a pthread mutex, the condition variables threads sleep on, the table
  * of attached threads and the counters.  How a thread waits for the lock
- * and how it lets go is each backend's own (backend_user_legacy.c,
- * backend_user_newgil.c): that is where Python 2 and CPython 3 differ.
+ * and how it lets go is each backend's own (ulock_legacy.c,
+ * ulock_newgil.c): that is where Python 2 and CPython 3 differ.
  */
 #ifndef KGIL_ULOCK_H
 #define KGIL_ULOCK_H
@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 /* Library internals: not exported from libkgil.so. */
 #pragma GCC visibility push(hidden)

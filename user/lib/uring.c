@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <liburing.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 int kgil_uring_wait_cqe_timeout(struct kgil *g, struct io_uring *ring,
 				struct io_uring_cqe **cqe,

@@ -23,7 +23,7 @@
 #include <liburing.h>
 #include <string.h>
 
-#include "kgil_internal.h"
+#include "libkgil.h"
 
 /* The acquire's user_data, to tell its CQE from the I/O's. */
 #define KGIL_URING_ACQUIRE_TAG 0x6b67696c61637121ULL	/* "kgilacq!" */

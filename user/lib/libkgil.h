@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1 */
 /*
- * libkgil internals: the domain object, the calling thread's state and the
+ * libkgil.h: the library's internals: the domain object, the calling thread's state and the
  * table of operations each backend implements.  The public entry points
  * (domain.c, io.c, tick.c) check arguments and the thread's state, so a
  * backend operation only runs for an attached thread in the right state.
  */
-#ifndef KGIL_INTERNAL_H
-#define KGIL_INTERNAL_H
+#ifndef LIBKGIL_H
+#define LIBKGIL_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -106,4 +106,4 @@ int kgil__kernel_fd(const struct kgil *g);
 
 #pragma GCC visibility pop
 
-#endif /* KGIL_INTERNAL_H */
+#endif /* LIBKGIL_H */
