@@ -32,7 +32,7 @@ B := build
 CC ?= cc
 CPPFLAGS += -Iinclude/uapi -Iuser/include -I$(B)/include -Itests/lib -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -pthread
+CFLAGS += -std=c11 -Wall -Wextra -Werror -pthread
 LDLIBS_LIB := -luring -pthread
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent libtracecmd 2>/dev/null)
@@ -57,7 +57,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 	     $(if $(KMOD_SRCS),$(B)/tests/kmod-tests) $(HELPERS) $(STRESS)
 
 .PHONY: all module user test test-unit test-device run install uninstall \
-	clean check-style deps help debug-kernel test-debug dkms-source \
+	clean check-style checkpatch trace-libs deps help debug-kernel test-debug dkms-source \
 	dkms-install dkms-uninstall test-dkms
 .DEFAULT_GOAL := all
 
@@ -68,6 +68,7 @@ help:
 	@echo "make run        reproduce the seeds' experiments (VM when needed)"
 	@echo "make test       install deps, build, run unit and device tests"
 	@echo "make check-style sparse (C=1) and W=1 on the module"
+	@echo "make checkpatch the kernel's checkpatch.pl on the module and UAPI header"
 	@echo "make test-debug device tests, longer fuzz and stress, on a"
 	@echo "                KASAN+lockdep+kmemleak kernel (make debug-kernel)"
 	@echo "make install    library, headers, pkg-config file, tool"
@@ -98,6 +99,9 @@ check-style:
 		{ echo "check-style: sparse or W=1 found problems"; exit 1; }
 	@echo "check-style: clean (sparse C=2, W=1) on $(KRELEASES)"
 
+checkpatch:
+	scripts/checkpatch.sh
+
 # ---- userspace ---------------------------------------------------------
 user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS)
 
@@ -110,6 +114,24 @@ $(B)/include/kgil_version.h: VERSION
 $(B)/obj/%.o: %.c | $(B)/include/kgil_version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(TRACE_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Position-independent code for the library only: libkgil.so is built
+# from the same objects as libkgil.a.
+$(LIB_OBJS): CFLAGS += -fPIC
+
+# The trace tools need libtracecmd, libtracefs and libtraceevent
+# (pkg-config): say so plainly instead of failing on a missing header.
+TRACE_PKGS := libtracefs libtraceevent libtracecmd
+TRACE_MISSING := $(shell for p in $(TRACE_PKGS); do \
+		pkg-config --exists $$p 2>/dev/null || echo $$p; done)
+trace-libs:
+ifneq ($(TRACE_MISSING),)
+	@echo "kgil: the trace tools need $(TRACE_MISSING) (pkg-config finds" \
+		"none): run scripts/deps.sh, which installs libtracecmd-dev," \
+		"libtracefs-dev and libtraceevent-dev" >&2; exit 1
+endif
+
+$(TOOL_OBJS) $(UNIT_OBJS) $(KMOD_OBJS): | trace-libs
 
 $(B)/libkgil.a: $(LIB_OBJS)
 	@mkdir -p $(B)

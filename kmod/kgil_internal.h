@@ -38,8 +38,8 @@ struct kgil_domain {
 	struct kref ref;
 	u64 id;				/* constant */
 	kuid_t uid;			/* constant: the opener, for the limit */
-	struct kgil_shared *shared;	/* constant pointer; fields written
-					 * under lock with WRITE_ONCE */
+	/* constant pointer; its fields are written under lock, WRITE_ONCE */
+	struct kgil_shared *shared;
 	wait_queue_head_t switch_wq;	/* holders waiting for a forced switch */
 
 	spinlock_t lock;		/* protects everything below */
@@ -79,11 +79,13 @@ struct kgil_thread {
 	struct kref ref;
 	struct hlist_node hnode;	/* registry hash, kgil_hash_lock + RCU */
 	struct rcu_head rcu;
-	struct task_struct *task;	/* hash key; valid while attached (the
-					 * exit probe detaches before it dies) */
-	const void *files;		/* the files_struct at attach: which
-					 * "process" a close concerns; compared,
-					 * never dereferenced */
+	/* hash key; valid while attached (exit detaches before it dies) */
+	struct task_struct *task;
+	/*
+	 * The files_struct at attach: which "process" a close concerns;
+	 * compared, never dereferenced.
+	 */
+	const void *files;
 	struct kgil_domain *dom;	/* counted reference */
 	pid_t tid;
 	u32 id;				/* >= 1, unique in the domain */

@@ -61,8 +61,10 @@
 #include "kgil_internal.h"
 #include "kgil_trace.h"
 
-/* How often a queued request checks whether it has been abandoned
- * (kernels without cancelable commands). */
+/*
+ * How often a queued request checks whether it has been abandoned
+ * (kernels without cancelable commands).
+ */
 #define KGIL_URING_POLL_NS	(100 * NSEC_PER_MSEC)
 
 struct kgil_uring_req {
@@ -133,8 +135,10 @@ static void kgil_uring_arm(struct kgil_domain *dom,
 		hrtimer_start(&ureq->timer, expires, HRTIMER_MODE_ABS);
 }
 
-/* Woken: the wait engine's evaluation, with a ring torn down as a reason
- * to stop where a sleeping waiter has a signal. */
+/*
+ * Woken: the wait engine's evaluation, with a ring torn down as a reason
+ * to stop where a sleeping waiter has a signal.
+ */
 static void kgil_uring_eval(struct kgil_domain *dom,
 			    struct kgil_uring_req *ureq)
 	__must_hold(&dom->lock)

@@ -162,7 +162,7 @@ static void check_against_stats(const char *policy, const char *ticks,
 			io_threads++;
 			cr_expect_eq(a.thr[i].c.io_acquires, 20);
 			cr_expect_eq(a.thr[i].c.io_grant.n, 20);
-			cr_expect_eq(a.thr[i].c.release_reason[KT_REL_IO], 20);
+			cr_expect_eq(a.thr[i].c.release_reason[KGIL_REL_IO], 20);
 		}
 	}
 	cr_expect_eq(nthr, 3);

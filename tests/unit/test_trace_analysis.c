@@ -139,14 +139,14 @@ static void battle(void)
 	begin(1200, 200, 2, false);
 	failed(1300, 200, 2);
 	failed(1400, 200, 2);
-	release(1500, 100, 1, 400, KT_REL_CHECK);
+	release(1500, 100, 1, 400, KGIL_REL_CHECK);
 	handoff(1530, 100, 1, 200, 2, 30);
 	granted(1530, 200, 2, 330, 2);
 	begin(1540, 100, 1, false);
-	release(1800, 200, 2, 270, KT_REL_EXPLICIT);
+	release(1800, 200, 2, 270, KGIL_REL_EXPLICIT);
 	handoff(1900, 200, 2, 100, 1, 100);
 	granted(1900, 100, 1, 360, 0);
-	release(2000, 100, 1, 100, KT_REL_EXPLICIT);
+	release(2000, 100, 1, 100, KGIL_REL_EXPLICIT);
 }
 
 Test(trace_analysis, battle_counts_and_checks, .fini = fini)
@@ -166,8 +166,8 @@ Test(trace_analysis, battle_counts_and_checks, .fini = fini)
 	cr_expect_eq(d->handoffs, 2);
 	cr_expect_eq(d->c.failed, 2);
 	cr_expect_eq(d->c.failed_field, 2);
-	cr_expect_eq(d->c.release_reason[KT_REL_CHECK], 1);
-	cr_expect_eq(d->c.release_reason[KT_REL_EXPLICIT], 2);
+	cr_expect_eq(d->c.release_reason[KGIL_REL_CHECK], 1);
+	cr_expect_eq(d->c.release_reason[KGIL_REL_EXPLICIT], 2);
 	cr_expect_eq(an.exclusion_violations, 0);
 	cr_expect_eq(an.sequence_errors, 0);
 	cr_expect_eq(an.nonmonotonic, 0);
@@ -220,7 +220,7 @@ Test(trace_analysis, two_holders_is_a_violation, .fini = fini)
 Test(trace_analysis, out_of_order_events_are_counted, .fini = fini)
 {
 	attach(10, 1, 1);
-	release(20, 1, 1, 5, KT_REL_EXPLICIT);	/* never acquired */
+	release(20, 1, 1, 5, KGIL_REL_EXPLICIT);	/* never acquired */
 	granted(30, 1, 1, 0, 0);		/* no acquire_begin */
 	push((struct kt_event){ .ts = 25, .type = KT_DETACH, .thread = { 1, 1 } });
 	cr_assert_eq(kt_analyze(&tr, &an), 0);
@@ -237,7 +237,7 @@ Test(trace_analysis, drop_request_to_release, .fini = fini)
 	begin(30, 2, 2, false);
 	drop(5000, 2, 1);
 	drop(5500, 2, 1);	/* a second request before the check */
-	release(6000, 1, 1, 5980, KT_REL_CHECK);
+	release(6000, 1, 1, 5980, KGIL_REL_CHECK);
 	granted(6010, 2, 2, 5980, 0);
 	cr_assert_eq(kt_analyze(&tr, &an), 0);
 	cr_expect_eq(an.dom[0].drop_requests, 2);
@@ -257,11 +257,11 @@ Test(trace_analysis, io_completion_to_grant, .fini = fini)
 	attach(11, 2, 2);
 	begin(20, 2, 2, false);
 	granted(20, 2, 2, 0, 0);
-	release(100, 2, 2, 80, KT_REL_IO);	/* 2 goes to I/O */
+	release(100, 2, 2, 80, KGIL_REL_IO);	/* 2 goes to I/O */
 	begin(110, 1, 1, false);
 	granted(110, 1, 1, 0, 0);		/* 1 is CPU-bound */
 	begin(400, 2, 2, true);			/* 2's I/O completed */
-	release(5400, 1, 1, 5290, KT_REL_CHECK);
+	release(5400, 1, 1, 5290, KGIL_REL_CHECK);
 	granted(5400, 2, 2, 5000, 0);
 	cr_assert_eq(kt_analyze(&tr, &an), 0);
 	cr_expect_eq(thread(2)->c.io_acquires, 1);
@@ -281,7 +281,7 @@ Test(trace_analysis, sched_switch_gives_oncpu_and_names, .fini = fini)
 	granted(20, 1, 1, 0, 0);
 	sw(50, 1, 0);
 	sw(70, 0, 1);
-	release(100, 1, 1, 80, KT_REL_EXPLICIT);
+	release(100, 1, 1, 80, KGIL_REL_EXPLICIT);
 	cr_assert_eq(kt_analyze(&tr, &an), 0);
 	cr_expect_eq(an.nr_sched_events, 3);
 	cr_expect_eq(time_in(1, KT_ST_ONCPU), 45 + 30);
@@ -448,10 +448,10 @@ Test(trace_analysis, grant_before_the_receiver_runs, .fini = fini)
 	begin(20, 1, 1, false);
 	granted(20, 1, 1, 0, 0);
 	begin(30, 2, 2, false);
-	release(100, 1, 1, 80, KT_REL_EXPLICIT);
+	release(100, 1, 1, 80, KGIL_REL_EXPLICIT);
 	handoff(100, 1, 1, 2, 2, 0);	/* the releaser hands it over */
 	granted(170, 2, 2, 140, 0);	/* 2 runs 70 ns later */
-	release(200, 2, 2, 100, KT_REL_EXPLICIT);
+	release(200, 2, 2, 100, KGIL_REL_EXPLICIT);
 	cr_assert_eq(kt_analyze(&tr, &an), 0);
 	cr_expect_eq(time_in(2, KT_ST_WAIT), 70);
 	cr_expect_eq(time_in(2, KT_ST_GRANTED), 70);
@@ -467,7 +467,7 @@ Test(trace_analysis, owner_death_is_counted_and_frees_the_lock, .fini = fini)
 	begin(20, 1, 1, false);
 	granted(20, 1, 1, 0, 0);
 	begin(30, 2, 2, false);
-	release(50, 1, 1, 30, KT_REL_EXIT);	/* 1 died holding it */
+	release(50, 1, 1, 30, KGIL_REL_EXIT);	/* 1 died holding it */
 	push((struct kt_event){ .ts = 50, .type = KT_OWNER_DEATH, .thread = { 1, 1 } });
 	push((struct kt_event){ .ts = 51, .type = KT_DETACH, .thread = { 1, 1 } });
 	push((struct kt_event){ .ts = 60, .type = KT_ACQUIRE_END,
@@ -475,7 +475,7 @@ Test(trace_analysis, owner_death_is_counted_and_frees_the_lock, .fini = fini)
 	cr_assert_eq(kt_analyze(&tr, &an), 0);
 	cr_expect_eq(an.dom[0].c.owner_deaths, 1);
 	cr_expect_eq(an.dom[0].c.owner_dead_grants, 1);
-	cr_expect_eq(an.dom[0].c.release_reason[KT_REL_EXIT], 1);
+	cr_expect_eq(an.dom[0].c.release_reason[KGIL_REL_EXIT], 1);
 	cr_expect_eq(marks(KT_MARK_OWNER_DEATH), 1);
 	cr_expect_eq(an.exclusion_violations, 0);
 	cr_expect_eq(an.sequence_errors, 0);

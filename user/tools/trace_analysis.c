@@ -281,7 +281,7 @@ static int on_release(struct kt_analysis *a, struct kt_domain *d, uint32_t ti,
 		d->drops_honoured += d->npending;
 	}
 	d->npending = 0;
-	return enter(a, ti, reason == KT_REL_IO ? KT_ST_IO : KT_ST_UNLOCKED, e->ts);
+	return enter(a, ti, reason == KGIL_REL_IO ? KT_ST_IO : KT_ST_UNLOCKED, e->ts);
 }
 
 static int on_drop_request(struct kt_analysis *a, struct kt_domain *d,

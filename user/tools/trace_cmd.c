@@ -134,10 +134,12 @@ static int cmd_report(const struct args *r, struct kt_trace *t,
 	return close_out(f);
 }
 
-static int cmd_export(const struct args *r, struct kt_analysis *a)
+static int cmd_export(const struct args *r, struct kt_trace *t,
+		      struct kt_analysis *a)
 {
 	FILE *f;
 
+	(void)t;
 	if (!r->out) {
 		fprintf(stderr, "kgil trace export: -o OUT.json is required\n");
 		return 2;
@@ -177,7 +179,8 @@ static int parse_at(const char *at, struct kt_timeline_opts *o)
 	return -1;
 }
 
-static int cmd_timeline(const struct args *r, struct kt_analysis *a)
+static int cmd_timeline(const struct args *r, struct kt_trace *t,
+			struct kt_analysis *a)
 {
 	struct kt_timeline_opts o = {
 		.title = r->title, .from_ms = r->from_ms, .to_ms = r->to_ms,
@@ -186,6 +189,7 @@ static int cmd_timeline(const struct args *r, struct kt_analysis *a)
 	};
 	char title[PATH_MAX + 32];
 
+	(void)t;
 	if (!r->out || !(ends_with(r->out, ".png") || ends_with(r->out, ".svg"))) {
 		fprintf(stderr, "kgil trace timeline: -o OUT.png or -o OUT.svg is required\n");
 		return 2;
@@ -200,36 +204,62 @@ static int cmd_timeline(const struct args *r, struct kt_analysis *a)
 	return kt_timeline_draw(a, &o, r->data);
 }
 
-int cmd_trace(int argc, char **argv)
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return trace_usage(stdout);
+}
+
+/*
+ * The subcommands: those that parse their own arguments, and those that
+ * read a trace.dat (the common options, the trace loaded and analysed).
+ */
+struct trace_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	int (*read)(const struct args *r, struct kt_trace *t,
+		    struct kt_analysis *a);
+};
+
+static const struct trace_command trace_commands[] = {
+	{ "record", kt_cmd_record, NULL },
+	{ "__run", kt_cmd_run, NULL },
+	{ "help", cmd_help, NULL },
+	{ "-h", cmd_help, NULL },
+	{ "--help", cmd_help, NULL },
+	{ "report", NULL, cmd_report },
+	{ "timeline", NULL, cmd_timeline },
+	{ "export", NULL, cmd_export },
+	{ NULL, NULL, NULL },
+};
+
+static int read_trace(const struct trace_command *c, int argc, char **argv)
 {
 	struct kt_trace t = { 0 };
 	struct kt_analysis a = { 0 };
 	struct args r;
-	const char *sub = argc > 1 ? argv[1] : "";
 	int ret;
 
-	if (!strcmp(sub, "record"))
-		return kt_cmd_record(argc - 1, argv + 1);
-	if (!strcmp(sub, "__run"))
-		return kt_cmd_run(argc - 1, argv + 1);
-	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help"))
-		return trace_usage(stdout);
-	if (strcmp(sub, "report") && strcmp(sub, "timeline") && strcmp(sub, "export"))
-		return trace_usage(stderr);
-	if (parse(argc - 1, argv + 1, &r))
+	if (parse(argc, argv, &r))
 		return trace_usage(stderr);
 	if (r.help)
 		return trace_usage(stdout);
-	if (load(r.file, &t, &a)) {
-		ret = 1;
-	} else if (!strcmp(sub, "report")) {
-		ret = cmd_report(&r, &t, &a);
-	} else if (!strcmp(sub, "timeline")) {
-		ret = cmd_timeline(&r, &a);
-	} else {
-		ret = cmd_export(&r, &a);
-	}
+	ret = load(r.file, &t, &a) ? 1 : c->read(&r, &t, &a);
 	kt_analysis_free(&a);
 	kt_trace_free(&t);
 	return ret;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	for (const struct trace_command *c = trace_commands; c->name; c++) {
+		if (strcmp(sub, c->name))
+			continue;
+		return c->run ? c->run(argc - 1, argv + 1) :
+				read_trace(c, argc - 1, argv + 1);
+	}
+	return trace_usage(stderr);
 }

@@ -22,12 +22,12 @@ static const char *const type_names[KT_NR_TYPES] = {
 };
 
 static const char *const reason_names[KT_NR_REASONS] = {
-	[KT_REL_EXPLICIT] = "explicit",
-	[KT_REL_CHECK] = "check",
-	[KT_REL_IO] = "io",
-	[KT_REL_DETACH] = "detach",
-	[KT_REL_CLOSE] = "close",
-	[KT_REL_EXIT] = "exit",
+	[KGIL_REL_EXPLICIT] = "explicit",
+	[KGIL_REL_CHECK] = "check",
+	[KGIL_REL_IO] = "io",
+	[KGIL_REL_DETACH] = "detach",
+	[KGIL_REL_CLOSE] = "close",
+	[KGIL_REL_EXIT] = "exit",
 };
 
 const char *kt_type_name(enum kt_type type)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/kgil.h>
 
 enum kt_type {
 	KT_OPEN,
@@ -31,16 +32,11 @@ enum kt_type {
 	KT_NR_TYPES,
 };
 
-/* kmod/kgil_reasons.h, as the trace carries them (field "reason"). */
-enum kt_reason {
-	KT_REL_EXPLICIT,
-	KT_REL_CHECK,
-	KT_REL_IO,
-	KT_REL_DETACH,
-	KT_REL_CLOSE,
-	KT_REL_EXIT,
-	KT_NR_REASONS,
-};
+/*
+ * The release reasons are the UAPI's enum kgil_release_reason (the
+ * tracepoint's field "reason"), 0 to KGIL_REL_MAX.
+ */
+#define KT_NR_REASONS (KGIL_REL_MAX + 1)
 
 #define KT_COMM_LEN 16
 

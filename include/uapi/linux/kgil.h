@@ -43,8 +43,8 @@
 #define KGIL_FEAT_TRACEPOINTS	(1ULL << 6)  /* TRACE_SYSTEM kgil */
 #define KGIL_FEAT_URING_CMD	(1ULL << 7)  /* KGIL_URING_CMD_ACQUIRE */
 #define KGIL_FEAT_SPIN		(1ULL << 8)  /* kgil_policy.spin_ns, spin counters */
-#define KGIL_FEAT_RESTART	(1ULL << 9)  /* waits restart after a signal with no
-					      * handler; kgil_acquire.deadline_ns */
+/* Waits restart after a signal with no handler; kgil_acquire.deadline_ns. */
+#define KGIL_FEAT_RESTART	(1ULL << 9)
 #define KGIL_FEAT_POLICY(id)	(1ULL << (32 + (id)))  /* policy id known */
 
 struct kgil_features {
@@ -103,11 +103,16 @@ struct kgil_policy {
 	__u32 check_interval;	/* ticks between checks (legacy); >= 1 */
 	__u32 reserved0;
 	__u64 switch_interval_ns; /* newgil/fifo/ioprio */
-	__u64 io_boost_ns;	/* ioprio: hold time after IO_END that keeps
-				 * the priority; a holder past it is demoted */
-	__u64 spin_ns;		/* fifo/ioprio: how long the next holder may
-				 * spin for a handoff that is due instead of
-				 * sleeping; 0: never (KGIL_FEAT_SPIN) */
+	/*
+	 * ioprio: hold time after IO_END that keeps the priority; a holder
+	 * past it is demoted
+	 */
+	__u64 io_boost_ns;
+	/*
+	 * fifo/ioprio: how long the next holder may spin for a handoff that
+	 * is due instead of sleeping; 0: never (KGIL_FEAT_SPIN)
+	 */
+	__u64 spin_ns;
 	__u64 reserved[3];
 };
 
@@ -174,10 +179,12 @@ struct kgil_acquire {
 	__u64 wait_ns;		/* out: time spent waiting */
 	__u32 failed_attempts;	/* out: woke up, found it taken, slept again */
 	__u32 reserved0;
-	__u64 deadline_ns;	/* in/out: 0, or (with KGIL_ACQUIRE_TIMEOUT) the
-				 * CLOCK_MONOTONIC deadline of a wait a signal
-				 * interrupted, which a restart keeps; nonzero
-				 * without the flag: -EINVAL (KGIL_FEAT_RESTART) */
+	/*
+	 * in/out: 0, or (with KGIL_ACQUIRE_TIMEOUT) the CLOCK_MONOTONIC
+	 * deadline of a wait a signal interrupted, which a restart keeps;
+	 * nonzero without the flag: -EINVAL (KGIL_FEAT_RESTART)
+	 */
+	__u64 deadline_ns;
 	__u64 reserved[1];
 };
 
