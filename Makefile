@@ -1,6 +1,6 @@
 # kgil: top-level build.  `make` builds the module and the userspace parts,
 # `make test` installs what is missing and runs every test, `make run` runs
-# the main job (reproduce the seeds' experiments against the module).
+# `make run` (reproduce the published GIL experiments against the module).
 
 # Kernel to build against: the running kernel's build tree when it has one,
 # else the newest Debian headers installed by scripts/deps.sh (the VM boots
@@ -65,7 +65,7 @@ all: module user
 
 help:
 	@echo "make            build kmod/kgil.ko and build/ (library, tool, tests)"
-	@echo "make run        reproduce the seeds' experiments (VM when needed)"
+	@echo "make run        reproduce the published GIL experiments (VM when needed)"
 	@echo "make test       install deps, build, run unit and device tests"
 	@echo "make check-style sparse (C=1) and W=1 on the module"
 	@echo "make checkpatch the kernel's checkpatch.pl on the module and UAPI header"
@@ -202,7 +202,7 @@ debug-kernel:
 test-debug: all
 	scripts/debug-kernel.sh test
 
-# ---- the main job ------------------------------------------------------
+# ---- make run: the published GIL experiments ------------------------
 run: deps
 	@# Quietly: what make run shows a person is the table (errors still show).
 	$(MAKE) -s all

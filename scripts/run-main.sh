@@ -1,6 +1,6 @@
 #!/bin/bash
-# The main job, run where the module is loaded (make run: in the VM when
-# this host cannot load it): reproduce the seeds' experiments, print the
+# `make run`'s work, done where the module is loaded (make run: in the VM when
+# this host cannot load it): reproduce the published GIL experiments, print the
 # table (within 100 columns; --wide for a column per lock), write
 # results/reproduce.{json,md}, record two short traces and draw the
 # pictures and results/index.html from the run.  Arguments go to

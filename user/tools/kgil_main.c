@@ -43,7 +43,7 @@ struct command {
 static const struct command commands[] = {
 	{ "info", cmd_info, "the loaded module's version and features" },
 	{ "bench", cmd_bench, "run a scenario (kgil bench --help)" },
-	{ "reproduce", cmd_reproduce, "the seeds' experiments, one table (make run)" },
+	{ "reproduce", cmd_reproduce, "the published GIL experiments, one table (make run)" },
 	{ "report", cmd_report, "a run's pictures and results/index.html, again" },
 	{ "trace", cmd_trace, "record and analyse the kgil tracepoints" },
 	{ "__convoy-peer", cmd_convoy_peer, NULL },

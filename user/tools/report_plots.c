@@ -15,7 +15,7 @@
 #include "reproduce_rows.h"
 #include "result.h"
 
-/* The talks' figures (BRIEF items 2-4 and 8), drawn as "published". */
+/* The talks' figures (rows 2-4, 8 of docs/results.md), drawn as "published". */
 #define PUB_CPU_2CPUS 1.85		/* Beazley 2009, slide 80: 45.5 / 24.6 s */
 #define PUB_CPU_1CPU 1.54		/* 38.0 / 24.6 s */
 #define PUB_PERETIN_2CPUS 1.48		/* Peretin 2013: 7.46 / 5.04 s */
@@ -24,7 +24,7 @@
 #define PUB_SYS_2CPUS 9.5e6
 #define PUB_CEXT_SPEEDUP 2.0		/* Beazley 2009, slide 104 */
 #define PUB_CEXT_WORK_US 4.0
-#define PUB_CONVOY_IDLE_US 14.0		/* CPython 3.11, 2 cores (BRIEF item 8) */
+#define PUB_CONVOY_IDLE_US 14.0		/* CPython 3.11, 2 cores (row 8 of docs/results.md) */
 #define PUB_CONVOY_LOADED_US 10200.0
 
 #define MAX_COLS 8

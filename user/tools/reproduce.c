@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `kgil reproduce`: run the seeds' experiments on every column (a backend
+ * `kgil reproduce`: run the published GIL experiments on every column (a backend
  * and policy), then print one table: each published figure beside ours,
  * with a verdict per column.  Writes results/reproduce.json (everything
  * measured) and results/reproduce.md (the table and the rules), records
@@ -78,9 +78,10 @@ static void usage(FILE *f)
 	fputs("usage: kgil reproduce [--quick] [--columns LIST] [--out DIR] [--tick-ns N]\n"
 	      "                      [--idle-spinners auto|on|off] [--wide] [--no-report]\n"
 	      "\n"
-	      "Runs the seeds' experiments (BRIEF items 1-8) on each column and prints\n"
-	      "the published figures beside ours, with a verdict each; then draws the\n"
-	      "pictures and writes DIR/index.html (kgil report).\n"
+	      "Runs the published GIL experiments (rows 1-8 of docs/results.md) on\n"
+	      "each column and prints the published figures beside ours, with a\n"
+	      "verdict each; then draws the pictures and writes DIR/index.html\n"
+	      "(kgil report).\n"
 	      "  --quick        tiny work sizes (a smoke test, figures meaningless)\n"
 	      "  --columns L    backend[:policy],... (default " DEFAULT_COLUMNS ")\n"
 	      "  --out DIR      where reproduce.json, reproduce.md, the pictures and\n"
@@ -500,7 +501,7 @@ int cmd_reproduce(int argc, char **argv)
 	if (with_report)
 		record_traces(out_dir, cols, ncols, tick_ns, res_obj(root, "traces"));
 
-	printf("\nkgil reproduce: the seeds' results beside ours (%s)\n",
+	printf("\nkgil reproduce: the published results beside ours (%s)\n",
 	       is_quick ? "QUICK MODE: figures meaningless" : "one run");
 	printf("%s, kernel %s, %lld CPUs\n\n", res_get(root, "date")->str,
 	       res_get(root, "kernel") ? res_get(root, "kernel")->str : "?",

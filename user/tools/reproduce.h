@@ -2,7 +2,7 @@
 #ifndef KGIL_TOOLS_REPRODUCE_H
 #define KGIL_TOOLS_REPRODUCE_H
 
-/* `kgil reproduce`: the seeds' experiments, one table (docs/results.md). */
+/* `kgil reproduce`: the published GIL experiments, one table (docs/results.md). */
 int cmd_reproduce(int argc, char **argv);
 
 #endif

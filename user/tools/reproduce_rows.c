@@ -2,7 +2,7 @@
 /*
  * Verdict rules.  Each threshold is stated in `rule` (printed under the
  * table and in results/reproduce.md) and chosen to test the claim's
- * direction and rough size, not the seeds' exact figure: our work is
+ * direction and rough size, not the published figure exactly: our work is
  * calibrated ticks, not Python 2.6 on a 2009 MacBook, and under TCG every
  * system call costs ~10x more than on hardware.
  */

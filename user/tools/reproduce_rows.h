@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The rows of the reproduce table: one published claim each (BRIEF items
- * 1-8), how our figure is computed from the experiments' results, and
- * the rule that decides "reproduced".
+ * The rows of the reproduce table: one published claim each (rows 1-8
+ * of docs/results.md), how our figure is computed from the experiments'
+ * results, and the rule that decides "reproduced".
  */
 #ifndef KGIL_TOOLS_REPRODUCE_ROWS_H
 #define KGIL_TOOLS_REPRODUCE_ROWS_H
