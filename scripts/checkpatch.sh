@@ -8,7 +8,8 @@
 # Clean except for the idioms every TRACE_EVENT header has, as the
 # kernel's own samples/trace_events/trace-events-sample.h does: the
 # EM()/EMe() lists that define the symbolic names (COMPLEX_MACRO,
-# TRAILING_SEMICOLON), ignored in kmod/kgil_trace.h only.
+# TRAILING_SEMICOLON), ignored in kmod/kgil_trace.h only.  Then
+# scripts/kernel-doc checks the kernel-doc comments of the policy API.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -26,7 +27,8 @@ if [ ! -f "$CP" ] || [ "$TARBALL" -nt "$CP" ]; then
 	tar -xf "$TARBALL" -C "$OUT" --strip-components=1 \
 		"linux-source-$SERIES/scripts/checkpatch.pl" \
 		"linux-source-$SERIES/scripts/spelling.txt" \
-		"linux-source-$SERIES/scripts/const_structs.checkpatch"
+		"linux-source-$SERIES/scripts/const_structs.checkpatch" \
+		"linux-source-$SERIES/scripts/kernel-doc"
 	touch "$CP"
 fi
 
@@ -36,6 +38,9 @@ rc=0
 perl "$CP" --no-tree --terse --show-types -f "${files[@]}" kmod/Kbuild || rc=1
 perl "$CP" --no-tree --terse --show-types \
 	--ignore COMPLEX_MACRO,TRAILING_SEMICOLON -f kmod/kgil_trace.h || rc=1
+# The policy API's kernel-doc renders without a warning.
+perl "$OUT/scripts/kernel-doc" -none -Werror kmod/kgil_policy.h \
+	kmod/kgil_handoff.h kmod/kgil_internal.h || rc=1
 if [ $rc = 0 ]; then
 	echo "checkpatch: clean (${#files[@]} files and kgil_trace.h, Kbuild)"
 else
