@@ -225,8 +225,12 @@ void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w);
  *                      -EBUSY (try), or why it may not start (nothing
  *                      begun, w->begun false).
  *   kgil_wait_arm()    before each wait: the policy's deadline.
- *   kgil_wait_eval()   after each wake-up: 0 w holds the lock, -EBADF it
- *                      was detached, -EAGAIN it waits on...
+ *   kgil_wait_decided() whether a grant or a detach has decided the
+ *                      wait: 0 granted, -EBADF detached (first: a detach
+ *                      voids a grant), -EAGAIN neither.  Takes nothing,
+ *                      so a notify may ask it while the queue is walked.
+ *   kgil_wait_eval()   after each wake-up: decided, or it may take the
+ *                      free lock (0), or -EAGAIN: it waits on...
  *   kgil_wait_note()   ... after the policy's timeout or a lost race
  *                      has been accounted for.
  *   kgil_wait_end()    the end: off the queue, traced.
@@ -234,6 +238,7 @@ void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w);
 int kgil_wait_start(struct kgil_domain *dom, struct kgil_waiter *w, bool try);
 ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
 		      ktime_t now);
+int kgil_wait_decided(struct kgil_domain *dom, struct kgil_waiter *w);
 int kgil_wait_eval(struct kgil_domain *dom, struct kgil_waiter *w);
 void kgil_wait_note(struct kgil_domain *dom, struct kgil_waiter *w,
 		    ktime_t now);

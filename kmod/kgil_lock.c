@@ -380,13 +380,20 @@ ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
 	return w->policy_deadline;
 }
 
-int kgil_wait_eval(struct kgil_domain *dom, struct kgil_waiter *w)
+int kgil_wait_decided(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	lockdep_assert_held(&dom->lock);
 	if (w->t->detached)
 		return -EBADF;
-	if (w->granted)
-		return 0;
+	return w->granted ? 0 : -EAGAIN;
+}
+
+int kgil_wait_eval(struct kgil_domain *dom, struct kgil_waiter *w)
+{
+	int ret = kgil_wait_decided(dom, w);
+
+	if (ret != -EAGAIN)
+		return ret;
 	if (kgil_may_take(dom, w->t, w)) {
 		kgil_grant(dom, w);
 		return 0;

@@ -149,8 +149,8 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
  * any later one) cannot pick it.  A waiter only being woken would stay
  * queued, and fifo's direct grant would then make a thread whose struct
  * is about to be freed the holder for good.  The woken waiter sees
- * detached first and returns -EBADF (kgil_wait_and_take(),
- * kgil_uring_notify()).
+ * detached first and returns -EBADF (kgil_wait_decided(), for both
+ * kinds of waiter).
  */
 static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 			       enum kgil_release_reason reason,

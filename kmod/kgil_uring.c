@@ -189,14 +189,13 @@ static enum hrtimer_restart kgil_uring_timer(struct hrtimer *timer)
 static void kgil_uring_notify(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	struct kgil_uring_req *ureq = container_of(w, struct kgil_uring_req, w);
+	int ret;
 
 	if (ureq->done)
 		return;
-	/* Detached first, as kgil_wait_and_take(); detach dequeued it. */
-	if (w->t->detached)
-		kgil_uring_finish(dom, ureq, -EBADF);
-	else if (w->granted)
-		kgil_uring_finish(dom, ureq, 0);
+	ret = kgil_wait_decided(dom, w);
+	if (ret != -EAGAIN)
+		kgil_uring_finish(dom, ureq, ret);
 	else
 		queue_work(system_highpri_wq, &ureq->work);
 }
