@@ -84,6 +84,10 @@ void bench_opts_init(struct bench_opts *o);
  */
 int bench_parse(struct bench_opts *o, int argc, char **argv);
 void bench_usage(FILE *f);
+/* --name (no dashes): 1 takes a value, 0 is a flag, -1 no such option. */
+int bench_option_arg(const char *name);
+/* The one policy a user backend implements; 0: any (the kernel). */
+uint32_t bench_backend_only_policy(enum kgil_backend backend);
 /* Run the scenario (o->repeat times, medians) into out: 0 or -errno. */
 int bench_run(const struct bench_opts *o, struct res *out);
 

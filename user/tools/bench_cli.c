@@ -247,11 +247,24 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 	return -EINVAL;
 }
 
+int bench_option_arg(const char *name)
+{
+	for (const struct option *lo = long_opts; lo->name; lo++)
+		if (!strcmp(lo->name, name))
+			return lo->has_arg == required_argument;
+	return -1;
+}
+
+uint32_t bench_backend_only_policy(enum kgil_backend backend)
+{
+	return backend == KGIL_BACKEND_USER_LEGACY ? KGIL_POLICY_LEGACY :
+	       backend == KGIL_BACKEND_USER_NEWGIL ? KGIL_POLICY_NEWGIL : 0;
+}
+
 /* The user backends implement one policy each. */
 static int check_policy(const struct bench_opts *o)
 {
-	uint32_t only = o->backend == KGIL_BACKEND_USER_LEGACY ? KGIL_POLICY_LEGACY :
-			o->backend == KGIL_BACKEND_USER_NEWGIL ? KGIL_POLICY_NEWGIL : 0;
+	uint32_t only = bench_backend_only_policy(o->backend);
 
 	if (only && o->policy && o->policy != only) {
 		fprintf(stderr, "kgil bench: backend %s implements only policy %s\n",

@@ -10,6 +10,7 @@
 #include "kgil.h"
 #include "report.h"
 #include "reproduce.h"
+#include "sweep.h"
 #include "trace_cmd.h"
 
 static int cmd_info(int argc, char **argv)
@@ -44,6 +45,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "the loaded module's version and features" },
 	{ "bench", cmd_bench, "run a scenario (kgil bench --help)" },
 	{ "reproduce", cmd_reproduce, "the published GIL experiments, one table (make run)" },
+	{ "sweep", cmd_sweep, "a scenario over a grid of settings (kgil sweep --help)" },
 	{ "report", cmd_report, "a run's pictures and results/index.html, again" },
 	{ "trace", cmd_trace, "record and analyse the kgil tracepoints" },
 	{ "__convoy-peer", cmd_convoy_peer, NULL },
