@@ -27,6 +27,35 @@ struct res;
 
 enum io_kind { IO_BOTH, IO_TCP, IO_TIMEOUT };
 
+/* cpu: N threads against sequential work. */
+struct bench_cpu_opts {
+	bool processes;			/* also run N processes */
+};
+
+/* cext: 2 threads calling GIL-releasing work, swept over sizes. */
+struct bench_cext_opts {
+	uint64_t work_ns[BENCH_MAX_SIZES];
+	int nwork_ns;
+};
+
+/* io: io_uring I/O-bound tasks. */
+struct bench_io_opts {
+	enum io_kind kind;
+	uint64_t latency_ns;		/* server / remote call latency */
+};
+
+/* convoy: an I/O thread's round trips beside CPU-bound threads. */
+struct bench_convoy_opts {
+	int rounds;			/* round trips per phase */
+	uint64_t gap_ns;		/* the peer's pause between pings */
+};
+
+/* handoff: lock ping-pong against a futex ping-pong. */
+struct bench_handoff_opts {
+	int rounds;
+	uint64_t hold_ns;		/* time a holder keeps the lock */
+};
+
 /* Zero means "the scenario's default" for every number. */
 struct bench_opts {
 	const char *scenario;
@@ -45,18 +74,16 @@ struct bench_opts {
 	int repeat;
 	bool json;
 	bool quiet;
-	bool processes;			/* cpu: also run N processes */
-	bool count_syscalls;		/* cpu, overhead: perf syscall counter */
-	uint64_t work_ns[BENCH_MAX_SIZES];	/* cext sweep */
-	int nwork_ns;
-	enum io_kind io_kind;
-	uint64_t latency_ns;		/* io: server / remote call latency */
-	int rounds;			/* convoy, handoff */
-	uint64_t gap_ns;		/* convoy: peer pause between pings */
-	uint64_t hold_ns;		/* handoff: time a holder keeps the lock */
+	bool count_syscalls;		/* perf syscall counter (cpu, overhead) */
 	double cap_s;			/* longest a timed phase may run */
 	enum spin_mode spin;		/* idle spinners (spinners.h) */
 	bool uring_acquire;		/* io, convoy: KGIL_URING_CMD_ACQUIRE */
+	/* Each scenario's own options (zero: its default). */
+	struct bench_cpu_opts cpu;
+	struct bench_cext_opts cext;
+	struct bench_io_opts io;
+	struct bench_convoy_opts convoy;
+	struct bench_handoff_opts handoff;
 };
 
 struct scenario {

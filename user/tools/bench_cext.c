@@ -116,8 +116,8 @@ static int cext_point(const struct bench_opts *o, int n, uint64_t work_ns,
 int bench_cext(const struct bench_opts *o, struct res *out)
 {
 	int n = o->threads ? o->threads : CEXT_DEFAULT_THREADS;
-	const uint64_t *sizes = o->nwork_ns ? o->work_ns : default_sizes;
-	int nsizes = o->nwork_ns ? o->nwork_ns :
+	const uint64_t *sizes = o->cext.nwork_ns ? o->cext.work_ns : default_sizes;
+	int nsizes = o->cext.nwork_ns ? o->cext.nwork_ns :
 		     (int)(sizeof(default_sizes) / sizeof(default_sizes[0]));
 	double best = 0, first_2x = -1;
 	struct res *points;

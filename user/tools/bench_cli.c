@@ -77,15 +77,15 @@ static int parse_sizes(const char *s, struct bench_opts *o)
 	if (strlen(s) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, s);
-	o->nwork_ns = 0;
+	o->cext.nwork_ns = 0;
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
-		if (o->nwork_ns == BENCH_MAX_SIZES || parse_u64(tok, &v) < 0)
+		if (o->cext.nwork_ns == BENCH_MAX_SIZES || parse_u64(tok, &v) < 0)
 			return -EINVAL;
-		o->work_ns[o->nwork_ns++] = v;
+		o->cext.work_ns[o->cext.nwork_ns++] = v;
 	}
-	return o->nwork_ns ? 0 : -EINVAL;
+	return o->cext.nwork_ns ? 0 : -EINVAL;
 }
 
 void bench_opts_init(struct bench_opts *o)
@@ -98,7 +98,7 @@ void bench_opts_init(struct bench_opts *o)
 	o->count_syscalls = true;
 	o->cap_s = 120;
 	o->spin = SPIN_OFF;
-	o->gap_ns = BENCH_DEFAULT_GAP_NS;
+	o->convoy.gap_ns = BENCH_DEFAULT_GAP_NS;
 	o->handoff_spin_ns = -1;
 }
 
@@ -205,7 +205,7 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 		o->quiet = true;
 		return 0;
 	case OPT_PROCESSES:
-		o->processes = true;
+		o->cpu.processes = true;
 		return 0;
 	case OPT_NO_SYSCALLS:
 		o->count_syscalls = false;
@@ -214,25 +214,25 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 		return parse_sizes(arg, o);
 	case OPT_KIND:
 		if (!strcmp(arg, "both"))
-			o->io_kind = IO_BOTH;
+			o->io.kind = IO_BOTH;
 		else if (!strcmp(arg, "tcp"))
-			o->io_kind = IO_TCP;
+			o->io.kind = IO_TCP;
 		else if (!strcmp(arg, "timeout"))
-			o->io_kind = IO_TIMEOUT;
+			o->io.kind = IO_TIMEOUT;
 		else
 			return -EINVAL;
 		return 0;
 	case OPT_LATENCY:
-		return parse_time_ns(arg, &o->latency_ns) < 0 || !o->latency_ns ? -EINVAL : 0;
+		return parse_time_ns(arg, &o->io.latency_ns) < 0 || !o->io.latency_ns ? -EINVAL : 0;
 	case OPT_ROUNDS:
 		if (parse_count(arg, 1, 10000000, &v) < 0)
 			return -EINVAL;
-		o->rounds = (int)v;
+		o->convoy.rounds = o->handoff.rounds = (int)v;
 		return 0;
 	case OPT_GAP:
-		return parse_time_ns(arg, &o->gap_ns);
+		return parse_time_ns(arg, &o->convoy.gap_ns);
 	case OPT_HOLD:
-		return parse_time_ns(arg, &o->hold_ns);
+		return parse_time_ns(arg, &o->handoff.hold_ns);
 	case OPT_CAP:
 		if (parse_time_ns(arg, &v) < 0 || !v)
 			return -EINVAL;

@@ -131,7 +131,7 @@ static int convoy_phase(const struct bench_opts *o, int k, int rounds, double cp
 	if (j.with_io) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			return -errno;
-		ret = convoy_peer_spawn(sv[1], rounds, CONVOY_WARMUP, o->gap_ns, &pid);
+		ret = convoy_peer_spawn(sv[1], rounds, CONVOY_WARMUP, o->convoy.gap_ns, &pid);
 		close(sv[1]);
 		if (ret < 0) {
 			close(sv[0]);
@@ -177,7 +177,7 @@ static void put_rtts(struct res *out, const char *key, struct convoy_report *rep
 int bench_convoy(const struct bench_opts *o, struct res *out)
 {
 	int k = o->threads ? o->threads : 1;
-	int rounds = o->rounds ? o->rounds : CONVOY_DEFAULT_ROUNDS;
+	int rounds = o->convoy.rounds ? o->convoy.rounds : CONVOY_DEFAULT_ROUNDS;
 	struct convoy_phase idle, loaded, alone;
 	double idle_p50, loaded_p50, alone_rate, loaded_rate;
 	int ret = domain_describe(o, out);
@@ -186,7 +186,7 @@ int bench_convoy(const struct bench_opts *o, struct res *out)
 		return ret;
 	res_int(out, "cpu_threads", k);
 	res_int(out, "rounds", rounds);
-	res_num(out, "gap_us", o->gap_ns / 1e3);
+	res_num(out, "gap_us", o->convoy.gap_ns / 1e3);
 
 	progress(false, "convoy: I/O thread alone, %d round trips", rounds);
 	ret = convoy_phase(o, 0, rounds, 0, &idle);

@@ -168,7 +168,7 @@ int bench_cpu(const struct bench_opts *o, struct res *out)
 		res_null(out, "mean_switch_interval_us");
 	phase_cost_put(out, "sequential_", &seq.cost);
 
-	if (o->processes) {
+	if (o->cpu.processes) {
 		double proc_s = 0;
 
 		progress(false, "cpu: %d processes", n);

@@ -168,8 +168,8 @@ static int pingpong_run(const struct bench_opts *o, bool use_futex, int rounds,
 
 int bench_handoff(const struct bench_opts *o, struct res *out)
 {
-	int rounds = o->rounds ? o->rounds : HANDOFF_DEFAULT_ROUNDS;
-	uint64_t hold = o->hold_ns ? o->hold_ns : HANDOFF_DEFAULT_HOLD_NS;
+	int rounds = o->handoff.rounds ? o->handoff.rounds : HANDOFF_DEFAULT_ROUNDS;
+	uint64_t hold = o->handoff.hold_ns ? o->handoff.hold_ns : HANDOFF_DEFAULT_HOLD_NS;
 	double h50, h99, f50, f99;
 	int ret = domain_describe(o, out);
 

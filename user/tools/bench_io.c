@@ -252,7 +252,7 @@ static int io_kind_run(const struct bench_opts *o, struct io_job *j, int tasks,
 int bench_io(const struct bench_opts *o, struct res *out)
 {
 	int tasks = o->threads ? o->threads : IO_DEFAULT_TASKS;
-	uint64_t latency = o->latency_ns ? o->latency_ns : IO_DEFAULT_LATENCY_NS;
+	uint64_t latency = o->io.latency_ns ? o->io.latency_ns : IO_DEFAULT_LATENCY_NS;
 	struct io_job j = { .latency_ns = latency, .requests = o->work ? (int)o->work : 1 };
 	struct server srv;
 	double seq = 0, thr = 0;
@@ -273,7 +273,7 @@ int bench_io(const struct bench_opts *o, struct res *out)
 		const char *name = k == IO_TCP ? "tcp" : "timeout";
 		struct res *r;
 
-		if (o->io_kind != IO_BOTH && o->io_kind != (enum io_kind)k)
+		if (o->io.kind != IO_BOTH && o->io.kind != (enum io_kind)k)
 			continue;
 		progress(false, "io: %s, %d tasks", name, tasks);
 		j.kind = (enum io_kind)k;

@@ -195,10 +195,10 @@ static void run_column(struct column *c, const struct sizing *sz, double tick_ns
 	opts_for(&o, "cpu", sz, tick_ns);
 	o.threads = 2;
 	o.duration_s = sz->cpu_s;
-	o.processes = true;
+	o.cpu.processes = true;
 	experiment(c, "cpu_all", &o, sz->nominal_s[0]);
 	/* 2b, 2c, 3a: the same on one CPU. */
-	o.processes = false;
+	o.cpu.processes = false;
 	o.cpus_set = true;
 	parse_cpus("0", &o.cpus);
 	strcpy(o.cpus_str, "0");
@@ -206,18 +206,18 @@ static void run_column(struct column *c, const struct sizing *sz, double tick_ns
 	/* 4 */
 	opts_for(&o, "cext", sz, tick_ns);
 	o.duration_s = sz->cext_s;
-	o.nwork_ns = (int)(sizeof(sz->cext_sizes) / sizeof(sz->cext_sizes[0]));
-	memcpy(o.work_ns, sz->cext_sizes, sizeof(sz->cext_sizes));
+	o.cext.nwork_ns = (int)(sizeof(sz->cext_sizes) / sizeof(sz->cext_sizes[0]));
+	memcpy(o.cext.work_ns, sz->cext_sizes, sizeof(sz->cext_sizes));
 	experiment(c, "cext", &o, sz->nominal_s[2]);
 	/* 5 */
 	opts_for(&o, "io", sz, tick_ns);
 	o.threads = 3;
-	o.latency_ns = sz->io_latency_ns;
+	o.io.latency_ns = sz->io_latency_ns;
 	experiment(c, "io", &o, sz->nominal_s[3]);
 	/* 8 */
 	opts_for(&o, "convoy", sz, tick_ns);
 	o.threads = 1;
-	o.rounds = sz->convoy_rounds;
+	o.convoy.rounds = sz->convoy_rounds;
 	experiment(c, "convoy", &o, sz->nominal_s[4]);
 }
 
