@@ -40,10 +40,17 @@ TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent libtracecmd 2>/
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
-TOOL_SRCS := $(wildcard user/tools/*.c)
-TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/obj/%.o)
-# The trace tools' reader and analysis, also unit- and device-tested.
-TRACE_TOOL_OBJS := $(filter $(B)/obj/user/tools/trace_%.o,$(TOOL_OBJS))
+# The kgil tool: user/tools/main.c and one room per part, each a static
+# library that the tool and the tests link (build/tools/libkgil-ROOM.a):
+# support (results, JSON, tables, statistics, parsing, progress, plots),
+# trace (the trace reader and analysis), bench (the scenarios), sweep
+# and reproduce.  TOOL_ROOMS is in link order: a room uses only those
+# after it.
+TOOL_ROOMS := reproduce sweep bench trace support
+room_objs = $(patsubst %.c,$(B)/obj/%.o,$(wildcard user/tools/$(1)/*.c))
+TOOL_LIBS := $(TOOL_ROOMS:%=$(B)/tools/libkgil-%.a)
+TOOL_OBJS := $(B)/obj/user/tools/main.o \
+	     $(foreach r,$(TOOL_ROOMS),$(call room_objs,$(r)))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o)
 KMOD_SRCS := $(wildcard tests/kmod/*.c)
@@ -59,6 +66,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 .PHONY: all module user test test-unit test-device run install uninstall \
 	clean check-style checkpatch trace-libs deps help debug-kernel test-debug dkms-source \
 	dkms-install dkms-uninstall test-dkms
+.SECONDEXPANSION:
 .DEFAULT_GOAL := all
 
 all: module user
@@ -132,6 +140,8 @@ ifneq ($(TRACE_MISSING),)
 endif
 
 $(TOOL_OBJS) $(UNIT_OBJS) $(KMOD_OBJS): | trace-libs
+# Tools and tests name the tools' headers by room: "support/json.h".
+$(TOOL_OBJS) $(UNIT_OBJS) $(KMOD_OBJS): CPPFLAGS += -Iuser/tools
 
 $(B)/libkgil.a: $(LIB_OBJS)
 	@mkdir -p $(B)
@@ -141,16 +151,21 @@ $(B)/libkgil.a: $(LIB_OBJS)
 $(B)/libkgil.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libkgil.so.0 -o $@ $^ $(LDLIBS_LIB)
 
-$(B)/kgil: $(TOOL_OBJS) $(B)/libkgil.a
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(B)/libkgil.a $(TRACE_LIBS) $(LDLIBS_LIB) -lm
-
-$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a
+$(B)/tools/libkgil-%.a: $$(call room_objs,%)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a
+$(B)/kgil: $(B)/obj/user/tools/main.o $(TOOL_LIBS) $(B)/libkgil.a
+	$(CC) $(CFLAGS) -o $@ $< $(TOOL_LIBS) $(B)/libkgil.a $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+
+$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB_OBJS) $(TRACE_TOOL_OBJS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+
+$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
 $(B)/tests/helpers/%: tests/helpers/%.c $(B)/libkgil.a
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@
 # switch_interval_ns and policy), the plots and tradeoff.png are PNGs,
 # and a bad grid is refused with status 2 before anything runs.  Without
 # the syscall count, whose tracepoint toggling under TCG once oopsed a
-# longer sweep (user/tools/sweep.c, the presets).  About a minute under TCG.
+# longer sweep (user/tools/sweep/sweep.c, the presets).  About a minute under TCG.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 T=$(mktemp -d)

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../user/tools/trace_analysis.h"
-#include "../../user/tools/trace_read.h"
-#include "../../user/tools/trace_spawn.h"
+#include "trace/trace_analysis.h"
+#include "trace/trace_read.h"
+#include "support/spawn.h"
 
 #define KGIL_BIN "build/kgil"
 #define WORKLOAD "build/tests/helpers/trace-workload"
@@ -46,7 +46,7 @@ static void teardown(void)
 
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	if (dir[0])
-		kt_spawn_wait(av);
+		spawn_wait(av);
 }
 
 static void path(char *out, size_t n, const char *name)
@@ -84,7 +84,7 @@ static void record(const char *policy, const char *ticks, struct kt_trace *t,
 
 	path(dat, sizeof(dat), "trace.dat");
 	path(st, sizeof(st), "stats");
-	cr_assert_eq(kt_spawn_wait(av), 0, "kgil trace record failed");
+	cr_assert_eq(spawn_wait(av), 0, "kgil trace record failed");
 	read_stats(st, s);
 	cr_assert_eq(kt_read_tracedat(dat, t), 0);
 	cr_assert_eq(t->lost_events, 0, "the ring buffer lost events");
@@ -221,15 +221,15 @@ static void check_cli(const struct stats *s)
 	path(rep, sizeof(rep), "report.json");
 	path(js, sizeof(js), "trace.json");
 	path(png, sizeof(png), "timeline.png");
-	cr_assert_eq(kt_spawn_wait(report), 0);
+	cr_assert_eq(spawn_wait(report), 0);
 	snprintf(dom, sizeof(dom), "%llu", s->domain_id);
 	snprintf(hand, sizeof(hand), "%llu", s->handoffs);
 	check_report[4] = dom;
 	check_report[5] = hand;
-	cr_expect_eq(kt_spawn_wait(check_report), 0, "report JSON");
-	cr_assert_eq(kt_spawn_wait(export), 0);
-	cr_expect_eq(kt_spawn_wait(check_export), 0, "Perfetto JSON");
-	cr_assert_eq(kt_spawn_wait(tl_png), 0);
+	cr_expect_eq(spawn_wait(check_report), 0, "report JSON");
+	cr_assert_eq(spawn_wait(export), 0);
+	cr_expect_eq(spawn_wait(check_export), 0, "Perfetto JSON");
+	cr_assert_eq(spawn_wait(tl_png), 0);
 	file_starts_with(png, "\x89PNG\r\n\x1a\n", 8, 10000);
 	/* SVG is drawn by the unit test: gnuplot is slow to start in TCG. */
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The harness's pure parts (user/tools): option parsing, the result tree
- * and its medians, percentiles, the JSON writer and the table printer.
- * The tool is not a library, so its pure sources are compiled in here.
+ * The harness's pure parts (user/tools/support, linked from its room's
+ * library): option parsing, the result tree and its medians,
+ * percentiles, the JSON writer and the table printer.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/tools/json.c"
-#include "../../user/tools/parse.c"
-#include "../../user/tools/result.c"
-#include "../../user/tools/stats.c"
-#include "../../user/tools/table.c"
+#include "support/json.h"
+#include "support/parse.h"
+#include "support/result.h"
+#include "support/stats.h"
+#include "support/table.h"
 
 /* Run fn(f) into a memory stream and return what it wrote (free it). */
 static char *capture(void (*fn)(FILE *f, const void *arg), const void *arg)

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The report's pure parts (user/tools): the JSON reader, base64 and HTML
- * escaping, the narrow table and its wrapping, the time left, and the
- * charts' gnuplot scripts (written, not run).  Compiled in here like
- * test_harness_pure.c does; result.c and table.c, which these use, come
- * from that file's translation unit.
+ * The report's pure parts (user/tools/support and reproduce, linked from
+ * their rooms' libraries): the JSON reader, base64 and HTML escaping, the
+ * narrow table and its wrapping, the time left, and the charts' gnuplot
+ * scripts (written, not run).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -12,15 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/tools/gnuplot.c"
-#include "../../user/tools/html.c"
-#include "../../user/tools/json_read.c"
-#include "../../user/tools/progress.c"
-#include "../../user/tools/report_plots.c"
-#include "../../user/tools/report_text.c"
-#include "../../user/tools/reproduce_rows.c"
-#include "../../user/tools/json.h"
-#include "../../user/tools/trace_timeline.h"
+#include "support/gnuplot.h"
+#include "support/result.h"
+#include "support/table.h"
+#include "support/html.h"
+#include "support/json_read.h"
+#include "support/progress.h"
+#include "reproduce/report_plots.h"
+#include "reproduce/report_text.h"
+#include "reproduce/reproduce_rows.h"
+#include "support/json.h"
+#include "trace/trace_timeline.h"
 
 /* What fn wrote to a memory stream (free it). */
 #define CAPTURE(buf, stmt)                                              \

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `kgil sweep`'s pure parts (user/tools): the grid parser, the figures'
- * median, min and max over a point's runs, and the CSV and table.
- * Compiled in here like test_harness_pure.c does; parse.c, result.c,
- * stats.c and json.c, which these use, come from that file's unit.
+ * `kgil sweep`'s pure parts (user/tools/sweep, linked from its room's
+ * library): the grid parser, the figures' median, min and max over a
+ * point's runs, and the CSV and table.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -12,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/tools/sweep_fig.c"
-#include "../../user/tools/sweep_grid.c"
-#include "../../user/tools/sweep_out.c"
+#include "support/parse.h"
+#include "support/result.h"
+#include "sweep/sweep_fig.h"
+#include "sweep/sweep_grid.h"
+#include "sweep/sweep_out.h"
 
 /* Parse spec; the values, and their count in *n (free the array). */
 static uint64_t *grid(const char *spec, enum sweep_unit unit, int *n)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The trace analysis (user/tools/trace_analysis.c) on event lists built
+ * The trace analysis (user/tools/trace/trace_analysis.c) on event lists built
  * here, in the exact shape the reader makes from the kgil tracepoints:
  * counts, percentiles, the handoff histogram, drop request -> release,
  * I/O -> grant, the mutual exclusion and order checks, the lanes, and the
@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../user/tools/trace_analysis.h"
-#include "../../user/tools/trace_export.h"
-#include "../../user/tools/trace_report.h"
-#include "../../user/tools/trace_spawn.h"
-#include "../../user/tools/trace_timeline.h"
+#include "trace/trace_analysis.h"
+#include "trace/trace_export.h"
+#include "trace/trace_report.h"
+#include "support/spawn.h"
+#include "trace/trace_timeline.h"
 
 #define D 7	/* the domain id of the synthetic traces */
 
@@ -314,7 +314,7 @@ static int json_valid(const char *path)
 		       "import json,sys; json.load(open(sys.argv[1]))",
 		       (char *)path, NULL };
 
-	return kt_spawn_wait(av);
+	return spawn_wait(av);
 }
 
 static char *slurp(const char *path)
@@ -375,7 +375,7 @@ static void draw(const char *dir, bool png, const char *magic, size_t n)
 	cr_expect_geq(kt_timeline_write(df, sf, dat, &an, &o), 6);
 	fclose(df);
 	fclose(sf);
-	cr_assert_eq(kt_spawn_wait(av), 0, "gnuplot failed on %s", gp);
+	cr_assert_eq(spawn_wait(av), 0, "gnuplot failed on %s", gp);
 	cr_assert_eq(stat(out, &st), 0);
 	cr_expect_gt(st.st_size, 2000);
 	df = fopen(out, "rb");
