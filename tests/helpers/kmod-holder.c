@@ -9,7 +9,7 @@
  *     attach-exit  attach, report, exit (holding nothing)
  *     serve        report (id 0: not attached), then run the commands read
  *                  from standard input, one a line, each answered by one
- *                  line on READY_FD: a peer the test drives (kt_peer_*)
+ *                  line on READY_FD: a peer the test drives (dt_peer_*)
  *
  * "Report" writes one line "<tid> <id>\n" to READY_FD.  Raw ioctls only.
  * Exit status: 0, or 2 for bad usage, 3 when an ioctl fails.

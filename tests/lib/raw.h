@@ -10,6 +10,7 @@
 #ifndef KGIL_TESTS_RAW_H
 #define KGIL_TESTS_RAW_H
 
+#include <fcntl.h>		/* raw_open()'s flags */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
