@@ -30,7 +30,7 @@ VERSION := $(shell cat VERSION)
 B := build
 
 CC ?= cc
-CPPFLAGS += -Iinclude/uapi -Iuser/include -I$(B)/include -Itests/lib -D_GNU_SOURCE
+CPPFLAGS += -Iinclude/uapi -Iuser/include -I$(B)/include -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -pthread
 LDLIBS_LIB := -luring -pthread
@@ -57,6 +57,9 @@ KMOD_SRCS := $(wildcard tests/kmod/*.c)
 KMOD_OBJS := $(KMOD_SRCS:%.c=$(B)/obj/%.o)
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(B)/obj/%.o)
+# The tests' shared code (tests/lib), for every test binary.
+TESTLIB := $(B)/libkgil-testlib.a
+TEST_CPPFLAGS := -Itests/lib
 HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 STRESS := $(patsubst tests/stress/%.c,$(B)/%,$(wildcard tests/stress/kgil-*.c))
 
@@ -159,20 +162,26 @@ $(B)/tools/libkgil-%.a: $$(call room_objs,%)
 $(B)/kgil: $(B)/obj/user/tools/main.o $(TOOL_LIBS) $(B)/libkgil.a
 	$(CC) $(CFLAGS) -o $@ $< $(TOOL_LIBS) $(B)/libkgil.a $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
-$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+$(UNIT_OBJS) $(KMOD_OBJS) $(TESTLIB_OBJS): CPPFLAGS += $(TEST_CPPFLAGS)
 
-$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB_OBJS) $(TOOL_LIBS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+$(TESTLIB): $(TESTLIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(B)/tests/helpers/%: tests/helpers/%.c $(B)/libkgil.a
+$(B)/tests/unit-tests: $(UNIT_OBJS) $(TESTLIB) $(TOOL_LIBS) $(B)/libkgil.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libkgil.a $(LDLIBS_LIB) -lm
+	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(TESTLIB) $(TOOL_LIBS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
-$(B)/kgil-%: tests/stress/kgil-%.c $(wildcard tests/stress/*.h) $(B)/libkgil.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libkgil.a $(LDLIBS_LIB) -lm
+$(B)/tests/kmod-tests: $(KMOD_OBJS) $(TESTLIB) $(TOOL_LIBS) $(B)/libkgil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(KMOD_OBJS) $(TESTLIB) $(TOOL_LIBS) $(B)/libkgil.a $(CRITERION_LIBS) $(TRACE_LIBS) $(LDLIBS_LIB) -lm
+
+$(B)/tests/helpers/%: tests/helpers/%.c $(TESTLIB) $(B)/libkgil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(TESTLIB) $(B)/libkgil.a $(LDLIBS_LIB) -lm
+
+$(B)/kgil-%: tests/stress/kgil-%.c $(wildcard tests/stress/*.h tests/lib/*.h) $(TESTLIB) $(B)/libkgil.a
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(TESTLIB) $(B)/libkgil.a $(LDLIBS_LIB) -lm
 
 # kgil.pc for the paths of this make invocation: `make install PREFIX=...`
 # writes its own, whatever PREFIX the build had.

@@ -24,7 +24,7 @@
  * runs both shares.  Each policy runs --reps (default 5) pairs of a
  * sequential run followed at once by a threaded one, so that both see
  * the same load on a shared host; the pair with the median ratio is
- * printed.  Raw ioctls only.
+ * printed.  Raw ioctls only (the policy's defaults from libkgil).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,49 +36,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/kgil.h>
 
+#include "busy.h"
+#include "clock.h"
+#include "kgil.h"
+#include "raw.h"
+
+/* One tick's work: busy_work() iterations, calibrated in main(). */
 static unsigned long spin_per_tick = 8;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* One tick's work: a dependent multiply-add chain the compiler keeps. */
-static inline void tick_work(void)
-{
-	static __thread volatile unsigned long x = 1;
-	unsigned long v = x;
-
-	for (unsigned long i = 0; i < spin_per_tick; i++)
-		v = v * 6364136223846793005ul + 1442695040888963407ul;
-	x = v;
-}
-
-static void calibrate(unsigned long tick_ns)
-{
-	const unsigned long n = 2000000;
-	uint64_t t0, dt;
-
-	spin_per_tick = 64;
-	t0 = now_ns();
-	for (unsigned long i = 0; i < n; i++)
-		tick_work();
-	dt = now_ns() - t0;
-	/* ns per spin iteration, then iterations per tick */
-	spin_per_tick = (unsigned long)((double)tick_ns * n * 64 / (double)dt + 0.5);
-	if (!spin_per_tick)
-		spin_per_tick = 1;
-}
 
 struct domain {
 	int fd;
@@ -93,11 +61,6 @@ struct worker {
 	int err;
 	long checks;
 };
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
 
 static void pin(int cpu)
 {
@@ -119,7 +82,7 @@ static int run_ticks(struct worker *w)
 	int countdown = (int)interval, ret;
 
 	for (long i = 0; i < w->ticks; i++) {
-		tick_work();
+		busy_work(spin_per_tick);
 		if (w->policy == KGIL_POLICY_LEGACY) {
 			if (--countdown > 0)
 				continue;
@@ -131,7 +94,7 @@ static int run_ticks(struct worker *w)
 		}
 		memset(&a, 0, sizeof(a));
 		w->checks++;
-		ret = xioctl(w->d->fd, KGIL_IOC_CHECK, &a);
+		ret = raw_ioctl(w->d->fd, KGIL_IOC_CHECK, &a);
 		if (ret)
 			return ret;
 	}
@@ -145,43 +108,37 @@ static void *worker_main(void *p)
 	struct kgil_acquire a = { 0 };
 
 	pin(w->cpu);
-	w->err = xioctl(w->d->fd, KGIL_IOC_ATTACH, &at);
+	w->err = raw_ioctl(w->d->fd, KGIL_IOC_ATTACH, &at);
 	if (!w->err)
-		w->err = xioctl(w->d->fd, KGIL_IOC_ACQUIRE, &a);
+		w->err = raw_ioctl(w->d->fd, KGIL_IOC_ACQUIRE, &a);
 	if (!w->err)
 		w->err = run_ticks(w);
 	if (!w->err)
-		w->err = xioctl(w->d->fd, KGIL_IOC_RELEASE, NULL);
-	xioctl(w->d->fd, KGIL_IOC_DETACH, NULL);
+		w->err = raw_ioctl(w->d->fd, KGIL_IOC_RELEASE, NULL);
+	raw_ioctl(w->d->fd, KGIL_IOC_DETACH, NULL);
 	return NULL;
 }
 
 static int open_domain(struct domain *d, uint32_t policy)
 {
-	struct kgil_policy p = {
-		.policy = policy,
-		.flags = policy == KGIL_POLICY_NEWGIL ? KGIL_POLICY_FORCE_SWITCH : 0,
-		.check_interval = KGIL_DEFAULT_CHECK_INTERVAL,
-		.switch_interval_ns = KGIL_DEFAULT_SWITCH_INTERVAL_NS,
-		.io_boost_ns = KGIL_DEFAULT_IO_BOOST_NS,
-	};
-	void *m;
+	struct kgil_policy p;
+	int ret = kgil_policy_default(policy, &p);
 
-	d->fd = open(KGIL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (ret)
+		return ret;
+	d->fd = raw_open(O_CLOEXEC);
 	if (d->fd < 0)
-		return -errno;
-	if (xioctl(d->fd, KGIL_IOC_SET_POLICY, &p))
-		return -errno;
-	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, d->fd, 0);
-	if (m == MAP_FAILED)
-		return -errno;
-	d->sh = m;
-	return 0;
+		return d->fd;
+	ret = raw_set_policy(d->fd, &p);
+	if (ret)
+		return ret;
+	d->sh = raw_map(d->fd);
+	return d->sh ? 0 : -errno;
 }
 
 static void close_domain(struct domain *d)
 {
-	munmap((void *)d->sh, 4096);
+	raw_unmap(d->sh);
 	close(d->fd);
 }
 
@@ -235,7 +192,7 @@ static int run_once(uint32_t policy, int nthreads, long ticks, bool one_cpu,
 	r->secs = (double)(now_ns() - t0) / 1e9;
 	r->ctxsw = ctx_switches() - cs0;
 	if (!ret)
-		ret = xioctl(d.fd, KGIL_IOC_STATS, &st);
+		ret = raw_ioctl(d.fd, KGIL_IOC_STATS, &st);
 	r->c = st.c;
 	close_domain(&d);
 	return ret;
@@ -325,7 +282,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	pin(one_cpu ? 0 : -1);
-	calibrate((unsigned long)tick_ns);
+	spin_per_tick = busy_calibrate((uint64_t)tick_ns);
 	printf("kmod-cpu2: %ld CPUs%s, 2 x %ld ticks of ~%ld ns (%lu spins), "
 	       "median ratio of %d sequential/threaded pairs\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       one_cpu ? " (pinned to 1)" : "", ticks, tick_ns, spin_per_tick,

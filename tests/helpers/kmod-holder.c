@@ -9,7 +9,7 @@
  *     attach-exit  attach, report, exit (holding nothing)
  *     serve        report (id 0: not attached), then run the commands read
  *                  from standard input, one a line, each answered by one
- *                  line on READY_FD: a peer the test drives (kt_peer_*)
+ *                  line on READY_FD: a peer the test drives (dt_peer_*)
  *
  * "Report" writes one line "<tid> <id>\n" to READY_FD.  Raw ioctls only.
  * Exit status: 0, or 2 for bad usage, 3 when an ioctl fails.
@@ -43,6 +43,9 @@
 #include <unistd.h>
 #include <linux/kgil.h>
 
+#include "clock.h"
+#include "raw.h"
+
 static void report(int ready_fd, unsigned int id)
 {
 	char line[64];
@@ -50,19 +53,6 @@ static void report(int ready_fd, unsigned int id)
 
 	if (write(ready_fd, line, (size_t)n) != n)
 		exit(3);
-}
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* One command of serve mode; its answer, without the newline, in out. */
@@ -77,11 +67,11 @@ static int serve_one(int fd, const char *line, char *out, size_t len)
 	if (!strcmp(cmd, "attach")) {
 		struct kgil_attach at = { 0 };
 
-		ret = xioctl(fd, KGIL_IOC_ATTACH, &at);
+		ret = raw_ioctl(fd, KGIL_IOC_ATTACH, &at);
 		return snprintf(out, len, "%d %u", ret, at.id);
 	}
 	if (!strcmp(cmd, "detach") || !strcmp(cmd, "release"))
-		return snprintf(out, len, "%d", xioctl(fd, cmd[0] == 'd' ?
+		return snprintf(out, len, "%d", raw_ioctl(fd, cmd[0] == 'd' ?
 				KGIL_IOC_DETACH : KGIL_IOC_RELEASE, NULL));
 	if (!strcmp(cmd, "acquire") || !strcmp(cmd, "check") ||
 	    !strcmp(cmd, "checks")) {
@@ -97,7 +87,7 @@ static int serve_one(int fd, const char *line, char *out, size_t len)
 			aq.flags = loop ? 0 : (uint32_t)a1;
 			aq.timeout_ns = loop ? 0 : a2;
 			t0 = now_ns();
-			ret = xioctl(fd, cmd[0] == 'a' ? KGIL_IOC_ACQUIRE :
+			ret = raw_ioctl(fd, cmd[0] == 'a' ? KGIL_IOC_ACQUIRE :
 				     KGIL_IOC_CHECK, &aq);
 		} while (++i < n && !ret &&
 			 !(aq.result & KGIL_ACQUIRED_SWITCHED));
@@ -113,7 +103,7 @@ static int serve_one(int fd, const char *line, char *out, size_t len)
 			.id = (uint32_t)a1,
 		};
 
-		ret = xioctl(fd, KGIL_IOC_STATS, &st);
+		ret = raw_ioctl(fd, KGIL_IOC_STATS, &st);
 		if (cmd[0] == 's')
 			return snprintf(out, len, "%d %u %u %llu", ret,
 					st.nr_threads, st.holder_id,

@@ -23,16 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kgil.h"
-
-/* The thread's CPU time: other jobs on a shared machine do not count. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static inline uint64_t work(uint64_t x, int rounds)
 {
@@ -50,7 +42,7 @@ static long tick_errors;
 /* ns per iteration; the asm keeps both loops equally unoptimisable. */
 static double run(bool locked, long iters, int rounds)
 {
-	uint64_t x = 88172645463325252ULL, t0 = now_ns();
+	uint64_t x = 88172645463325252ULL, t0 = thread_cpu_ns();
 
 	if (locked) {
 		for (long i = 0; i < iters; i++) {
@@ -66,7 +58,7 @@ static double run(bool locked, long iters, int rounds)
 		}
 	}
 	sink = x;
-	return (double)(now_ns() - t0) / (double)iters;
+	return (double)(thread_cpu_ns() - t0) / (double)iters;
 }
 
 int main(int argc, char **argv)

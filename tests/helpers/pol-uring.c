@@ -3,7 +3,7 @@
  * pol-uring: a second process with an io_uring acquire pending on a kgil
  * domain whose descriptor it inherited, for the device tests of a
  * process that dies (or tears its ring down) with the request queued.
- * Same calling convention as kmod-holder (kt_spawn_helper()):
+ * Same calling convention as kmod-holder (dt_spawn_helper()):
  *
  *   pol-uring FD READY_FD MODE
  *     pending       attach, submit KGIL_URING_CMD_ACQUIRE, report, then

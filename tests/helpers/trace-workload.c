@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "busy.h"
 #include "kgil.h"
 
 static struct kgil *g;
@@ -31,15 +32,10 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/* One "interpreter instruction": a little arithmetic the compiler keeps. */
+/* One "interpreter instruction". */
 static void spin(void)
 {
-	static volatile uint64_t sink;
-	uint64_t x = sink;
-
-	for (long i = 0; i < work; i++)
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-	sink = x;
+	busy_work((unsigned long)work);
 }
 
 static void start_holding(void)

@@ -10,7 +10,7 @@
 
 #include <linux/kgil.h>
 
-#include "kt.h"
+#include "raw.h"
 #include "tracecap.h"
 
 Test(device, opens_and_closes)
@@ -24,11 +24,11 @@ Test(device, opens_and_closes)
 Test(device, features_report_version)
 {
 	struct kgil_features f;
-	int fd = kt_open();
+	int fd = raw_open(O_CLOEXEC);
 
 	cr_assert_geq(fd, 0);
 	memset(&f, 0xff, sizeof(f));
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
 	close(fd);
 	cr_assert_eq(f.api_version, KGIL_API_VERSION);
 	cr_assert_gt(strlen(f.version), 0);

@@ -13,8 +13,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "dt.h"
 #include "kgil.h"
-#include "kt.h"
+#include "modparam.h"
+#include "raw.h"
 
 static int fd = -1;
 static char saved_max_threads[32];
@@ -22,10 +25,10 @@ static char saved_max_domains[32];
 
 static void setup(void)
 {
-	kt_get_param("max_threads", saved_max_threads, sizeof(saved_max_threads));
-	kt_get_param("max_domains_per_user", saved_max_domains,
+	modparam_get("max_threads", saved_max_threads, sizeof(saved_max_threads));
+	modparam_get("max_domains_per_user", saved_max_domains,
 		     sizeof(saved_max_domains));
-	fd = kt_open();
+	fd = raw_open(O_CLOEXEC);
 	cr_assert_geq(fd, 0, "open: %s", strerror(-fd));
 }
 
@@ -33,9 +36,9 @@ static void setup(void)
 static void teardown(void)
 {
 	if (saved_max_threads[0])
-		kt_set_param("max_threads", saved_max_threads);
+		modparam_set("max_threads", saved_max_threads);
 	if (saved_max_domains[0])
-		kt_set_param("max_domains_per_user", saved_max_domains);
+		modparam_set("max_domains_per_user", saved_max_domains);
 	if (fd >= 0)
 		close(fd);
 }
@@ -52,7 +55,7 @@ Test(ioctl, features_report_real_bits)
 	struct kgil_features f;
 
 	memset(&f, 0xa5, sizeof(f));
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
 	cr_assert_eq(f.api_version, KGIL_API_VERSION);
 	for (uint64_t b = KGIL_FEAT_LOCK; b <= KGIL_FEAT_TRACEPOINTS; b <<= 1)
 		cr_assert(f.features & b, "feature bit %#llx missing",
@@ -77,10 +80,10 @@ Test(ioctl, features_match_module_parameters)
 	struct kgil_features f;
 	char buf[32];
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
-	cr_assert_eq(kt_get_param("max_threads", buf, sizeof(buf)), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(modparam_get("max_threads", buf, sizeof(buf)), 0);
 	cr_assert_eq(f.max_threads, strtoul(buf, NULL, 10));
-	cr_assert_eq(kt_get_param("max_domains_per_user", buf, sizeof(buf)), 0);
+	cr_assert_eq(modparam_get("max_domains_per_user", buf, sizeof(buf)), 0);
 	cr_assert_eq(f.max_domains_per_user, strtoul(buf, NULL, 10));
 }
 
@@ -93,9 +96,9 @@ Test(ioctl, bad_pointers_are_efault)
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		cr_assert_eq(kt_ioctl(fd, cmds[i], NULL), -EFAULT,
+		cr_assert_eq(raw_ioctl(fd, cmds[i], NULL), -EFAULT,
 			     "cmd %#lx with NULL", cmds[i]);
-		cr_assert_eq(kt_ioctl(fd, cmds[i], BAD_PTR), -EFAULT,
+		cr_assert_eq(raw_ioctl(fd, cmds[i], BAD_PTR), -EFAULT,
 			     "cmd %#lx with a bad pointer", cmds[i]);
 	}
 }
@@ -105,11 +108,11 @@ Test(ioctl, wrong_size_or_direction_is_enotty)
 	uint64_t buf[32] = { 0 };
 
 	/* The right numbers with the wrong size or direction. */
-	cr_assert_eq(kt_ioctl(fd, _IOWR(KGIL_IOC_MAGIC, 0x05, uint64_t), buf), -ENOTTY);
-	cr_assert_eq(kt_ioctl(fd, _IOR(KGIL_IOC_MAGIC, 0x00, uint32_t), buf), -ENOTTY);
-	cr_assert_eq(kt_ioctl(fd, _IOR(KGIL_IOC_MAGIC, 0x05, struct kgil_acquire), buf), -ENOTTY);
-	cr_assert_eq(kt_ioctl(fd, _IO(KGIL_IOC_MAGIC, 0x0b), buf), -ENOTTY);
-	cr_assert_eq(kt_ioctl(fd, _IOW(KGIL_IOC_MAGIC, 0x04, uint32_t), buf), -ENOTTY);
+	cr_assert_eq(raw_ioctl(fd, _IOWR(KGIL_IOC_MAGIC, 0x05, uint64_t), buf), -ENOTTY);
+	cr_assert_eq(raw_ioctl(fd, _IOR(KGIL_IOC_MAGIC, 0x00, uint32_t), buf), -ENOTTY);
+	cr_assert_eq(raw_ioctl(fd, _IOR(KGIL_IOC_MAGIC, 0x05, struct kgil_acquire), buf), -ENOTTY);
+	cr_assert_eq(raw_ioctl(fd, _IO(KGIL_IOC_MAGIC, 0x0b), buf), -ENOTTY);
+	cr_assert_eq(raw_ioctl(fd, _IOW(KGIL_IOC_MAGIC, 0x04, uint32_t), buf), -ENOTTY);
 }
 
 /* ---- policy ------------------------------------------------------- */
@@ -119,7 +122,7 @@ Test(ioctl, default_policy_is_newgil_with_cpython_defaults)
 	struct kgil_policy p;
 
 	memset(&p, 0xa5, sizeof(p));
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &p), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_GET_POLICY, &p), 0);
 	cr_assert_eq(p.policy, KGIL_POLICY_NEWGIL);
 	cr_assert_eq(p.flags, KGIL_POLICY_FORCE_SWITCH);
 	cr_assert_eq(p.check_interval, 100);
@@ -135,17 +138,17 @@ Test(ioctl, set_policy_round_trips)
 {
 	struct kgil_policy p, q;
 
-	kt_policy_defaults(&p, KGIL_POLICY_LEGACY);
+	cr_assert_eq(kgil_policy_default(KGIL_POLICY_LEGACY, &p), 0);
 	p.check_interval = 7;
 	p.switch_interval_ns = 123456;
 	p.io_boost_ns = 2000;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof(p)), 0);
-	kt_policy_defaults(&p, KGIL_POLICY_NEWGIL);
+	cr_assert_eq(kgil_policy_default(KGIL_POLICY_NEWGIL, &p), 0);
 	p.flags = 0;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof(p)), 0);
 }
 
@@ -153,9 +156,9 @@ static int set_modified(void (*modify)(struct kgil_policy *))
 {
 	struct kgil_policy p;
 
-	kt_policy_defaults(&p, KGIL_POLICY_NEWGIL);
+	cr_assert_eq(kgil_policy_default(KGIL_POLICY_NEWGIL, &p), 0);
 	modify(&p);
-	return kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p);
+	return raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p);
 }
 
 static void pol_zero(struct kgil_policy *p) { p->policy = 0; }
@@ -193,12 +196,12 @@ Test(ioctl, set_policy_rejects_bad_fields)
 		{ pol_spin_big, -EINVAL, "spin above max" },
 	};
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &before), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_GET_POLICY, &before), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_assert_eq(set_modified(cases[i].modify), cases[i].err,
 			     "%s", cases[i].what);
 	/* Nothing changed. */
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &after), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_GET_POLICY, &after), 0);
 	cr_assert_eq(memcmp(&before, &after, sizeof(before)), 0);
 }
 
@@ -209,16 +212,16 @@ Test(ioctl, set_policy_follows_the_feature_bits)
 	struct kgil_features f;
 	struct kgil_policy p, q;
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
 	for (uint32_t id = KGIL_POLICY_LEGACY; id <= KGIL_POLICY_MAX; id++) {
-		kt_policy_defaults(&p, id);
+		cr_assert_eq(kgil_policy_default(id, &p), 0);
 		if (f.features & KGIL_FEAT_POLICY(id)) {
-			cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0,
+			cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0,
 				     "policy %u", id);
-			cr_assert_eq(kt_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
+			cr_assert_eq(raw_ioctl(fd, KGIL_IOC_GET_POLICY, &q), 0);
 			cr_assert_eq(q.policy, id);
 		} else {
-			cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p),
+			cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p),
 				     -EOPNOTSUPP, "policy %u", id);
 		}
 	}
@@ -278,7 +281,7 @@ Test(ioctl, set_policy_bounds_match_the_library)
 
 		cr_assert_eq(kgil_policy_default(KGIL_POLICY_NEWGIL, &p), 0);
 		bound_apply(&p, c);
-		cr_expect_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), c->want,
+		cr_expect_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), c->want,
 			     "module, %s", c->what);
 		cr_expect_eq(kgil_set_policy(u, &p), c->want,
 			     "user backend, %s", c->what);
@@ -293,28 +296,28 @@ Test(ioctl, attach_returns_id_and_detach_undoes_it)
 	struct kgil_attach a = { 0 };
 	struct kgil_stats st;
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ATTACH, &a), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ATTACH, &a), 0);
 	cr_assert_geq(a.id, 1);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.nr_threads, 1);
-	cr_assert_eq(kt_attach(fd), -EEXIST);
-	cr_assert_eq(kt_detach(fd), 0);
-	cr_assert_eq(kt_detach(fd), -ENOENT);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_attach(fd), -EEXIST);
+	cr_assert_eq(raw_detach(fd), 0);
+	cr_assert_eq(raw_detach(fd), -ENOENT);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.nr_threads, 0);
 	/* A new attachment gets a new id. */
-	cr_assert_gt(kt_attach(fd), (int)a.id);
+	cr_assert_gt(raw_attach(fd), (int)a.id);
 }
 
 Test(ioctl, attach_rejects_flags_and_reserved)
 {
 	struct kgil_attach a = { .flags = 1 };
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ATTACH, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ATTACH, &a), -EINVAL);
 	a.flags = 0;
 	a.reserved[1] = 1;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ATTACH, &a), -EINVAL);
-	cr_assert_eq(kt_detach(fd), -ENOENT);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ATTACH, &a), -EINVAL);
+	cr_assert_eq(raw_detach(fd), -ENOENT);
 }
 
 struct stay_arg {
@@ -329,16 +332,16 @@ static void *stay_thread(void *p)
 {
 	struct stay_arg *s = p;
 
-	s->id = kt_attach(s->fd);
+	s->id = raw_attach(s->fd);
 	s->attached = 1;
 	while (!s->leave)
-		kt_sleep_ns(100000);
+		sleep_ns(100000);
 	return NULL;
 }
 
 static void *attach_thread(void *arg)
 {
-	return (void *)(intptr_t)kt_attach(*(int *)arg);
+	return (void *)(intptr_t)raw_attach(*(int *)arg);
 }
 
 Test(ioctl, attach_beyond_max_threads_is_enospc)
@@ -348,13 +351,13 @@ Test(ioctl, attach_beyond_max_threads_is_enospc)
 	char old[32];
 	void *res;
 
-	cr_assert_eq(kt_get_param("max_threads", old, sizeof(old)), 0);
-	cr_assert_eq(kt_set_param("max_threads", "2"), 0);
-	cr_assert_eq(kt_set_param("max_threads", "0"), -EINVAL);
-	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_eq(modparam_get("max_threads", old, sizeof(old)), 0);
+	cr_assert_eq(modparam_set("max_threads", "2"), 0);
+	cr_assert_eq(modparam_set("max_threads", "0"), -EINVAL);
+	cr_assert_geq(raw_attach(fd), 1);
 	pthread_create(&th, NULL, stay_thread, &s);
 	while (!s.attached)
-		kt_sleep_ns(100000);
+		sleep_ns(100000);
 	cr_assert_geq(s.id, 1);
 	pthread_create(&th2, NULL, attach_thread, &fd);
 	pthread_join(th2, &res);
@@ -365,11 +368,11 @@ Test(ioctl, attach_beyond_max_threads_is_enospc)
 	 */
 	s.leave = 1;
 	pthread_join(th, NULL);
-	cr_assert(kt_wait_gone(fd, (uint32_t)s.id, 0));
+	cr_assert(dt_wait_gone(fd, (uint32_t)s.id, 0));
 	pthread_create(&th2, NULL, attach_thread, &fd);
 	pthread_join(th2, &res);
 	cr_assert_gt((intptr_t)res, s.id);
-	cr_assert_eq(kt_set_param("max_threads", old), 0);
+	cr_assert_eq(modparam_set("max_threads", old), 0);
 }
 
 Test(ioctl, open_beyond_max_domains_per_user_is_emfile)
@@ -378,43 +381,43 @@ Test(ioctl, open_beyond_max_domains_per_user_is_emfile)
 	int fd2;
 
 	/* This test's own domain is the user's only one. */
-	cr_assert_eq(kt_set_param("max_domains_per_user", "1"), 0);
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(modparam_set("max_domains_per_user", "1"), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
 	cr_assert_eq(f.max_domains_per_user, 1);
-	cr_assert_eq(kt_open(), -EMFILE);
-	cr_assert_eq(kt_set_param("max_domains_per_user", "2"), 0);
-	fd2 = kt_open();
+	cr_assert_eq(raw_open(O_CLOEXEC), -EMFILE);
+	cr_assert_eq(modparam_set("max_domains_per_user", "2"), 0);
+	fd2 = raw_open(O_CLOEXEC);
 	cr_assert_geq(fd2, 0);
-	cr_assert_eq(kt_open(), -EMFILE);
+	cr_assert_eq(raw_open(O_CLOEXEC), -EMFILE);
 	/* Closing gives the slot back; 0 lifts the limit. */
 	close(fd2);
-	fd2 = kt_open();
+	fd2 = raw_open(O_CLOEXEC);
 	cr_assert_geq(fd2, 0);
-	cr_assert_eq(kt_set_param("max_domains_per_user", "0"), 0);
-	cr_assert_geq(kt_open(), 0);
+	cr_assert_eq(modparam_set("max_domains_per_user", "0"), 0);
+	cr_assert_geq(raw_open(O_CLOEXEC), 0);
 }
 
 Test(ioctl, thread_commands_need_attach)
 {
 	struct kgil_acquire a = { 0 };
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -ENOENT);
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_CHECK, &a), -ENOENT);
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_IO_END, &a), -ENOENT);
-	cr_assert_eq(kt_release(fd), -ENOENT);
-	cr_assert_eq(kt_io_begin(fd), -ENOENT);
-	cr_assert_eq(kt_detach(fd), -ENOENT);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -ENOENT);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_CHECK, &a), -ENOENT);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_IO_END, &a), -ENOENT);
+	cr_assert_eq(raw_release(fd), -ENOENT);
+	cr_assert_eq(raw_io_begin(fd), -ENOENT);
+	cr_assert_eq(raw_detach(fd), -ENOENT);
 }
 
 Test(ioctl, attachment_is_per_domain)
 {
-	int fd2 = kt_open();
+	int fd2 = raw_open(O_CLOEXEC);
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_acquire(fd2, 0, 0, NULL), -ENOENT);
-	cr_assert_eq(kt_attach(fd2), 1, "ids are per domain");
-	cr_assert_eq(kt_acquire(fd2, 0, 0, NULL), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0, "domains are independent");
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_acquire(fd2, 0, 0, NULL), -ENOENT);
+	cr_assert_eq(raw_attach(fd2), 1, "ids are per domain");
+	cr_assert_eq(raw_acquire(fd2, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0, "domains are independent");
 	close(fd2);
 }
 
@@ -424,68 +427,68 @@ Test(ioctl, acquire_release_cycle)
 {
 	struct kgil_acquire a;
 	struct kgil_stats st;
-	int id = kt_attach(fd);
+	int id = raw_attach(fd);
 
 	memset(&a, 0, sizeof(a));
-	cr_assert_eq(kt_acquire(fd, 0, 0, &a), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, &a), 0);
 	cr_assert_eq(a.result, 0);
 	cr_assert_eq(a.failed_attempts, 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, (uint32_t)id);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), -EDEADLK);
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EDEADLK);
-	cr_assert_eq(kt_release(fd), 0);
-	cr_assert_eq(kt_release(fd), -EPERM);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), -EDEADLK);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EDEADLK);
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(raw_release(fd), -EPERM);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, 0);
 	cr_assert_eq(st.c.acquisitions, 1);
 	cr_assert_eq(st.c.releases, 1);
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), 0);
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 1000, NULL), -EDEADLK);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 1000, NULL), -EDEADLK);
 }
 
 Test(ioctl, acquire_rejects_bad_fields)
 {
 	struct kgil_acquire a;
 
-	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_geq(raw_attach(fd), 1);
 	memset(&a, 0, sizeof(a));
 	a.flags = 1u << 7;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.reserved0 = 1;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.reserved[0] = 1;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.reserved[0] = 1;
 	a.flags = KGIL_ACQUIRE_TIMEOUT;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.deadline_ns = 1;	/* a restart's deadline needs the flag */
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.timeout_ns = 5;	/* without KGIL_ACQUIRE_TIMEOUT */
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), -EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.deadline_ns = 1;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_CHECK, &a), -EINVAL);
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_IO_END, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_CHECK, &a), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_IO_END, &a), -EINVAL);
 	/* None of that took the lock. */
-	cr_assert_eq(kt_release(fd), -EPERM);
+	cr_assert_eq(raw_release(fd), -EPERM);
 }
 
 Test(ioctl, output_fields_are_ignored_on_input)
 {
 	struct kgil_acquire a;
 
-	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_geq(raw_attach(fd), 1);
 	memset(&a, 0, sizeof(a));
 	a.result = ~0u;
 	a.wait_ns = ~0ull;
 	a.failed_attempts = ~0u;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a), 0);
 	cr_assert_eq(a.result, 0);
 	cr_assert_eq(a.failed_attempts, 0);
 	cr_assert_lt(a.wait_ns, 1000000000ull);
@@ -503,13 +506,13 @@ static void *holder_thread(void *p)
 {
 	struct holder_arg *h = p;
 
-	h->id = kt_attach(h->fd);
-	if (h->id < 1 || kt_acquire(h->fd, 0, 0, NULL))
+	h->id = raw_attach(h->fd);
+	if (h->id < 1 || raw_acquire(h->fd, 0, 0, NULL))
 		return (void *)1;
 	h->held = 1;
 	while (!h->go_release)
-		kt_sleep_ns(100000);
-	kt_release(h->fd);
+		sleep_ns(100000);
+	raw_release(h->fd);
 	return NULL;
 }
 
@@ -521,24 +524,24 @@ Test(ioctl, try_and_timeout_when_held_elsewhere)
 	pthread_t th;
 	uint64_t t0, dt;
 
-	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_geq(raw_attach(fd), 1);
 	pthread_create(&th, NULL, holder_thread, &h);
 	while (!h.held)
-		kt_sleep_ns(100000);
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EBUSY);
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 0, NULL), -ETIMEDOUT);
-	t0 = kt_now_ns();
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 30000000, &a), -ETIMEDOUT);
-	dt = kt_now_ns() - t0;
+		sleep_ns(100000);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EBUSY);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 0, NULL), -ETIMEDOUT);
+	t0 = now_ns();
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 30000000, &a), -ETIMEDOUT);
+	dt = now_ns() - t0;
 	cr_assert_geq(dt, 30000000ull, "returned after %llu ns", (unsigned long long)dt);
 	cr_assert_geq(a.wait_ns, 30000000ull);
 	cr_assert_leq(a.wait_ns, dt);
-	cr_assert_eq(kt_thread_stats(fd, 0, &st), 0);
+	cr_assert_eq(raw_thread_stats(fd, 0, &st), 0);
 	cr_assert_eq(st.c.timeouts, 2);
 	cr_assert_eq(st.c.acquisitions, 0);
 	cr_assert_eq(st.holder_id, (uint32_t)h.id);
 	h.go_release = 1;
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 10000000000ull, &a), 0);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 10000000000ull, &a), 0);
 	pthread_join(th, NULL);
 }
 
@@ -546,14 +549,14 @@ Test(ioctl, check_needs_the_lock)
 {
 	struct kgil_acquire a = { 0 };
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_check(fd, &a), -EPERM);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_check(fd, &a), -EPERM);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	/* newgil without a drop request: nothing to do. */
 	memset(&a, 0xff, sizeof(a));
-	cr_assert_eq(kt_check(fd, &a), 0);
+	cr_assert_eq(raw_check(fd, &a), 0);
 	cr_assert_eq(a.result, 0);
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EDEADLK);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EDEADLK);
 }
 
 Test(ioctl, legacy_check_releases_and_retakes)
@@ -561,19 +564,19 @@ Test(ioctl, legacy_check_releases_and_retakes)
 	struct kgil_acquire a;
 	struct kgil_stats st;
 
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 5000000), 0);
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 5000000), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	for (int i = 0; i < 10; i++) {
-		cr_assert_eq(kt_check(fd, &a), 0);
+		cr_assert_eq(raw_check(fd, &a), 0);
 		cr_assert_eq(a.result, 0, "alone, the lock never changes hands");
 	}
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.checks, 10);
 	cr_assert_eq(st.c.releases, 10);
 	cr_assert_eq(st.c.acquisitions, 11);
 	cr_assert_eq(st.c.handoffs, 0);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 Test(ioctl, io_begin_and_end)
@@ -581,18 +584,18 @@ Test(ioctl, io_begin_and_end)
 	struct kgil_acquire a;
 	struct kgil_stats st;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_io_begin(fd), -EPERM);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	cr_assert_eq(kt_io_begin(fd), 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_io_begin(fd), -EPERM);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_io_begin(fd), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, 0, "IO_BEGIN releases");
 	cr_assert_eq(st.c.io_begins, 1);
-	cr_assert_eq(kt_io_end(fd, &a), 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_io_end(fd, &a), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_neq(st.holder_id, 0, "IO_END reacquires");
-	cr_assert_eq(kt_io_end(fd, &a), -EDEADLK);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_io_end(fd, &a), -EDEADLK);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.acquisitions, 2);
 	cr_assert_eq(st.c.releases, 1);
 }
@@ -601,10 +604,10 @@ Test(ioctl, detach_while_holding_releases)
 {
 	struct kgil_stats st;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	cr_assert_eq(kt_detach(fd), 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_detach(fd), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, 0);
 	cr_assert_eq(st.nr_threads, 0);
 	cr_assert_eq(st.c.releases, 1);
@@ -618,29 +621,29 @@ Test(ioctl, stats_rejects_bad_fields)
 
 	memset(&st, 0, sizeof(st));
 	st.scope = 2;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
 	memset(&st, 0, sizeof(st));
 	st.id = 1;	/* an id with the domain scope */
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
 	memset(&st, 0, sizeof(st));
 	st.reserved[1] = 1;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
-	cr_assert_eq(kt_thread_stats(fd, 0, &st), -ENOENT, "not attached");
-	cr_assert_eq(kt_thread_stats(fd, 12345, &st), -ENOENT);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
+	cr_assert_eq(raw_thread_stats(fd, 0, &st), -ENOENT, "not attached");
+	cr_assert_eq(raw_thread_stats(fd, 12345, &st), -ENOENT);
 }
 
 Test(ioctl, stats_count_and_histogram)
 {
 	struct kgil_stats st, th;
 	uint64_t sum = 0;
-	int id = kt_attach(fd);
+	int id = raw_attach(fd);
 
 	for (int i = 0; i < 5; i++) {
-		cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-		kt_sleep_ns(1000000);
-		cr_assert_eq(kt_release(fd), 0);
+		cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+		sleep_ns(1000000);
+		cr_assert_eq(raw_release(fd), 0);
 	}
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_gt(st.domain_id, 0);
 	cr_assert_eq(st.nr_threads, 1);
 	cr_assert_eq(st.c.acquisitions, 5);
@@ -653,10 +656,10 @@ Test(ioctl, stats_count_and_histogram)
 	cr_assert_eq(st.c.spins, 0);
 	for (size_t i = 0; i < sizeof(st.c.reserved) / sizeof(st.c.reserved[0]); i++)
 		cr_assert_eq(st.c.reserved[i], 0);
-	cr_assert_eq(kt_thread_stats(fd, (uint32_t)id, &th), 0);
+	cr_assert_eq(raw_thread_stats(fd, (uint32_t)id, &th), 0);
 	cr_assert_eq(th.domain_id, st.domain_id);
 	cr_assert_eq(memcmp(&th.c, &st.c, sizeof(th.c)), 0,
 		     "one thread: its counters are the domain's");
-	cr_assert_eq(kt_thread_stats(fd, 0, &th), 0);
+	cr_assert_eq(raw_thread_stats(fd, 0, &th), 0);
 	cr_assert_eq(th.c.acquisitions, 5);
 }

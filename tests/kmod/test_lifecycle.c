@@ -8,7 +8,7 @@
  * checks every call's errno and result bits and who holds the lock
  * afterwards, by STATS holder_id and by the shared page.
  *
- * The other process sharing a domain is a kmod-holder peer (kt_peer_*),
+ * The other process sharing a domain is a kmod-holder peer (dt_peer_*),
  * spawned with the descriptor inherited: Criterion's fork in a test hangs.
  * Every wait is bounded, so a broken module fails a test, never hangs it.
  */
@@ -28,9 +28,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "clock.h"
+#include "dt.h"
+#include "kgil.h"
+#include "raw.h"
 
-KT_DOMAIN_SUITE(lifecycle, 120);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(lifecycle, .init = setup, .fini = teardown, .timeout = 120);
 
 #define LONG_NS		10000000000ull	/* 10 s: TCG on a loaded host */
 #define QUIET_NS	300000000ull	/* 300 ms without an answer: waiting */
@@ -51,41 +59,41 @@ static void set_policy(uint32_t policy, uint64_t spin_ns)
 {
 	struct kgil_policy p;
 
-	kt_policy_defaults(&p, policy);
+	cr_assert_eq(kgil_policy_default(policy, &p), 0);
 	p.spin_ns = spin_ns;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0, "SET_POLICY %s",
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0, "SET_POLICY %s",
 		     policy_name(policy));
 }
 
 /* A peer process on the domain, attached: its thread id in *id. */
-static void start_peer(struct kt_peer *q, uint32_t *id)
+static void start_peer(struct dt_peer *q, uint32_t *id)
 {
 	long long v[2] = { 0 };
 
-	cr_assert_eq(kt_peer_start(q, fd), 0, "spawn the peer");
-	cr_assert_eq(kt_peer_call(q, v, 2, "attach"), 2);
+	cr_assert_eq(dt_peer_start(q, fd), 0, "spawn the peer");
+	cr_assert_eq(dt_peer_call(q, v, 2, "attach"), 2);
 	cr_assert_eq(v[0], 0, "peer ATTACH: %s", strerror((int)-v[0]));
 	*id = (uint32_t)v[1];
 }
 
 /* The peer's STATS of the domain: nr_threads and holder_id. */
-static void peer_stats(struct kt_peer *q, uint32_t *nr, uint32_t *holder)
+static void peer_stats(struct dt_peer *q, uint32_t *nr, uint32_t *holder)
 {
 	long long v[4] = { 0 };
 
-	cr_assert_eq(kt_peer_call(q, v, 4, "stats"), 4);
+	cr_assert_eq(dt_peer_call(q, v, 4, "stats"), 4);
 	cr_assert_eq(v[0], 0, "peer STATS: %s", strerror((int)-v[0]));
 	*nr = (uint32_t)v[1];
 	*holder = (uint32_t)v[2];
 }
 
 /* The peer's STATS of thread id: 0 or -errno (-ENOENT: not attached). */
-static int peer_thread_stats(struct kt_peer *q, uint32_t id,
+static int peer_thread_stats(struct dt_peer *q, uint32_t id,
 			     long long *interrupts)
 {
 	long long v[3] = { 0 };
 
-	cr_assert_eq(kt_peer_call(q, v, 3, "tstats %u", id), 3);
+	cr_assert_eq(dt_peer_call(q, v, 3, "tstats %u", id), 3);
 	if (interrupts)
 		*interrupts = v[1];
 	return (int)v[0];
@@ -123,19 +131,19 @@ static void *closing_waiter_run(void *p)
 	struct closing_waiter *w = p;
 	struct io_uring ring;
 	bool ring_up = false;
-	int ret = kt_attach(w->fd);
+	int ret = raw_attach(w->fd);
 
 	if (ret < 1)
 		goto fail;
 	w->id = ret;
 	atomic_store(&w->stage, W_ATTACHED);
-	if (!kt_wait_flag(&w->go, 1, LONG_NS))
+	if (!dt_wait_flag(&w->go, 1, LONG_NS))
 		return NULL;
 	/* IO_END waits from I/O: take the free lock, go to I/O with it. */
 	if (w->kind == IN_IO_END) {
-		ret = kt_acquire(w->fd, 0, 0, NULL);
+		ret = raw_acquire(w->fd, 0, 0, NULL);
 		if (!ret)
-			ret = kt_io_begin(w->fd);
+			ret = raw_io_begin(w->fd);
 		if (ret)
 			goto fail;
 	}
@@ -146,25 +154,25 @@ static void *closing_waiter_run(void *p)
 		ring_up = true;
 	}
 	atomic_store(&w->stage, W_READY);
-	if (!kt_wait_flag(&w->go, 2, LONG_NS))
+	if (!dt_wait_flag(&w->go, 2, LONG_NS))
 		goto out;
 	switch (w->kind) {
 	case IN_ACQUIRE:
 		atomic_store(&w->stage, W_WAITING);
-		w->ret = kt_acquire(w->fd, 0, 0, NULL);
+		w->ret = raw_acquire(w->fd, 0, 0, NULL);
 		break;
 	case IN_IO_END:
 		atomic_store(&w->stage, W_WAITING);
-		w->ret = kt_io_end(w->fd, NULL);
+		w->ret = raw_io_end(w->fd, NULL);
 		break;
 	case IN_URING:
-		if (!kt_uring_prep_acquire(&ring, w->fd, 1) ||
+		if (!dt_uring_prep_acquire(&ring, w->fd, 1) ||
 		    io_uring_submit(&ring) != 1) {
 			ret = -EIO;
 			goto fail;
 		}
 		atomic_store(&w->stage, W_WAITING);
-		w->ret = kt_uring_next_cqe(&ring, 3 * LONG_NS, NULL);
+		w->ret = dt_uring_next_cqe(&ring, 3 * LONG_NS, NULL);
 		break;
 	}
 	/* Nothing more on w->fd: the descriptor is closed, maybe reused. */
@@ -183,7 +191,7 @@ static void wait_stage(struct closing_waiter *w, int stage, const char *what)
 {
 	for (int i = 0; i < 50000 && atomic_load(&w->stage) >= 0 &&
 			atomic_load(&w->stage) < stage; i++)
-		kt_sleep_ns(200000);
+		sleep_ns(200000);
 	cr_assert_geq(atomic_load(&w->stage), stage, "%s: W's set-up: %s", what,
 		      strerror(-w->err));
 }
@@ -203,7 +211,7 @@ static void close_under_own_threads(uint32_t policy, uint64_t spin_ns,
 	bool peer_waits = shape == WAITER_FIRST_PEER_WAITS;
 	uint32_t qid = 0, nr, holder, want_holder;
 	long long v[5] = { 0 };
-	struct kt_peer q;
+	struct dt_peer q;
 	char what[96];
 	pthread_t th;
 	int me = 0, n;
@@ -217,11 +225,11 @@ static void close_under_own_threads(uint32_t policy, uint64_t spin_ns,
 	set_policy(policy, spin_ns);
 	start_peer(&q, &qid);
 	if (shape == HOLDER_FIRST)
-		me = kt_attach(fd);
+		me = raw_attach(fd);
 	pthread_create(&th, NULL, closing_waiter_run, &w);
 	wait_stage(&w, W_ATTACHED, what);
 	if (shape != HOLDER_FIRST)
-		me = kt_attach(fd);
+		me = raw_attach(fd);
 	cr_assert_geq(me, 1);
 	/* Ids only grow: they prove the attach order. */
 	if (shape == HOLDER_FIRST)
@@ -230,14 +238,14 @@ static void close_under_own_threads(uint32_t policy, uint64_t spin_ns,
 		cr_assert_gt(me, w.id);
 	atomic_store(&w.go, 1);
 	wait_stage(&w, W_READY, what);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0, "%s: H's ACQUIRE", what);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0, "%s: H's ACQUIRE", what);
 	atomic_store(&w.go, 2);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "%s: W never queued", what);
 	if (peer_waits) {
-		cr_assert_eq(kt_peer_send(&q, "acquire %u %llu",
+		cr_assert_eq(dt_peer_send(&q, "acquire %u %llu",
 					  KGIL_ACQUIRE_TIMEOUT, LONG_NS), 0);
-		cr_assert(kt_wait_u32(&sh->nr_waiting, 2, true, LONG_NS),
+		cr_assert(dt_wait_u32(&sh->nr_waiting, 2, true, LONG_NS),
 			  "%s: the peer never queued", what);
 	}
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
@@ -249,12 +257,12 @@ static void close_under_own_threads(uint32_t policy, uint64_t spin_ns,
 	pthread_join(th, NULL);
 	/* Not fatal: what the peer sees next tells the rest of the story. */
 	cr_expect_eq(w.ret, -EBADF, "%s: W's wait ended with %d (%s), not "
-		     "-EBADF", what, w.ret, w.ret == KT_NO_CQE ? "no CQE" :
+		     "-EBADF", what, w.ret, w.ret == DT_NO_CQE ? "no CQE" :
 		     strerror(-w.ret));
 
 	want_holder = 0;
 	if (peer_waits) {
-		n = kt_peer_reply(&q, 2 * LONG_NS, v, 5);
+		n = dt_peer_reply(&q, 2 * LONG_NS, v, 5);
 		cr_assert_eq(n, 5, "%s: the peer's ACQUIRE did not return", what);
 		cr_assert_eq(v[0], 0, "%s: the peer's ACQUIRE after the close: %s "
 			     "(%lld), not 0", what, strerror((int)-v[0]), v[0]);
@@ -275,16 +283,16 @@ static void close_under_own_threads(uint32_t policy, uint64_t spin_ns,
 		     "%s: H still attached", what);
 	if (!peer_waits) {
 		/* Free, and no owner death told: a close is not a death. */
-		cr_assert_eq(kt_peer_call(&q, v, 2, "acquire %u 0",
+		cr_assert_eq(dt_peer_call(&q, v, 2, "acquire %u 0",
 					  KGIL_ACQUIRE_TRY), 2);
 		cr_assert_eq(v[0], 0, "%s: the peer's TRY: %s", what,
 			     strerror((int)-v[0]));
 		cr_assert_eq(v[1], 0, "%s: result %#llx", what, v[1]);
 	}
-	cr_assert_eq(kt_peer_call(&q, v, 1, "release"), 1);
+	cr_assert_eq(dt_peer_call(&q, v, 1, "release"), 1);
 	cr_assert_eq(v[0], 0, "%s: the peer's RELEASE: %s", what,
 		     strerror((int)-v[0]));
-	kt_peer_stop(&q);
+	dt_peer_stop(&q);
 }
 
 #define CLOSE_TEST(pol, spin, tag, kind, ktag, shape, stag)		\
@@ -319,8 +327,8 @@ static void *exit_holding(void *p)
 {
 	struct exiter *e = p;
 
-	e->id = kt_attach(fd);
-	if (e->id > 0 && kt_acquire(fd, 0, 0, NULL))
+	e->id = raw_attach(fd);
+	if (e->id > 0 && raw_acquire(fd, 0, 0, NULL))
 		e->id = -1;
 	if (e->by_pthread_exit)
 		pthread_exit(NULL);
@@ -334,7 +342,7 @@ static void *exit_holding(void *p)
  */
 static void join(pthread_t th, bool spin)
 {
-	uint64_t end = kt_now_ns() + LONG_NS;
+	uint64_t end = now_ns() + LONG_NS;
 	int ret;
 
 	if (!spin) {
@@ -342,7 +350,7 @@ static void join(pthread_t th, bool spin)
 		return;
 	}
 	while ((ret = pthread_tryjoin_np(th, NULL)) == EBUSY &&
-	       kt_now_ns() < end)
+	       now_ns() < end)
 		;
 	cr_assert_eq(ret, 0, "pthread_tryjoin_np: %s", strerror(ret));
 }
@@ -356,8 +364,8 @@ static void join(pthread_t th, bool spin)
  */
 static void try_right_after_join(bool by_pthread_exit)
 {
-	long n = kt_env_long("KGIL_TEST_JOINS", 100), busy[2] = { 0 };
-	int me = kt_attach(fd), first = 0;
+	long n = dt_env_long("KGIL_TEST_JOINS", 100), busy[2] = { 0 };
+	int me = raw_attach(fd), first = 0;
 	struct kgil_acquire a;
 	struct kgil_stats st;
 	pthread_attr_t attr;
@@ -380,20 +388,20 @@ static void try_right_after_join(bool by_pthread_exit)
 
 		pthread_create(&th, &attr, exit_holding, &e);
 		join(th, i & 1);
-		ret = kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a);
+		ret = raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a);
 		cr_assert_geq(e.id, 1, "the thread could not take the lock");
 		if (ret) {
 			/* Count it, then let the late release happen. */
 			busy[i & 1]++;
 			first = first ? first : ret;
-			ret = kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, LONG_NS, &a);
+			ret = raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, LONG_NS, &a);
 			cr_assert_eq(ret, 0, "the dead holder's lock stayed held");
 		}
 		cr_assert(a.result & KGIL_ACQUIRED_OWNER_DEAD,
 			  "try %ld: result %#x without OWNER_DEAD", i, a.result);
 		cr_assert_eq(sh->holder_id, (uint32_t)me);
-		cr_assert_eq(kt_release(fd), 0);
-		cr_assert(kt_wait_gone(fd, (uint32_t)e.id, 1));
+		cr_assert_eq(raw_release(fd), 0);
+		cr_assert(dt_wait_gone(fd, (uint32_t)e.id, 1));
 	}
 	pthread_attr_destroy(&attr);
 	cr_assert_eq(busy[0] + busy[1], 0, "%ld of %ld TRY ACQUIREs right "
@@ -401,12 +409,12 @@ static void try_right_after_join(bool by_pthread_exit)
 		     "pthread_tryjoin_np() failed (first: %s): the dead holder "
 		     "still held the lock", busy[0], n - n / 2, busy[1], n / 2,
 		     strerror(-first));
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.owner_deaths, (uint64_t)n);
 	/* Told once only. */
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a), 0);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a), 0);
 	cr_assert_eq(a.result, 0);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 Test(lifecycle, try_after_join_of_thread_returning_holding)
@@ -422,8 +430,8 @@ Test(lifecycle, try_after_join_of_thread_calling_pthread_exit_holding)
 /* The same across processes: once waitpid() returns, it is settled. */
 Test(lifecycle, try_after_waitpid_of_sigkilled_holder)
 {
-	long n = kt_env_long("KGIL_TEST_KILLS", 10);
-	int me = kt_attach(fd), status;
+	long n = dt_env_long("KGIL_TEST_KILLS", 10);
+	int me = raw_attach(fd), status;
 	struct kgil_acquire a;
 	struct kgil_stats st;
 
@@ -433,21 +441,21 @@ Test(lifecycle, try_after_waitpid_of_sigkilled_holder)
 		uint32_t hid;
 		int ret;
 
-		pid = kt_spawn_holder(fd, "hold", &tid, &hid);
+		pid = dt_spawn_holder(fd, "hold", &tid, &hid);
 		cr_assert_gt(pid, 0, "spawn kmod-holder: %s", strerror(-pid));
 		cr_assert_eq(sh->holder_id, hid);
 		kill(pid, SIGKILL);
 		cr_assert_eq(waitpid(pid, &status, 0), pid);
 		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-		ret = kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a);
+		ret = raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a);
 		cr_assert_eq(ret, 0, "kill %ld: TRY after waitpid(): %s", i,
 			     strerror(-ret));
 		cr_assert_eq(a.result, KGIL_ACQUIRED_OWNER_DEAD);
-		cr_assert_eq(kt_release(fd), 0);
-		cr_assert_eq(kt_thread_stats(fd, hid, &st), -ENOENT,
+		cr_assert_eq(raw_release(fd), 0);
+		cr_assert_eq(raw_thread_stats(fd, hid, &st), -ENOENT,
 			     "the killed thread is still attached");
 	}
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.owner_deaths, (uint64_t)n);
 	cr_assert_eq(st.nr_threads, 1);
 }
@@ -466,7 +474,7 @@ static bool wait_child(pid_t pid, int options)
 			return true;
 		if (r < 0)
 			return false;
-		kt_sleep_ns(1000000);
+		sleep_ns(1000000);
 	}
 	return false;
 }
@@ -475,17 +483,17 @@ static bool wait_child(pid_t pid, int options)
  * The test holds; the peer attaches and blocks in ACQUIRE (flags,
  * timeout): returns once it is queued.
  */
-static void peer_blocks(struct kt_peer *q, uint32_t *qid, uint32_t flags,
+static void peer_blocks(struct dt_peer *q, uint32_t *qid, uint32_t flags,
 			uint64_t timeout_ns)
 {
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	start_peer(q, qid);
-	cr_assert_eq(kt_peer_send(q, "acquire %u %llu", flags,
+	cr_assert_eq(dt_peer_send(q, "acquire %u %llu", flags,
 				  (unsigned long long)timeout_ns), 0);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "the peer never queued");
 }
 
@@ -493,20 +501,20 @@ static void peer_blocks(struct kt_peer *q, uint32_t *qid, uint32_t flags,
  * The peer is still in its ACQUIRE: no answer for a while, still queued.
  * Then the test releases: the peer's ACQUIRE returns 0 and it holds.
  */
-static void peer_still_waits_then_gets_it(struct kt_peer *q, uint32_t qid,
+static void peer_still_waits_then_gets_it(struct dt_peer *q, uint32_t qid,
 					  const char *after)
 {
 	long long v[5] = { 0 }, interrupts = 0;
 	uint32_t nr, holder;
-	int n = kt_peer_reply(q, QUIET_NS, v, 5);
+	int n = dt_peer_reply(q, QUIET_NS, v, 5);
 
 	cr_assert_eq(n, -ETIMEDOUT, "after %s, no handler ran, the peer's "
 		     "ACQUIRE ended with %s (%lld) instead of waiting on", after,
 		     strerror((int)-v[0]), v[0]);
 	cr_assert_eq(sh->nr_waiting, 1, "after %s: the peer left the queue",
 		     after);
-	cr_assert_eq(kt_release(fd), 0);
-	n = kt_peer_reply(q, LONG_NS, v, 5);
+	cr_assert_eq(raw_release(fd), 0);
+	n = dt_peer_reply(q, LONG_NS, v, 5);
 	cr_assert_eq(n, 5, "the peer's ACQUIRE did not return after the "
 		     "release");
 	cr_assert_eq(v[0], 0, "the peer's ACQUIRE: %s", strerror((int)-v[0]));
@@ -518,13 +526,13 @@ static void peer_still_waits_then_gets_it(struct kt_peer *q, uint32_t qid,
 	/* The restart was an interruption of the wait: counted. */
 	cr_assert_eq(peer_thread_stats(q, qid, &interrupts), 0);
 	cr_assert_geq(interrupts, 1, "the peer's interrupts counter");
-	cr_assert_eq(kt_peer_call(q, v, 1, "release"), 1);
+	cr_assert_eq(dt_peer_call(q, v, 1, "release"), 1);
 	cr_assert_eq(v[0], 0);
 }
 
 Test(lifecycle, sigstop_sigcont_does_not_end_the_wait)
 {
-	struct kt_peer q;
+	struct dt_peer q;
 	uint32_t qid;
 
 	peer_blocks(&q, &qid, 0, 0);
@@ -533,13 +541,13 @@ Test(lifecycle, sigstop_sigcont_does_not_end_the_wait)
 	cr_assert_eq(kill(q.pid, SIGCONT), 0);
 	cr_assert(wait_child(q.pid, WCONTINUED), "the peer never continued");
 	peer_still_waits_then_gets_it(&q, qid, "SIGSTOP and SIGCONT");
-	kt_peer_stop(&q);
+	dt_peer_stop(&q);
 }
 
 /* A debugger attaches (and stops the thread), then goes away. */
 Test(lifecycle, ptrace_attach_does_not_end_the_wait)
 {
-	struct kt_peer q;
+	struct dt_peer q;
 	uint32_t qid;
 
 	peer_blocks(&q, &qid, 0, 0);
@@ -550,7 +558,7 @@ Test(lifecycle, ptrace_attach_does_not_end_the_wait)
 	cr_assert_eq(ptrace(PTRACE_DETACH, q.pid, 0, 0), 0, "PTRACE_DETACH: %s",
 		     strerror(errno));
 	peer_still_waits_then_gets_it(&q, qid, "a ptrace attach and detach");
-	kt_peer_stop(&q);
+	dt_peer_stop(&q);
 }
 
 /*
@@ -564,19 +572,19 @@ Test(lifecycle, sigstop_keeps_the_timeout_deadline)
 	const uint64_t stop_for = 1500000000ull;
 	uint64_t t_stop, t_cont, deadline, late;
 	long long v[5] = { 0 };
-	struct kt_peer q;
+	struct dt_peer q;
 	uint32_t qid;
 	int n;
 
 	peer_blocks(&q, &qid, KGIL_ACQUIRE_TIMEOUT, timeout);
-	kt_sleep_ns(stop_at);
-	t_stop = kt_now_ns();
+	sleep_ns(stop_at);
+	t_stop = now_ns();
 	cr_assert_eq(kill(q.pid, SIGSTOP), 0);
 	cr_assert(wait_child(q.pid, WUNTRACED), "the peer never stopped");
-	kt_sleep_ns(stop_for);
-	t_cont = kt_now_ns();
+	sleep_ns(stop_for);
+	t_cont = now_ns();
 	cr_assert_eq(kill(q.pid, SIGCONT), 0);
-	n = kt_peer_reply(&q, LONG_NS, v, 5);
+	n = dt_peer_reply(&q, LONG_NS, v, 5);
 	cr_assert_eq(n, 5, "the peer's ACQUIRE did not return");
 	/* v: ret result timeout_ns t_start t_end, on our clock. */
 	deadline = (uint64_t)v[3] + timeout;
@@ -592,7 +600,7 @@ Test(lifecycle, sigstop_keeps_the_timeout_deadline)
 		     "its deadline, stopped %.3f s: the stop moved the deadline",
 		     ((uint64_t)v[4] - deadline) / 1e9, (t_cont - t_stop) / 1e9);
 	cr_assert_neq(sh->holder_id, qid);
-	kt_peer_stop(&q);
+	dt_peer_stop(&q);
 }
 
 static volatile sig_atomic_t handled;
@@ -627,13 +635,13 @@ static void *sig_waiter_run(void *p)
 {
 	struct sig_waiter *w = p;
 
-	w->id = kt_attach(fd);
+	w->id = raw_attach(fd);
 	atomic_store(&w->stage, 1);
-	w->t_call = kt_now_ns();
-	w->ret = kt_acquire(fd, w->flags, w->timeout_ns, &w->a);
-	w->t_ret = kt_now_ns();
-	w->after = kt_release(fd);
-	kt_detach(fd);
+	w->t_call = now_ns();
+	w->ret = raw_acquire(fd, w->flags, w->timeout_ns, &w->a);
+	w->t_ret = now_ns();
+	w->after = raw_release(fd);
+	raw_detach(fd);
 	atomic_store(&w->stage, 2);
 	return NULL;
 }
@@ -644,18 +652,18 @@ static void signal_waiter(struct sig_waiter *w, int sa_flags,
 {
 	struct kgil_stats st;
 	pthread_t th;
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	install_usr1(sa_flags);
 	pthread_create(&th, NULL, sig_waiter_run, w);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "the waiter never queued");
-	kt_sleep_ns(before_ns);
-	*t_sig = kt_now_ns();
+	sleep_ns(before_ns);
+	*t_sig = now_ns();
 	pthread_kill(th, SIGUSR1);
-	cr_assert(kt_wait_flag(&w->stage, 2, LONG_NS), "the wait went on after "
+	cr_assert(dt_wait_flag(&w->stage, 2, LONG_NS), "the wait went on after "
 		  "a handler ran%s", sa_flags & SA_RESTART ? " (SA_RESTART)" : "");
 	pthread_join(th, NULL);
 	cr_assert_eq(handled, 1, "the handler ran %d times", (int)handled);
@@ -666,10 +674,10 @@ static void signal_waiter(struct sig_waiter *w, int sa_flags,
 		     "must not hold");
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
 	cr_assert_eq(sh->nr_waiting, 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.interrupts, 1);
 	cr_assert_eq(st.holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 /*
@@ -737,19 +745,19 @@ static void *deadline_waiter_run(void *p)
 		.timeout_ns = 2000000000ull,
 	};
 
-	if (kt_attach(fd) < 1)
+	if (raw_attach(fd) < 1)
 		return NULL;
 	atomic_store(&w->stage, 1);
-	w->t_call = kt_now_ns();
-	w->ret1 = kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a);
+	w->t_call = now_ns();
+	w->ret1 = raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a);
 	w->a1 = a;
 	atomic_store(&w->stage, 2);
-	if (!kt_wait_flag(&w->go, 1, LONG_NS))
+	if (!dt_wait_flag(&w->go, 1, LONG_NS))
 		return NULL;
-	w->ret2 = kt_ioctl(fd, KGIL_IOC_ACQUIRE, &a);
-	w->t_ret2 = kt_now_ns();
+	w->ret2 = raw_ioctl(fd, KGIL_IOC_ACQUIRE, &a);
+	w->t_ret2 = now_ns();
 	w->a2 = a;
-	kt_detach(fd);
+	raw_detach(fd);
 	atomic_store(&w->stage, 3);
 	return NULL;
 }
@@ -760,18 +768,18 @@ Test(lifecycle, call_again_after_eintr_keeps_the_deadline)
 	static struct deadline_waiter w;
 	uint64_t t_sig;
 	pthread_t th;
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	install_usr1(0);
 	pthread_create(&th, NULL, deadline_waiter_run, &w);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "the waiter never queued");
-	kt_sleep_ns(300000000ull);
-	t_sig = kt_now_ns();
+	sleep_ns(300000000ull);
+	t_sig = now_ns();
 	pthread_kill(th, SIGUSR1);
-	cr_assert(kt_wait_flag(&w.stage, 2, LONG_NS), "the wait went on");
+	cr_assert(dt_wait_flag(&w.stage, 2, LONG_NS), "the wait went on");
 	cr_assert_eq(w.ret1, -EINTR);
 	cr_assert_geq(w.a1.deadline_ns, w.t_call + timeout,
 		      "deadline_ns %llu before the call's own deadline",
@@ -781,9 +789,9 @@ Test(lifecycle, call_again_after_eintr_keeps_the_deadline)
 		      (unsigned long long)w.a1.deadline_ns);
 	cr_assert_eq(w.a1.flags, KGIL_ACQUIRE_TIMEOUT);
 	/* A slow handler: the deadline must not move with it. */
-	kt_sleep_ns(handler_ns);
+	sleep_ns(handler_ns);
 	atomic_store(&w.go, 1);
-	cr_assert(kt_wait_flag(&w.stage, 3, LONG_NS), "the second call hung");
+	cr_assert(dt_wait_flag(&w.stage, 3, LONG_NS), "the second call hung");
 	pthread_join(th, NULL);
 	cr_log_info("second call: %s, %.3f s after the first deadline\n",
 		    strerror(-w.ret2),
@@ -797,7 +805,7 @@ Test(lifecycle, call_again_after_eintr_keeps_the_deadline)
 	cr_assert_eq(w.a2.deadline_ns, 0, "deadline_ns not cleared after the "
 		     "wait ended");
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 /*
@@ -821,28 +829,28 @@ static void *checker_run(void *p)
 	struct checker *c = p;
 	uint64_t end;
 
-	c->id = kt_attach(fd);
-	if (c->id < 1 || kt_acquire(fd, 0, 0, NULL))
+	c->id = raw_attach(fd);
+	if (c->id < 1 || raw_acquire(fd, 0, 0, NULL))
 		return NULL;
 	atomic_store(&c->stage, 1);
-	if (!kt_wait_flag(&c->go, 1, LONG_NS))
+	if (!dt_wait_flag(&c->go, 1, LONG_NS))
 		return NULL;
 	/* Until B slips in and this CHECK has to wait for it. */
-	end = kt_now_ns() + LONG_NS;
+	end = now_ns() + LONG_NS;
 	do
-		c->first = kt_check(fd, &c->a);
-	while (!c->first && kt_now_ns() < end);
+		c->first = raw_check(fd, &c->a);
+	while (!c->first && now_ns() < end);
 	atomic_store(&c->stage, 2);
-	if (!kt_wait_flag(&c->go, 2, LONG_NS))
+	if (!dt_wait_flag(&c->go, 2, LONG_NS))
 		return NULL;
 	atomic_store(&c->stage, 3);
-	c->second = kt_check(fd, &c->a);
+	c->second = raw_check(fd, &c->a);
 	atomic_store(&c->stage, 4);
-	if (!kt_wait_flag(&c->go, 3, LONG_NS))
+	if (!dt_wait_flag(&c->go, 3, LONG_NS))
 		return NULL;
-	c->released = kt_release(fd);
-	c->third = kt_check(fd, NULL);
-	kt_detach(fd);
+	c->released = raw_release(fd);
+	c->third = raw_check(fd, NULL);
+	raw_detach(fd);
 	atomic_store(&c->stage, 5);
 	return NULL;
 }
@@ -858,15 +866,15 @@ static void *blocker_run(void *p)
 {
 	struct blocker *b = p;
 
-	b->id = kt_attach(fd);
+	b->id = raw_attach(fd);
 	atomic_store(&b->stage, 1);
-	b->ret = kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 3 * LONG_NS, NULL);
+	b->ret = raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 3 * LONG_NS, NULL);
 	if (b->ret)
 		return NULL;
 	atomic_store(&b->stage, 2);
-	kt_wait_flag(&b->go, 1, 3 * LONG_NS);
-	kt_release(fd);
-	kt_detach(fd);
+	dt_wait_flag(&b->go, 1, 3 * LONG_NS);
+	raw_release(fd);
+	raw_detach(fd);
 	atomic_store(&b->stage, 3);
 	return NULL;
 }
@@ -882,9 +890,9 @@ Test(lifecycle, check_interrupted_while_retaking_owes_the_lock)
 	set_policy(KGIL_POLICY_LEGACY, 0);
 	install_usr1(0);
 	pthread_create(&tc, NULL, checker_run, &c);
-	cr_assert(kt_wait_flag(&c.stage, 1, LONG_NS), "A could not take the lock");
+	cr_assert(dt_wait_flag(&c.stage, 1, LONG_NS), "A could not take the lock");
 	pthread_create(&tb, NULL, blocker_run, &b);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "B never queued");
 	atomic_store(&c.go, 1);
 	/* B holds and A waits in its CHECK's re-acquire. */
@@ -892,12 +900,12 @@ Test(lifecycle, check_interrupted_while_retaking_owes_the_lock)
 		waiting = atomic_load(&b.stage) == 2 && sh->nr_waiting == 1 &&
 			  sh->holder_id == (uint32_t)b.id;
 		if (!waiting)
-			kt_sleep_ns(200000);
+			sleep_ns(200000);
 	}
 	cr_assert(waiting, "A's CHECKs never gave the lock to B (A's CHECK: %s)",
 		  strerror(-c.first));
 	pthread_kill(tc, SIGUSR1);
-	cr_assert(kt_wait_flag(&c.stage, 2, LONG_NS), "A's CHECK went on after "
+	cr_assert(dt_wait_flag(&c.stage, 2, LONG_NS), "A's CHECK went on after "
 		  "the handler ran");
 	cr_assert_eq(handled, 1);
 	cr_assert_eq(c.first, -EINTR, "A's interrupted CHECK: %s, not -EINTR",
@@ -907,31 +915,31 @@ Test(lifecycle, check_interrupted_while_retaking_owes_the_lock)
 
 	/* A owes the lock: this CHECK waits for B to let it go. */
 	atomic_store(&c.go, 2);
-	cr_assert(kt_wait_flag(&c.stage, 3, LONG_NS));
+	cr_assert(dt_wait_flag(&c.stage, 3, LONG_NS));
 	for (int i = 0; i < 50000 && atomic_load(&c.stage) == 3 &&
 			sh->nr_waiting != 1; i++)
-		kt_sleep_ns(200000);
+		sleep_ns(200000);
 	cr_assert_eq(atomic_load(&c.stage), 3, "A's CHECK after the -EINTR "
 		     "returned %s at once, instead of waiting to take the lock "
 		     "back", strerror(-c.second));
 	cr_assert_eq(sh->nr_waiting, 1, "A is not waiting for the lock");
-	kt_sleep_ns(QUIET_NS);
+	sleep_ns(QUIET_NS);
 	cr_assert_eq(atomic_load(&c.stage), 3, "A's CHECK returned %s while B "
 		     "held", strerror(-c.second));
 	atomic_store(&b.go, 1);
-	cr_assert(kt_wait_flag(&c.stage, 4, LONG_NS), "A's CHECK never got "
+	cr_assert(dt_wait_flag(&c.stage, 4, LONG_NS), "A's CHECK never got "
 		  "the lock back");
 	cr_assert_eq(c.second, 0, "A's CHECK: %s", strerror(-c.second));
 	cr_assert_eq(c.a.result & KGIL_ACQUIRED_OWNER_DEAD, 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)c.id, "A holds after its CHECK");
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, (uint32_t)c.id);
-	cr_assert_eq(kt_thread_stats(fd, (uint32_t)c.id, &st), 0);
+	cr_assert_eq(raw_thread_stats(fd, (uint32_t)c.id, &st), 0);
 	cr_assert_eq(st.c.interrupts, 1);
 
 	/* The debt is paid: a non-holder's CHECK is -EPERM again. */
 	atomic_store(&c.go, 3);
-	cr_assert(kt_wait_flag(&c.stage, 5, LONG_NS));
+	cr_assert(dt_wait_flag(&c.stage, 5, LONG_NS));
 	cr_assert_eq(c.released, 0);
 	cr_assert_eq(c.third, -EPERM, "A's CHECK without the lock, owing "
 		     "nothing: %s", strerror(-c.third));
@@ -952,32 +960,32 @@ Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
 	long long v[6] = { 0 };
 	bool waiting = false;
 	uint64_t end;
-	struct kt_peer q;
+	struct dt_peer q;
 	uint32_t qid;
 	pthread_t tb;
 	int n;
 
 	set_policy(KGIL_POLICY_LEGACY, 0);
 	start_peer(&q, &qid);
-	cr_assert_eq(kt_peer_call(&q, v, 5, "acquire 0 0"), 5);
+	cr_assert_eq(dt_peer_call(&q, v, 5, "acquire 0 0"), 5);
 	cr_assert_eq(v[0], 0, "the peer's ACQUIRE: %s", strerror((int)-v[0]));
 	pthread_create(&tb, NULL, blocker_run, &b);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "B never queued");
 	/*
 	 * The peer CHECKs back to back until B slips in and a CHECK has to
 	 * wait (that one would report SWITCHED when it returns).
 	 */
-	cr_assert_eq(kt_peer_send(&q, "checks 1000000"), 0);
-	end = kt_now_ns() + LONG_NS;
-	while (!waiting && kt_now_ns() < end) {
+	cr_assert_eq(dt_peer_send(&q, "checks 1000000"), 0);
+	end = now_ns() + LONG_NS;
+	while (!waiting && now_ns() < end) {
 		waiting = atomic_load(&b.stage) == 2 &&
 			  sh->holder_id == (uint32_t)b.id &&
 			  sh->nr_waiting == 1;
 		if (!waiting)
-			kt_sleep_ns(200000);
+			sleep_ns(200000);
 	}
-	n = waiting ? 0 : kt_peer_reply(&q, 0, v, 6);
+	n = waiting ? 0 : dt_peer_reply(&q, 0, v, 6);
 	cr_assert(waiting, "the peer's CHECKs never gave the lock to B (%d "
 		  "numbers: CHECK %s, %lld of them)", n, strerror((int)-v[0]),
 		  v[5]);
@@ -985,13 +993,13 @@ Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
 	cr_assert(wait_child(q.pid, WUNTRACED), "the peer never stopped");
 	cr_assert_eq(kill(q.pid, SIGCONT), 0);
 	cr_assert(wait_child(q.pid, WCONTINUED), "the peer never continued");
-	n = kt_peer_reply(&q, QUIET_NS, v, 6);
+	n = dt_peer_reply(&q, QUIET_NS, v, 6);
 	cr_assert_eq(n, -ETIMEDOUT, "after SIGSTOP and SIGCONT, no handler ran, "
 		     "the peer's CHECK ended with %s (%lld) instead of waiting "
 		     "to take the lock back", strerror((int)-v[0]), v[0]);
 	cr_assert_eq(sh->nr_waiting, 1, "the peer left the queue");
 	atomic_store(&b.go, 1);
-	n = kt_peer_reply(&q, LONG_NS, v, 6);
+	n = dt_peer_reply(&q, LONG_NS, v, 6);
 	cr_assert_eq(n, 6, "the peer's CHECK never got the lock back");
 	cr_assert_eq(v[0], 0, "the peer's CHECK: %s", strerror((int)-v[0]));
 	cr_assert(v[1] & KGIL_ACQUIRED_SWITCHED, "result %#llx: the lock went "
@@ -999,9 +1007,9 @@ Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
 	cr_assert_eq(sh->holder_id, qid, "the peer holds after its CHECK");
 	pthread_join(tb, NULL);
 	cr_assert_eq(b.ret, 0);
-	cr_assert_eq(kt_peer_call(&q, v, 1, "release"), 1);
+	cr_assert_eq(dt_peer_call(&q, v, 1, "release"), 1);
 	cr_assert_eq(v[0], 0);
-	kt_peer_stop(&q);
+	dt_peer_stop(&q);
 }
 
 /* ---- 5: the shared page ---------------------------------------------- */
@@ -1020,10 +1028,10 @@ Test(lifecycle, page_survives_madvise_dontneed)
 	struct kgil_stats st;
 	uint64_t domain_id;
 	uint32_t holder;
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(sh->domain_id, st.domain_id);
 	sigemptyset(&sa.sa_mask);
 	cr_assert_eq(sigaction(SIGBUS, &sa, NULL), 0);
@@ -1035,22 +1043,22 @@ Test(lifecycle, page_survives_madvise_dontneed)
 	cr_assert_eq(domain_id, st.domain_id, "a different page after "
 		     "MADV_DONTNEED");
 	/* The live page, not a copy: it follows the lock. */
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	holder = sh->holder_id;
 	cr_assert_eq(holder, (uint32_t)me);
 	cr_assert_eq(sh->policy, KGIL_POLICY_NEWGIL);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	cr_assert_eq(sh->holder_id, 0);
 	cr_assert_eq(sh->switch_number, 1);
 }
 
 Test(lifecycle, page_refuses_exec_mappings)
 {
-	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ | PROT_EXEC, MAP_SHARED,
+	cr_assert_eq(raw_map_errno(fd, 4096, PROT_READ | PROT_EXEC, MAP_SHARED,
 				  0), -EPERM, "PROT_READ|PROT_EXEC, shared");
-	cr_assert_eq(kt_map_errno(fd, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE,
+	cr_assert_eq(raw_map_errno(fd, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE,
 				  0), -EPERM, "PROT_READ|PROT_EXEC, private");
-	cr_assert_eq(kt_map_errno(fd, 4096, PROT_EXEC, MAP_SHARED, 0), -EPERM,
+	cr_assert_eq(raw_map_errno(fd, 4096, PROT_EXEC, MAP_SHARED, 0), -EPERM,
 		     "PROT_EXEC");
 }
 
@@ -1070,19 +1078,19 @@ Test(lifecycle, page_mprotect_cannot_add_exec)
 
 static void uring_refuses(uint64_t addr, uint32_t len, const char *what)
 {
-	int me = kt_attach(fd), res;
+	int me = raw_attach(fd), res;
 
 	cr_assert_geq(me, 1);
-	res = kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, addr, len);
+	res = dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, addr, len);
 	cr_assert_eq(res, -EINVAL, "%s: CQE res %d (%s), not -EINVAL", what,
-		     res, res == KT_NO_CQE ? "no CQE" : strerror(-res));
+		     res, res == DT_NO_CQE ? "no CQE" : strerror(-res));
 	cr_assert_eq(sh->holder_id, 0, "%s: a refused request took the lock",
 		     what);
 	/* The same request with the field zero is fine. */
-	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0),
+	cr_assert_eq(dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0),
 		     0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 Test(lifecycle, uring_acquire_refuses_nonzero_addr)

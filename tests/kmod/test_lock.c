@@ -11,13 +11,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "clock.h"
+#include "dt.h"
+#include "raw.h"
 
 #define NTHREADS 8
 
-KT_DOMAIN_SUITE(lock, 300);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(lock, .init = setup, .fini = teardown, .timeout = 300);
 
-static void check_exclusion(struct kt_interp *in, long ticks, long counter)
+static void check_exclusion(struct dt_interp *in, long ticks, long counter)
 {
 	struct kgil_stats st;
 
@@ -28,7 +35,7 @@ static void check_exclusion(struct kt_interp *in, long ticks, long counter)
 	}
 	cr_assert_eq(counter, NTHREADS * ticks, "lost updates: %ld of %ld",
 		     counter, NTHREADS * ticks);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, 0);
 	cr_assert_eq(st.nr_threads, 0);
 	cr_assert_eq(st.c.acquisitions, st.c.releases,
@@ -44,22 +51,22 @@ static void check_exclusion(struct kt_interp *in, long ticks, long counter)
  */
 Test(lock, mutual_exclusion_legacy_8_threads)
 {
-	long ticks = kt_env_long("KGIL_TEST_CHECKS", 25000);
-	struct kt_interp in[NTHREADS];
+	long ticks = dt_env_long("KGIL_TEST_CHECKS", 25000);
+	struct dt_interp in[NTHREADS];
 	volatile long counter = 0;
 	struct kgil_stats st;
-	uint64_t t0 = kt_now_ns();
+	uint64_t t0 = now_ns();
 
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 5000000), 0);
-	kt_interp_init(in, NTHREADS, fd, sh, ticks, 20, 1, KT_CHECK_ALWAYS, &counter);
-	kt_interp_all(in, NTHREADS);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 5000000), 0);
+	dt_interp_init(in, NTHREADS, fd, sh, ticks, 20, 1, DT_CHECK_ALWAYS, &counter);
+	dt_interp_all(in, NTHREADS);
 	check_exclusion(in, ticks, counter);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.checks, NTHREADS * ticks);
 	/* Legacy: every CHECK is one release and one acquisition. */
 	cr_assert_eq(st.c.acquisitions, NTHREADS * (ticks + 1));
 	cr_log_info("legacy 8x%ld checks: %.2f s, handoffs %llu, failed %llu\n",
-		    ticks, (kt_now_ns() - t0) / 1e9,
+		    ticks, (now_ns() - t0) / 1e9,
 		    (unsigned long long)st.c.handoffs,
 		    (unsigned long long)st.c.failed_acquires);
 }
@@ -70,17 +77,17 @@ Test(lock, mutual_exclusion_legacy_8_threads)
  */
 Test(lock, mutual_exclusion_newgil_8_threads)
 {
-	long ticks = 4 * kt_env_long("KGIL_TEST_CHECKS", 25000);
-	struct kt_interp in[NTHREADS];
+	long ticks = 4 * dt_env_long("KGIL_TEST_CHECKS", 25000);
+	struct dt_interp in[NTHREADS];
 	volatile long counter = 0;
 	struct kgil_stats st;
 
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_NEWGIL,
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_NEWGIL,
 				   KGIL_POLICY_FORCE_SWITCH, 20000), 0);
-	kt_interp_init(in, NTHREADS, fd, sh, ticks, 20, 1, KT_CHECK_DROP, &counter);
-	kt_interp_all(in, NTHREADS);
+	dt_interp_init(in, NTHREADS, fd, sh, ticks, 20, 1, DT_CHECK_DROP, &counter);
+	dt_interp_all(in, NTHREADS);
 	check_exclusion(in, ticks, counter);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_gt(st.c.drop_requests, 0);
 	cr_assert_gt(st.c.handoffs, 0);
 	cr_log_info("newgil 8x%ld ticks: handoffs %llu, drop requests %llu, forced %llu\n",
@@ -112,9 +119,9 @@ static void *waiter_thread(void *p)
 	struct waiter_arg *w = p;
 
 	w->tid = gettid();
-	w->id = kt_attach(w->fd);
+	w->id = raw_attach(w->fd);
 	w->started = 1;
-	w->ret = kt_acquire(w->fd, w->flags, w->timeout_ns, &w->a);
+	w->ret = raw_acquire(w->fd, w->flags, w->timeout_ns, &w->a);
 	w->done = 1;
 	return NULL;
 }
@@ -125,25 +132,25 @@ Test(lock, signal_interrupts_a_waiting_acquire)
 	struct waiter_arg w = { .fd = fd };
 	struct kgil_stats st;
 	pthread_t th;
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	/* No SA_RESTART, and the module never restarts anyway. */
 	sigaction(SIGUSR1, &sa, NULL);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	pthread_create(&th, NULL, waiter_thread, &w);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, 10000000000ull),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, 10000000000ull),
 		  "the waiter never queued");
-	kt_sleep_ns(20000000);
+	sleep_ns(20000000);
 	cr_assert_eq(w.done, 0, "ACQUIRE returned while the lock was held");
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
 	cr_assert_eq(w.ret, -EINTR);
 	cr_assert_geq(w.a.wait_ns, 20000000ull);
 	cr_assert_eq(sh->nr_waiting, 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, (uint32_t)me, "the interrupted waiter took nothing");
 	cr_assert_eq(st.c.interrupts, 1);
-	cr_assert(kt_wait_gone(fd, (uint32_t)w.id, 0),
+	cr_assert(dt_wait_gone(fd, (uint32_t)w.id, 0),
 		  "the waiter thread exited and was not detached");
 }
 
@@ -153,16 +160,16 @@ Test(lock, waiter_gets_the_lock_on_release)
 	struct kgil_stats st;
 	pthread_t th;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	pthread_create(&th, NULL, waiter_thread, &w);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, 10000000000ull));
-	kt_sleep_ns(10000000);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, 10000000000ull));
+	sleep_ns(10000000);
+	cr_assert_eq(raw_release(fd), 0);
 	pthread_join(th, NULL);
 	cr_assert_eq(w.ret, 0);
 	cr_assert_geq(w.a.wait_ns, 10000000ull);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.handoffs, 1);
 	cr_assert_geq(st.c.max_wait_ns, 10000000ull);
 }

@@ -15,9 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "busy.h"
+#include "clock.h"
+#include "dt.h"
+#include "raw.h"
 
-KT_DOMAIN_SUITE(policy_fifo, 120);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(policy_fifo, .init = setup, .fini = teardown, .timeout = 120);
 
 #define RR_THREADS	4
 #define RR_TENURES	160
@@ -44,13 +52,13 @@ static void *rr_run(void *p)
 	struct rr_thread *t = p;
 	struct rr_log *log = t->log;
 	struct kgil_acquire a = { 0 };
-	int ret = kt_attach(log->fd);
+	int ret = raw_attach(log->fd);
 
 	atomic_fetch_add(&log->attached, 1);
 	if (ret < 0)
 		goto out;
 	t->id = (uint32_t)ret;
-	ret = kt_acquire(log->fd, 0, 0, &a);
+	ret = raw_acquire(log->fd, 0, 0, &a);
 	while (!ret) {
 		int i = atomic_fetch_add(&log->pos, 1);
 
@@ -59,12 +67,12 @@ static void *rr_run(void *p)
 			break;
 		log->ids[i] = t->id;
 		while (!log->sh->drop_request)
-			kt_work(64);
-		ret = kt_check(log->fd, &a);
+			busy_work(64);
+		ret = raw_check(log->fd, &a);
 	}
 	if (!ret)
-		ret = kt_release(log->fd);
-	kt_detach(log->fd);
+		ret = raw_release(log->fd);
+	raw_detach(log->fd);
 out:
 	t->err = ret < 0 ? ret : 0;
 	return NULL;
@@ -83,22 +91,22 @@ static void round_robin(uint32_t policy, uint64_t spin_ns)
 	struct kgil_stats st;
 	uint32_t failed = 0;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_set_policy_spin(fd, policy, 1000000, spin_ns), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(dt_set_policy_spin(fd, policy, 1000000, spin_ns), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	for (int i = 0; i < RR_THREADS; i++) {
 		th[i].log = &log;
 		pthread_create(&pt[i], NULL, rr_run, &th[i]);
 	}
-	cr_assert(kt_wait_u32(&sh->nr_waiting, RR_THREADS, true, LONG_NS));
-	cr_assert_eq(kt_release(fd), 0);
-	cr_assert_eq(kt_detach(fd), 0);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, RR_THREADS, true, LONG_NS));
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(raw_detach(fd), 0);
 	for (int i = 0; i < RR_THREADS; i++) {
 		pthread_join(pt[i], NULL);
 		cr_assert_eq(th[i].err, 0, "thread %d: %s", i, strerror(-th[i].err));
 		failed += th[i].failed;
 	}
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	for (int i = RR_THREADS; i < RR_TENURES; i++)
 		cr_assert_eq(log.ids[i], log.ids[i - RR_THREADS],
 			     "tenure %d went to %u, not %u (interrupts %llu, "
@@ -169,7 +177,7 @@ struct waiter {
 static void *waiter_run(void *p)
 {
 	struct waiter *w = p;
-	int id = kt_attach(w->fd);
+	int id = raw_attach(w->fd);
 
 	if (id < 0) {
 		w->ret = id;
@@ -178,12 +186,12 @@ static void *waiter_run(void *p)
 	}
 	w->id = (uint32_t)id;
 	atomic_store(&w->queued, 1);
-	w->ret = kt_acquire(w->fd, w->flags, w->timeout_ns, NULL);
+	w->ret = raw_acquire(w->fd, w->flags, w->timeout_ns, NULL);
 	if (!w->ret) {
-		kt_sleep_ns(w->hold_ns);
-		kt_release(w->fd);
+		sleep_ns(w->hold_ns);
+		raw_release(w->fd);
 	}
-	kt_detach(w->fd);
+	raw_detach(w->fd);
 	return NULL;
 }
 
@@ -192,7 +200,7 @@ static void queue_waiter(struct waiter *w, pthread_t *th, uint32_t nr)
 {
 	w->fd = fd;
 	pthread_create(th, NULL, waiter_run, w);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, nr, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, nr, true, LONG_NS),
 		  "waiter %u never queued", nr);
 }
 
@@ -201,15 +209,15 @@ Test(policy_fifo, release_hands_over_directly)
 {
 	struct waiter w = { .hold_ns = 1000000 };
 	pthread_t th;
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, 5000000), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_FIFO, 0, 5000000), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	queue_waiter(&w, &th, 1);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	cr_assert_eq(sh->holder_id, w.id, "not handed to the waiter");
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EBUSY,
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, NULL), -EBUSY,
 		     "the releaser barged back in");
 	pthread_join(th, NULL);
 	cr_assert_eq(w.ret, 0);
@@ -224,26 +232,26 @@ Test(policy_fifo, switch_interval_bounds_the_holder)
 	uint64_t t0, drop, released;
 	pthread_t th;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	t0 = kt_now_ns();
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	t0 = now_ns();
 	queue_waiter(&w, &th, 1);
-	drop = kt_spin_until_drop(sh, LONG_NS);
+	drop = dt_spin_until_drop(sh, LONG_NS);
 	cr_assert_neq(drop, 0, "no drop request");
 	cr_log_info("drop request %.1f ms after the waiter came\n",
 		    (drop - t0) / 1e6);
 	cr_assert_geq(drop - t0, interval);
 	/* The check hands over and returns once the lock is back. */
-	cr_assert_eq(kt_check(fd, &a), 0);
-	released = kt_now_ns();
+	cr_assert_eq(raw_check(fd, &a), 0);
+	released = now_ns();
 	cr_assert(a.result & KGIL_ACQUIRED_SWITCHED);
 	cr_assert_geq(released - drop, w.hold_ns);
 	pthread_join(th, NULL);
 	cr_assert_eq(w.ret, 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.forced_switches, 0);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 /*
@@ -262,17 +270,17 @@ Test(policy_fifo, timekeeper_duty_passes_on_when_it_leaves)
 	pthread_t t1, t2;
 	uint64_t drop;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	queue_waiter(&w1, &t1, 1);
 	queue_waiter(&w2, &t2, 2);
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_FIFO, 0, interval), 0);
 	pthread_join(t2, NULL);
 	cr_assert_eq(w2.ret, -ETIMEDOUT);
-	drop = kt_spin_until_drop(sh, LONG_NS);
+	drop = dt_spin_until_drop(sh, LONG_NS);
 	cr_assert_neq(drop, 0, "the remaining waiter never timed the holder");
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	pthread_join(t1, NULL);
 	cr_assert_eq(w1.ret, 0);
 }
@@ -294,7 +302,7 @@ static void *flip_policies(void *p)
 
 	while (!atomic_load(&f->stop)) {
 		uint32_t pol = order[f->changes % 6];
-		int ret = kt_set_policy(f->fd, pol, pol == KGIL_POLICY_NEWGIL ?
+		int ret = dt_set_policy(f->fd, pol, pol == KGIL_POLICY_NEWGIL ?
 					KGIL_POLICY_FORCE_SWITCH : 0,
 					50000 + 10000 * (f->changes % 7));
 
@@ -303,7 +311,7 @@ static void *flip_policies(void *p)
 			return NULL;
 		}
 		f->changes++;
-		kt_sleep_ns(2000000);
+		sleep_ns(2000000);
 	}
 	return NULL;
 }
@@ -312,35 +320,35 @@ static void *flip_policies(void *p)
 static void *io_loop(void *p)
 {
 	struct flipper *f = p;
-	int ret = kt_attach(f->fd);
+	int ret = raw_attach(f->fd);
 
 	if (ret < 0)
 		return NULL;
-	ret = kt_acquire(f->fd, 0, 0, NULL);
+	ret = raw_acquire(f->fd, 0, 0, NULL);
 	while (!ret && !atomic_load(&f->stop)) {
-		ret = kt_io_begin(f->fd);
-		kt_sleep_ns(200000);
+		ret = raw_io_begin(f->fd);
+		sleep_ns(200000);
 		if (!ret)
-			ret = kt_io_end(f->fd, NULL);
+			ret = raw_io_end(f->fd, NULL);
 	}
 	if (!ret)
-		kt_release(f->fd);
-	kt_detach(f->fd);
+		raw_release(f->fd);
+	raw_detach(f->fd);
 	return NULL;
 }
 
 Test(policy_fifo, policy_switches_to_and_from_fifo_and_ioprio_under_load)
 {
-	long ticks = kt_env_long("KGIL_TEST_FLIP_TICKS", 200000);
+	long ticks = dt_env_long("KGIL_TEST_FLIP_TICKS", 200000);
 	struct flipper f = { .fd = fd }, io = { .fd = fd };
-	struct kt_interp in[4];
+	struct dt_interp in[4];
 	volatile long counter = 0;
 	pthread_t th, ioth;
 
-	kt_interp_init(in, 4, fd, sh, ticks, 4, 100, KT_CHECK_PAGE, &counter);
+	dt_interp_init(in, 4, fd, sh, ticks, 4, 100, DT_CHECK_PAGE, &counter);
 	pthread_create(&th, NULL, flip_policies, &f);
 	pthread_create(&ioth, NULL, io_loop, &io);
-	kt_interp_all(in, 4);
+	dt_interp_all(in, 4);
 	atomic_store(&f.stop, 1);
 	atomic_store(&io.stop, 1);
 	pthread_join(th, NULL);

@@ -17,9 +17,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "busy.h"
+#include "clock.h"
+#include "dt.h"
+#include "kgil.h"
+#include "raw.h"
 
-KT_DOMAIN_SUITE(policy_ioprio, 120);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(policy_ioprio, .init = setup, .fini = teardown, .timeout = 120);
 
 #define MS		1000000ULL
 #define LONG_NS		(10000ULL * MS)
@@ -28,10 +37,11 @@ static void set_policy(uint32_t policy, uint64_t interval, uint64_t boost)
 {
 	struct kgil_policy p;
 
-	kt_policy_defaults(&p, policy);
+	cr_assert_eq(kgil_policy_default(policy, &p), 0);
+	p.spin_ns = 0;	/* no handoff spinning: test_spin.c has it */
 	p.switch_interval_ns = interval;
 	p.io_boost_ns = boost;
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
 }
 
 /*
@@ -49,23 +59,23 @@ static void *cpu_run(void *p)
 {
 	struct cpu_thread *c = p;
 	struct kgil_stats st;
-	uint64_t t0 = kt_now_ns();
-	int ret = kt_attach(fd);
+	uint64_t t0 = now_ns();
+	int ret = raw_attach(fd);
 
 	if (ret < 0)
 		goto out;
 	c->id = (uint32_t)ret;
-	ret = kt_acquire(fd, 0, 0, NULL);
+	ret = raw_acquire(fd, 0, 0, NULL);
 	while (!ret && !atomic_load(c->stop)) {
-		kt_work(64);
+		busy_work(64);
 		if (sh->drop_request)
-			ret = kt_check(fd, NULL);
+			ret = raw_check(fd, NULL);
 	}
 	if (!ret)
-		ret = kt_release(fd);
-	if (!ret && !(ret = kt_thread_stats(fd, 0, &st)))
-		c->share = st.c.total_hold_ns / (double)(kt_now_ns() - t0);
-	kt_detach(fd);
+		ret = raw_release(fd);
+	if (!ret && !(ret = raw_thread_stats(fd, 0, &st)))
+		c->share = st.c.total_hold_ns / (double)(now_ns() - t0);
+	raw_detach(fd);
 out:
 	c->err = ret < 0 ? ret : 0;
 	return NULL;
@@ -90,32 +100,32 @@ static void *io_run(void *p)
 {
 	struct io_thread *t = p;
 	struct kgil_acquire a;
-	int ret = kt_attach(fd);
+	int ret = raw_attach(fd);
 
 	if (ret >= 0)
-		ret = kt_acquire(fd, 0, 0, NULL);
+		ret = raw_acquire(fd, 0, 0, NULL);
 	for (int r = 0; !ret && (t->stop ? !atomic_load(t->stop) : r < t->rounds); r++) {
 		uint64_t end;
 
-		ret = kt_io_begin(fd);
+		ret = raw_io_begin(fd);
 		if (ret)
 			break;
-		kt_sleep_ns(t->io_ns);
-		ret = kt_io_end(fd, &a);
+		sleep_ns(t->io_ns);
+		ret = raw_io_end(fd, &a);
 		if (ret)
 			break;
 		t->waits[r % 64] = a.wait_ns;
 		t->done++;
-		end = kt_now_ns() + t->burst_ns[t->stop ? 0 : r];
-		while (!ret && kt_now_ns() < end) {
-			kt_work(16);
+		end = now_ns() + t->burst_ns[t->stop ? 0 : r];
+		while (!ret && now_ns() < end) {
+			busy_work(16);
 			if (sh->drop_request)
-				ret = kt_check(fd, NULL);
+				ret = raw_check(fd, NULL);
 		}
 	}
 	if (!ret)
-		ret = kt_release(fd);
-	kt_detach(fd);
+		ret = raw_release(fd);
+	raw_detach(fd);
 	t->err = ret < 0 ? ret : 0;
 	return NULL;
 }
@@ -137,7 +147,7 @@ static void beside_a_cpu_holder(struct io_thread *io, uint32_t policy,
 
 	set_policy(policy, interval, boost);
 	pthread_create(&ct, NULL, cpu_run, &cpu);
-	kt_wait_u32(&sh->holder_id, 0, false, LONG_NS);
+	dt_wait_u32(&sh->holder_id, 0, false, LONG_NS);
 	pthread_create(&it, NULL, io_run, io);
 	pthread_join(it, NULL);
 	atomic_store(&stop, 1);
@@ -206,14 +216,14 @@ Test(policy_ioprio, io_flood_does_not_starve_a_cpu_bound_thread)
 	/* io_boost above the bursts: only the budget stands in their way. */
 	set_policy(KGIL_POLICY_IOPRIO, 5 * MS, 10 * MS);
 	pthread_create(&ct, NULL, cpu_run, &cpu);
-	kt_wait_u32(&sh->holder_id, 0, false, LONG_NS);
+	dt_wait_u32(&sh->holder_id, 0, false, LONG_NS);
 	for (int i = 0; i < 6; i++) {
 		io[i] = (struct io_thread){
 			.io_ns = 300000, .burst_ns = burst, .stop = &io_stop,
 		};
 		pthread_create(&it[i], NULL, io_run, &io[i]);
 	}
-	kt_sleep_ns(1000 * MS);
+	sleep_ns(1000 * MS);
 	atomic_store(&stop, 1);
 	pthread_join(ct, NULL);
 	atomic_store(&io_stop, 1);

@@ -13,9 +13,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "clock.h"
+#include "dt.h"
+#include "raw.h"
 
-KT_DOMAIN_SUITE(robust, 120);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(robust, .init = setup, .fini = teardown, .timeout = 120);
 
 struct waiter {
 	int fd;
@@ -31,13 +38,13 @@ static void *waiter_thread(void *p)
 {
 	struct waiter *w = p;
 
-	w->id = kt_attach(w->fd);
+	w->id = raw_attach(w->fd);
 	w->attached = 1;
 	while (!w->go)
-		kt_sleep_ns(100000);
-	w->ret = kt_acquire(w->fd, 0, 0, &w->a);
+		sleep_ns(100000);
+	w->ret = raw_acquire(w->fd, 0, 0, &w->a);
 	if (!w->ret)
-		kt_release(w->fd);
+		raw_release(w->fd);
 	return NULL;
 }
 
@@ -46,9 +53,9 @@ static void start_waiter(struct waiter *w, pthread_t *th)
 	w->fd = fd;
 	pthread_create(th, NULL, waiter_thread, w);
 	while (!w->attached)
-		kt_sleep_ns(100000);
+		sleep_ns(100000);
 	w->go = 1;
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, 10000000000ull),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, 10000000000ull),
 		  "the waiter never queued");
 }
 
@@ -56,8 +63,8 @@ static void *hold_and_exit(void *p)
 {
 	int *id = p;
 
-	*id = kt_attach(fd);
-	if (*id > 0 && kt_acquire(fd, 0, 0, NULL))
+	*id = raw_attach(fd);
+	if (*id > 0 && raw_acquire(fd, 0, 0, NULL))
 		*id = -1;
 	return NULL;	/* exits holding, never detached */
 }
@@ -69,19 +76,19 @@ Test(robust, thread_exiting_while_holding_is_an_owner_death)
 	pthread_t th;
 	int id = 0;
 
-	cr_assert_geq(kt_attach(fd), 1);
+	cr_assert_geq(raw_attach(fd), 1);
 	pthread_create(&th, NULL, hold_and_exit, &id);
 	pthread_join(th, NULL);
 	cr_assert_geq(id, 1);
 	/* Blocks until the exit probe released the dead thread's lock. */
-	cr_assert_eq(kt_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 10000000000ull, &a), 0);
+	cr_assert_eq(raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 10000000000ull, &a), 0);
 	cr_assert(a.result & KGIL_ACQUIRED_OWNER_DEAD);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.owner_deaths, 1);
 	cr_assert_eq(st.nr_threads, 1, "the dead thread was detached");
 	/* Told once only. */
-	cr_assert_eq(kt_release(fd), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, &a), 0);
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, &a), 0);
 	cr_assert_eq(a.result & KGIL_ACQUIRED_OWNER_DEAD, 0);
 }
 
@@ -89,8 +96,8 @@ static void *io_and_exit(void *p)
 {
 	int *id = p;
 
-	*id = kt_attach(fd);
-	if (*id > 0 && (kt_acquire(fd, 0, 0, NULL) || kt_io_begin(fd)))
+	*id = raw_attach(fd);
+	if (*id > 0 && (raw_acquire(fd, 0, 0, NULL) || raw_io_begin(fd)))
 		*id = -1;
 	return NULL;	/* exits in I/O: holds nothing */
 }
@@ -104,8 +111,8 @@ Test(robust, thread_exiting_in_io_is_detached_quietly)
 	pthread_create(&th, NULL, io_and_exit, &id);
 	pthread_join(th, NULL);
 	cr_assert_geq(id, 1);
-	cr_assert(kt_wait_gone(fd, (uint32_t)id, 0));
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert(dt_wait_gone(fd, (uint32_t)id, 0));
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.nr_threads, 0);
 	cr_assert_eq(st.c.owner_deaths, 0);
 	cr_assert_eq(st.c.io_begins, 1);
@@ -121,7 +128,7 @@ Test(robust, sigkilled_holder_process_releases_with_owner_dead)
 	uint32_t hid;
 	int status;
 
-	pid = kt_spawn_holder(fd, "hold", &tid, &hid);
+	pid = dt_spawn_holder(fd, "hold", &tid, &hid);
 	cr_assert_gt(pid, 0, "spawn kmod-holder: %s", strerror(-pid));
 	cr_assert_eq(sh->holder_id, hid);
 	start_waiter(&w, &th);
@@ -131,9 +138,9 @@ Test(robust, sigkilled_holder_process_releases_with_owner_dead)
 	pthread_join(th, NULL);
 	cr_assert_eq(w.ret, 0, "waiter: %s", strerror(-w.ret));
 	cr_assert(w.a.result & KGIL_ACQUIRED_OWNER_DEAD);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.owner_deaths, 1);
-	cr_assert_eq(kt_thread_stats(fd, hid, &st), -ENOENT);
+	cr_assert_eq(raw_thread_stats(fd, hid, &st), -ENOENT);
 }
 
 Test(robust, holder_process_exiting_releases_with_owner_dead)
@@ -144,17 +151,17 @@ Test(robust, holder_process_exiting_releases_with_owner_dead)
 	uint32_t hid;
 	int status;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	pid = kt_spawn_holder(fd, "hold-exit", &tid, &hid);
+	cr_assert_geq(raw_attach(fd), 1);
+	pid = dt_spawn_holder(fd, "hold-exit", &tid, &hid);
 	cr_assert_gt(pid, 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* The process is reaped: its exit ran completely. */
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, 0);
 	cr_assert_eq(st.nr_threads, 1);
 	cr_assert_eq(st.c.owner_deaths, 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, &a), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, &a), 0);
 	cr_assert(a.result & KGIL_ACQUIRED_OWNER_DEAD);
 }
 
@@ -164,17 +171,17 @@ Test(robust, another_process_exiting_does_not_touch_our_lock)
 	struct kgil_stats st;
 	pid_t pid, tid;
 	uint32_t hid;
-	int status, me = kt_attach(fd);
+	int status, me = raw_attach(fd);
 
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	pid = kt_spawn_holder(fd, "attach-exit", &tid, &hid);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	pid = dt_spawn_holder(fd, "attach-exit", &tid, &hid);
 	cr_assert_gt(pid, 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.holder_id, (uint32_t)me);
 	cr_assert_eq(st.nr_threads, 1);
 	cr_assert_eq(st.c.owner_deaths, 0);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 struct closer_holder {
@@ -187,11 +194,11 @@ static void *hold_until_stopped(void *p)
 {
 	struct closer_holder *h = p;
 
-	if (kt_attach(h->fd) < 1 || kt_acquire(h->fd, 0, 0, NULL))
+	if (raw_attach(h->fd) < 1 || raw_acquire(h->fd, 0, 0, NULL))
 		return NULL;
 	h->held = 1;
 	while (!h->stop)
-		kt_sleep_ns(100000);
+		sleep_ns(100000);
 	return NULL;
 }
 
@@ -203,7 +210,7 @@ Test(robust, closing_the_domain_wakes_waiters_with_ebadf)
 
 	pthread_create(&th_h, NULL, hold_until_stopped, &h);
 	while (!h.held)
-		kt_sleep_ns(100000);
+		sleep_ns(100000);
 	start_waiter(&w, &th_w);
 	/* This process's last descriptor: its threads leave the domain. */
 	cr_assert_eq(close(fd), 0);
@@ -220,15 +227,15 @@ Test(robust, closing_the_domain_wakes_waiters_with_ebadf)
 Test(robust, closing_one_of_two_descriptors_changes_nothing)
 {
 	int fd2 = dup(fd);
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 	struct kgil_stats st;
 
 	cr_assert_geq(fd2, 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	cr_assert_eq(close(fd), 0);
 	fd = fd2;
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.nr_threads, 1);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }

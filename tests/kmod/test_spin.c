@@ -14,21 +14,20 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
-#include "kt.h"
+#include "busy.h"
+#include "clock.h"
+#include "dt.h"
+#include "raw.h"
 
-KT_DOMAIN_SUITE(spin, 120);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(spin, .init = setup, .fini = teardown, .timeout = 120);
 
 #define LONG_NS		10000000000ULL
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct spinner {
 	uint32_t id;
@@ -41,7 +40,7 @@ struct spinner {
 static void *spinner_run(void *p)
 {
 	struct spinner *s = p;
-	int id = kt_attach(fd);
+	int id = raw_attach(fd);
 	uint64_t cpu, wall;
 
 	if (id < 0) {
@@ -52,30 +51,21 @@ static void *spinner_run(void *p)
 	s->id = (uint32_t)id;
 	atomic_store(&s->queued, 1);
 	cpu = thread_cpu_ns();
-	wall = kt_now_ns();
-	s->ret = kt_acquire(fd, 0, 0, NULL);
+	wall = now_ns();
+	s->ret = raw_acquire(fd, 0, 0, NULL);
 	s->cpu_ns = thread_cpu_ns() - cpu;
-	s->wall_ns = kt_now_ns() - wall;
+	s->wall_ns = now_ns() - wall;
 	if (!s->ret)
-		kt_release(fd);
-	kt_detach(fd);
+		raw_release(fd);
+	raw_detach(fd);
 	return NULL;
 }
 
 static void start_spinner(struct spinner *s, pthread_t *th)
 {
 	pthread_create(th, NULL, spinner_run, s);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "the waiter never queued");
-}
-
-/* Keep the CPU busy without ever checking, for ns. */
-static void busy_for(uint64_t ns)
-{
-	uint64_t end = kt_now_ns() + ns;
-
-	while (kt_now_ns() < end)
-		kt_work(64);
 }
 
 /*
@@ -88,22 +78,22 @@ static void hold_beside_waiter(uint64_t interval, uint64_t spin,
 {
 	pthread_t th;
 
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_set_policy_spin(fd, KGIL_POLICY_FIFO, interval, spin), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(dt_set_policy_spin(fd, KGIL_POLICY_FIFO, interval, spin), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	start_spinner(s, &th);
 	if (busy)
-		busy_for(hold);
+		busy_for_ns(hold);
 	else
-		kt_sleep_ns(hold);
-	cr_assert_eq(kt_release(fd), 0);
+		sleep_ns(hold);
+	cr_assert_eq(raw_release(fd), 0);
 	pthread_join(th, NULL);
 	cr_assert_eq(s->ret, 0);
-	cr_assert_eq(kt_stats(fd, st), 0);
+	cr_assert_eq(raw_domain_stats(fd, st), 0);
 	cr_log_info("waited %.1f ms, %.2f ms of it on the CPU; %llu spins\n",
 		    s->wall_ns / 1e6, s->cpu_ns / 1e6,
 		    (unsigned long long)st->c.spins);
-	cr_assert_eq(kt_detach(fd), 0);
+	cr_assert_eq(raw_detach(fd), 0);
 }
 
 /*
@@ -155,27 +145,27 @@ Test(spin, a_signal_ends_the_spin)
 
 	sigemptyset(&sa.sa_mask);
 	cr_assert_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_set_policy_spin(fd, KGIL_POLICY_FIFO, 1000000, spin), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(dt_set_policy_spin(fd, KGIL_POLICY_FIFO, 1000000, spin), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	start_spinner(&s, &th);
 	/* The waiter raises the request, then spins (we keep running). */
-	cr_assert_neq(kt_spin_until_drop(sh, LONG_NS), 0, "no drop request");
-	busy_for(10000000);
-	sent = kt_now_ns();
+	cr_assert_neq(dt_spin_until_drop(sh, LONG_NS), 0, "no drop request");
+	busy_for_ns(10000000);
+	sent = now_ns();
 	pthread_kill(th, SIGUSR1);
-	while (sh->nr_waiting && kt_now_ns() - sent < LONG_NS)
-		kt_work(64);
+	while (sh->nr_waiting && now_ns() - sent < LONG_NS)
+		busy_work(64);
 	cr_log_info("the waiter left %.2f ms after the signal\n",
-		    (kt_now_ns() - sent) / 1e6);
-	cr_assert_lt(kt_now_ns() - sent, spin / 2, "the signal did not end the spin");
+		    (now_ns() - sent) / 1e6);
+	cr_assert_lt(now_ns() - sent, spin / 2, "the signal did not end the spin");
 	pthread_join(th, NULL);
 	cr_assert_eq(s.ret, -EINTR);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.c.spins, 1);
 	cr_assert_eq(st.c.interrupts, 1);
-	cr_assert_eq(kt_release(fd), 0);
-	cr_assert_eq(kt_detach(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(raw_detach(fd), 0);
 }
 
 struct io_thread {
@@ -189,24 +179,24 @@ struct io_thread {
 static void *io_run(void *p)
 {
 	struct io_thread *io = p;
-	int ret = kt_attach(fd);
+	int ret = raw_attach(fd);
 
 	if (ret < 0)
 		goto out;
 	io->id = (uint32_t)ret;
-	ret = kt_acquire(fd, 0, 0, NULL);
+	ret = raw_acquire(fd, 0, 0, NULL);
 	for (int i = 0; !ret && i < io->rounds; i++) {
-		ret = kt_io_begin(fd);
+		ret = raw_io_begin(fd);
 		if (ret)
 			break;
-		kt_sleep_ns(2000000);
-		ret = kt_io_end(fd, NULL);
+		sleep_ns(2000000);
+		ret = raw_io_end(fd, NULL);
 		if (!ret)
-			busy_for(50000);
+			busy_for_ns(50000);
 	}
 	if (!ret)
-		ret = kt_release(fd);
-	kt_detach(fd);
+		ret = raw_release(fd);
+	raw_detach(fd);
 out:
 	io->ret = ret;
 	atomic_store(&io->done, 1);
@@ -225,22 +215,22 @@ Test(spin, ioprio_both_handoffs_of_a_round_trip_spin)
 	struct kgil_acquire a;
 	pthread_t th;
 	int ret = 0;
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_set_policy_spin(fd, KGIL_POLICY_IOPRIO, 5000000, 2000000), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(dt_set_policy_spin(fd, KGIL_POLICY_IOPRIO, 5000000, 2000000), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	pthread_create(&th, NULL, io_run, &io);
 	while (!ret && !atomic_load(&io.done)) {
-		kt_work(64);
+		busy_work(64);
 		if (sh->drop_request)
-			ret = kt_check(fd, &a);
+			ret = raw_check(fd, &a);
 	}
 	cr_assert_eq(ret, 0);
-	cr_assert_eq(kt_thread_stats(fd, (uint32_t)me, &cpu_st), 0);
+	cr_assert_eq(raw_thread_stats(fd, (uint32_t)me, &cpu_st), 0);
 	pthread_join(th, NULL);
 	cr_assert_eq(io.ret, 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_log_info("cpu thread: %llu spins, %llu granted spinning; domain: "
 		    "%llu spins, %llu granted, %llu failed, %llu handoffs\n",
 		    (unsigned long long)cpu_st.c.spins,
@@ -254,6 +244,6 @@ Test(spin, ioprio_both_handoffs_of_a_round_trip_spin)
 	/* The I/O thread has detached: its share is the domain's minus mine. */
 	cr_assert_geq(st.c.spin_grants - cpu_st.c.spin_grants, 1,
 		      "the I/O thread never took it spinning");
-	cr_assert_eq(kt_release(fd), 0);
-	cr_assert_eq(kt_detach(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(raw_detach(fd), 0);
 }

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "clock.h"
+#include "dt.h"
+#include "raw.h"
 #include "tracecap.h"
 
 TestSuite(tracepoints, .timeout = 120);
@@ -71,20 +73,20 @@ Test(tracepoints, lifecycle_of_one_thread)
 	int fd, id;
 
 	cr_assert_not_null(tc, "cannot enable the kgil events");
-	fd = kt_open();
+	fd = raw_open(O_CLOEXEC);
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(kt_stats(fd, &st), 0);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	dom = (long long)st.domain_id;
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 3000000), 0);
-	id = kt_attach(fd);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	kt_sleep_ns(2000000);
-	cr_assert_eq(kt_release(fd), 0);			/* explicit */
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	cr_assert_eq(kt_check(fd, NULL), 0);			/* check */
-	cr_assert_eq(kt_io_begin(fd), 0);			/* io */
-	cr_assert_eq(kt_io_end(fd, NULL), 0);
-	cr_assert_eq(kt_detach(fd), 0);				/* detach */
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_LEGACY, 0, 3000000), 0);
+	id = raw_attach(fd);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	sleep_ns(2000000);
+	cr_assert_eq(raw_release(fd), 0);			/* explicit */
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_check(fd, NULL), 0);			/* check */
+	cr_assert_eq(raw_io_begin(fd), 0);			/* io */
+	cr_assert_eq(raw_io_end(fd, NULL), 0);
+	cr_assert_eq(raw_detach(fd), 0);				/* detach */
 	close(fd);
 	cr_assert_gt(tracecap_stop(tc), 0);
 
@@ -147,9 +149,9 @@ static void *peer_thread(void *p)
 	struct peer *pe = p;
 
 	pe->tid = gettid();
-	pe->id = kt_attach(pe->fd);
-	pe->timeout_ret = kt_acquire(pe->fd, KGIL_ACQUIRE_TIMEOUT, 1000000, NULL);
-	pe->ret = kt_acquire(pe->fd, 0, 0, NULL);
+	pe->id = raw_attach(pe->fd);
+	pe->timeout_ret = raw_acquire(pe->fd, KGIL_ACQUIRE_TIMEOUT, 1000000, NULL);
+	pe->ret = raw_acquire(pe->fd, 0, 0, NULL);
 	return NULL;
 }
 
@@ -167,26 +169,26 @@ Test(tracepoints, drop_request_handoff_owner_death_timeout_close)
 	int fd, id;
 
 	cr_assert_not_null(tc);
-	fd = kt_open();
+	fd = raw_open(O_CLOEXEC);
 	cr_assert_geq(fd, 0);
-	sh = kt_map(fd);
+	sh = raw_map(fd);
 	cr_assert_not_null(sh);
 	dom = (long long)sh->domain_id;
-	cr_assert_eq(kt_set_policy(fd, KGIL_POLICY_NEWGIL,
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_NEWGIL,
 				   KGIL_POLICY_FORCE_SWITCH, 10000000), 0);
-	id = kt_attach(fd);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	id = raw_attach(fd);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	pe.fd = fd;
 	pthread_create(&th, NULL, peer_thread, &pe);
-	cr_assert(kt_wait_u32(&sh->drop_request, 1, true, 10000000000ull));
-	cr_assert_eq(kt_check(fd, &a), 0);	/* waits for the peer */
+	cr_assert(dt_wait_u32(&sh->drop_request, 1, true, 10000000000ull));
+	cr_assert_eq(raw_check(fd, &a), 0);	/* waits for the peer */
 	pthread_join(th, NULL);
 	cr_assert_eq(pe.timeout_ret, -ETIMEDOUT);
 	cr_assert_eq(pe.ret, 0);
 	cr_assert(a.result & KGIL_ACQUIRED_OWNER_DEAD,
 		  "the peer exited holding the lock");
-	cr_assert_eq(kt_stats(fd, &st), 0);
-	kt_unmap(sh);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	raw_unmap(sh);
 	close(fd);
 	cr_assert_gt(tracecap_stop(tc), 0);
 
@@ -242,7 +244,7 @@ Test(tracepoints, failed_acquire_matches_the_counter)
 	struct tracecap *tc = tracecap_start("kgil", "kgil_failed_acquire");
 	const volatile struct kgil_shared *sh;
 	const struct tracecap_event *ev;
-	struct kt_interp in[2];
+	struct dt_interp in[2];
 	struct kgil_stats st;
 	long long dom;
 	int fd;
@@ -250,14 +252,14 @@ Test(tracepoints, failed_acquire_matches_the_counter)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		cr_skip_test("needs 2 CPUs");
 	cr_assert_not_null(tc);
-	fd = kt_open();
-	sh = kt_map(fd);
+	fd = raw_open(O_CLOEXEC);
+	sh = raw_map(fd);
 	cr_assert_not_null(sh);
 	dom = (long long)sh->domain_id;
-	cr_assert_gt(kt_legacy_battle(fd, sh, 200000, 20, in), 0,
+	cr_assert_gt(dt_legacy_battle(fd, sh, 200000, 20, in), 0,
 		     "no failed attempt in 20 rounds");
-	cr_assert_eq(kt_stats(fd, &st), 0);
-	kt_unmap(sh);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	raw_unmap(sh);
 	close(fd);
 	tracecap_stop(tc);
 	cr_assert_eq(count(tc, "kgil_failed_acquire", dom), st.c.failed_acquires);

@@ -17,10 +17,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "dt.h"
 #include "kgil.h"
-#include "kt.h"
+#include "raw.h"
 
-KT_DOMAIN_SUITE(uring, 120);
+/* Each test's own domain and its page, fresh (setup() opens them). */
+static int fd = -1;
+static const volatile struct kgil_shared *sh;
+static void setup(void) { dt_domain_open(&fd, &sh); }
+static void teardown(void) { dt_domain_close(&fd, &sh); }
+TestSuite(uring, .init = setup, .fini = teardown, .timeout = 120);
 
 #define ACQ_DATA	0xacULL
 #define CANCEL_DATA	0xcaULL
@@ -49,14 +56,14 @@ static void *acquirer_run(void *p)
 {
 	struct acquirer *a = p;
 	struct io_uring_sqe *sqe;
-	int ret = kt_attach(a->fd);
+	int ret = raw_attach(a->fd);
 
 	if (ret >= 0) {
 		a->id = (uint32_t)ret;
 		ret = io_uring_queue_init(8, &a->ring, 0);
 	}
 	if (ret >= 0)
-		ret = kt_uring_prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
+		ret = dt_uring_prep_acquire(&a->ring, a->fd, ACQ_DATA) &&
 		      io_uring_submit(&a->ring) == 1 ? 0 : -EIO;
 	if (ret < 0) {
 		a->err = ret;
@@ -65,41 +72,41 @@ static void *acquirer_run(void *p)
 	}
 	atomic_store(&a->queued, 1);
 	while (!atomic_load(&a->proceed))
-		kt_sleep_ns(1000000);
+		sleep_ns(1000000);
 	switch (a->then) {
 	case EXIT:
 		return NULL;		/* attached, the request queued */
 	case ACQUIRE_TOO:
-		a->other = kt_acquire(a->fd, 0, 0, NULL);
+		a->other = raw_acquire(a->fd, 0, 0, NULL);
 		break;
 	case CANCEL:
 		sqe = io_uring_get_sqe(&a->ring);
 		io_uring_prep_cancel64(sqe, ACQ_DATA, 0);
 		sqe->user_data = CANCEL_DATA;
 		io_uring_submit(&a->ring);
-		a->other = kt_uring_next_cqe(&a->ring, LONG_NS, &a->other_data);
+		a->other = dt_uring_next_cqe(&a->ring, LONG_NS, &a->other_data);
 		break;
 	case DETACH:
-		a->other = kt_detach(a->fd);
+		a->other = raw_detach(a->fd);
 		break;
 	case CLOSE_RING:
 		io_uring_queue_exit(&a->ring);
 		while (!atomic_load(&a->go))
-			kt_sleep_ns(1000000);
-		a->other = kt_acquire(a->fd, 0, 0, NULL);
+			sleep_ns(1000000);
+		a->other = raw_acquire(a->fd, 0, 0, NULL);
 		if (!a->other)
-			kt_release(a->fd);
-		kt_detach(a->fd);
+			raw_release(a->fd);
+		raw_detach(a->fd);
 		return NULL;
 	case WAIT:
 		break;
 	}
 	atomic_store(&a->other_set, 1);
-	a->res = kt_uring_next_cqe(&a->ring, LONG_NS, NULL);
-	a->cqe_ns = kt_now_ns();
+	a->res = dt_uring_next_cqe(&a->ring, LONG_NS, NULL);
+	a->cqe_ns = now_ns();
 	if (a->res >= 0)
-		kt_release(a->fd);
-	kt_detach(a->fd);
+		raw_release(a->fd);
+	raw_detach(a->fd);
 	io_uring_queue_exit(&a->ring);
 	return NULL;
 }
@@ -112,7 +119,7 @@ static void start_acquirer(struct acquirer *a, pthread_t *th, int dfd,
 	a->then = then;
 	pthread_create(th, NULL, acquirer_run, a);
 	for (int i = 0; i < 10000 && !atomic_load(&a->queued); i++)
-		kt_sleep_ns(1000000);
+		sleep_ns(1000000);
 	cr_assert_eq(atomic_load(&a->queued), 1, "acquirer set-up: %s",
 		     strerror(-a->err));
 }
@@ -121,12 +128,12 @@ static void start_acquirer(struct acquirer *a, pthread_t *th, int dfd,
 static int hold_and_queue(struct acquirer *a, pthread_t *th, uint32_t policy,
 			  uint64_t interval, enum then then)
 {
-	int me = kt_attach(fd);
+	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_set_policy(fd, policy, policy == KGIL_POLICY_NEWGIL ?
+	cr_assert_eq(dt_set_policy(fd, policy, policy == KGIL_POLICY_NEWGIL ?
 				   KGIL_POLICY_FORCE_SWITCH : 0, interval), 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	start_acquirer(a, th, fd, then);
 	cr_assert_eq(sh->nr_waiting, 1, "the request did not queue");
 	atomic_store(&a->proceed, 1);
@@ -138,27 +145,27 @@ Test(uring, free_lock_is_taken_inline)
 	struct kgil_features f;
 	int me;
 
-	cr_assert_eq(kt_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
 	cr_assert(f.features & KGIL_FEAT_URING_CMD);
-	me = kt_attach(fd);
+	me = raw_attach(fd);
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), 0);
+	cr_assert_eq(dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0, "the thread holds what the CQE said");
+	cr_assert_eq(raw_release(fd), 0, "the thread holds what the CQE said");
 }
 
 Test(uring, refusals)
 {
-	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -ENOENT,
+	cr_assert_eq(dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -ENOENT,
 		     "not attached");
-	cr_assert_geq(kt_attach(fd), 1);
-	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0, 0, 0), -ENOTTY);
-	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1, 0, 0), -EINVAL,
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE + 1, 0, 0, 0), -ENOTTY);
+	cr_assert_eq(dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 1, 0, 0), -EINVAL,
 		     "nonzero command area");
 	cr_assert_eq(sh->holder_id, 0);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	cr_assert_eq(kt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -EDEADLK);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(dt_uring_acquire_once(fd, KGIL_URING_CMD_ACQUIRE, 0, 0, 0), -EDEADLK);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 /* Under every policy: queued while held, completed by the release. */
@@ -175,15 +182,15 @@ Test(uring, queued_request_completes_when_granted)
 		pthread_t th;
 
 		hold_and_queue(&a, &th, policies[i], 5000000, WAIT);
-		kt_sleep_ns(20000000);
+		sleep_ns(20000000);
 		cr_assert_eq(a.cqe_ns, 0, "policy %u: completed while held",
 			     policies[i]);
-		released = kt_now_ns();
-		cr_assert_eq(kt_release(fd), 0);
+		released = now_ns();
+		cr_assert_eq(raw_release(fd), 0);
 		pthread_join(th, NULL);
 		cr_assert_eq(a.res, 0, "policy %u: res %d", policies[i], a.res);
 		cr_assert_gt(a.cqe_ns, released);
-		cr_assert_eq(kt_detach(fd), 0);
+		cr_assert_eq(raw_detach(fd), 0);
 	}
 }
 
@@ -193,9 +200,9 @@ Test(uring, blocking_acquire_while_pending_is_ealready)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, ACQUIRE_TOO);
-	cr_assert(kt_wait_flag(&a.other_set, 1, LONG_NS));
+	cr_assert(dt_wait_flag(&a.other_set, 1, LONG_NS));
 	cr_assert_eq(a.other, -EALREADY);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	pthread_join(th, NULL);
 	cr_assert_eq(a.res, 0);
 }
@@ -206,20 +213,20 @@ Test(uring, newgil_request_times_the_holder)
 	const uint64_t interval = 20000000;
 	struct acquirer a = { 0 };
 	struct kgil_acquire ack;
-	uint64_t t0 = kt_now_ns(), drop, delay;
+	uint64_t t0 = now_ns(), drop, delay;
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, interval, WAIT);
-	drop = kt_spin_until_drop(sh, LONG_NS);
+	drop = dt_spin_until_drop(sh, LONG_NS);
 	cr_assert_neq(drop, 0, "no drop request");
 	delay = drop - t0;
 	cr_log_info("drop request %.1f ms after the request queued\n", delay / 1e6);
 	cr_assert_geq(delay, interval);
-	cr_assert_eq(kt_check(fd, &ack), 0);
+	cr_assert_eq(raw_check(fd, &ack), 0);
 	cr_assert(ack.result & KGIL_ACQUIRED_SWITCHED);
 	pthread_join(th, NULL);
 	cr_assert_eq(a.res, 0);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 /*
@@ -232,13 +239,13 @@ Test(uring, async_cancel_finds_nothing)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, CANCEL);
-	cr_assert(kt_wait_flag(&a.other_set, 1, LONG_NS));
+	cr_assert(dt_wait_flag(&a.other_set, 1, LONG_NS));
 	cr_assert_eq(a.other_data, CANCEL_DATA);
 	cr_log_info("IORING_OP_ASYNC_CANCEL on a queued acquire: %d (%s)\n",
 		    a.other, strerror(-a.other));
 	cr_assert_eq(a.other, -ENOENT);
 	cr_assert_eq(sh->nr_waiting, 1, "still queued");
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	pthread_join(th, NULL);
 	cr_assert_eq(a.res, 0);
 }
@@ -254,7 +261,7 @@ Test(uring, detach_completes_pending_with_ebadf)
 	cr_assert_eq(a.res, -EBADF);
 	cr_assert_eq(sh->nr_waiting, 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 Test(uring, thread_exit_completes_pending_with_ebadf)
@@ -264,11 +271,11 @@ Test(uring, thread_exit_completes_pending_with_ebadf)
 	int me = hold_and_queue(&a, &th, KGIL_POLICY_NEWGIL, 5000000, EXIT);
 
 	pthread_join(th, NULL);
-	cr_assert_eq(kt_uring_next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
-	cr_assert(kt_wait_gone(fd, a.id, 0));
+	cr_assert_eq(dt_uring_next_cqe(&a.ring, LONG_NS, NULL), -EBADF);
+	cr_assert(dt_wait_gone(fd, a.id, 0));
 	cr_assert_eq(sh->nr_waiting, 0);
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	cr_assert_eq(sh->holder_id, 0, "the dead thread's request took nothing");
 	io_uring_queue_exit(&a.ring);
 }
@@ -283,9 +290,9 @@ Test(uring, ring_teardown_ends_pending_request)
 	pthread_t th;
 
 	hold_and_queue(&a, &th, KGIL_POLICY_FIFO, 5000000, CLOSE_RING);
-	cr_assert(kt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS),
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS),
 		  "the request of a closed ring is still queued");
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	cr_assert_eq(sh->holder_id, 0);
 	atomic_store(&a.go, 1);
 	pthread_join(th, NULL);
@@ -296,18 +303,18 @@ Test(uring, ring_teardown_ends_pending_request)
 /* The requester's process closes its last descriptor of the domain. */
 Test(uring, close_completes_pending_with_ebadf)
 {
-	int fd2 = kt_open(), status;
+	int fd2 = raw_open(O_CLOEXEC), status;
 	struct acquirer a = { 0 };
 	uint32_t hid;
 	pthread_t th;
 	pid_t pid, htid;
 
 	cr_assert_geq(fd2, 0);
-	pid = kt_spawn_holder(fd2, "hold", &htid, &hid);
+	pid = dt_spawn_holder(fd2, "hold", &htid, &hid);
 	cr_assert_gt(pid, 0);
 	start_acquirer(&a, &th, fd2, WAIT);
 	atomic_store(&a.proceed, 1);
-	kt_sleep_ns(20000000);
+	sleep_ns(20000000);
 	close(fd2);
 	pthread_join(th, NULL);
 	cr_assert_eq(a.res, -EBADF);
@@ -323,7 +330,7 @@ Test(uring, owner_death_reaches_the_request)
 	pid_t pid, htid;
 	int status;
 
-	pid = kt_spawn_holder(fd, "hold", &htid, &hid);
+	pid = dt_spawn_holder(fd, "hold", &htid, &hid);
 	cr_assert_gt(pid, 0);
 	start_acquirer(&a, &th, fd, WAIT);
 	cr_assert_eq(sh->nr_waiting, 1);
@@ -338,13 +345,13 @@ Test(uring, owner_death_reaches_the_request)
 Test(uring, process_dies_with_pending_request)
 {
 	static const char *const modes[] = { "pending", "pending-exit" };
-	int me = kt_attach(fd), status;
+	int me = raw_attach(fd), status;
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	for (int i = 0; i < 2; i++) {
 		uint32_t id;
-		pid_t tid, pid = kt_spawn_helper("pol-uring", fd, modes[i],
+		pid_t tid, pid = dt_spawn_helper("pol-uring", fd, modes[i],
 						 &tid, &id);
 
 		cr_assert_gt(pid, 0, "pol-uring %s: %s", modes[i],
@@ -352,12 +359,12 @@ Test(uring, process_dies_with_pending_request)
 		if (i == 0)
 			kill(pid, SIGKILL);
 		cr_assert_eq(waitpid(pid, &status, 0), pid);
-		cr_assert(kt_wait_gone(fd, id, 0), "%s: still attached",
+		cr_assert(dt_wait_gone(fd, id, 0), "%s: still attached",
 			  modes[i]);
 		cr_assert_eq(sh->nr_waiting, 0);
 		cr_assert_eq(sh->holder_id, (uint32_t)me);
 	}
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 	cr_assert_eq(sh->holder_id, 0);
 }
 
@@ -368,21 +375,21 @@ Test(uring, process_dies_with_pending_request)
  */
 Test(uring, exec_with_pending_request_goes_on)
 {
-	int me = kt_attach(fd), status = -1;
+	int me = raw_attach(fd), status = -1;
 	uint32_t id;
 	pid_t tid, pid;
 
 	cr_assert_geq(me, 1);
-	cr_assert_eq(kt_acquire(fd, 0, 0, NULL), 0);
-	pid = kt_spawn_helper("pol-uring", fd, "pending-exec", &tid, &id);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	pid = dt_spawn_helper("pol-uring", fd, "pending-exec", &tid, &id);
 	cr_assert_gt(pid, 0);
 	for (int i = 0; i < 10000 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		kt_sleep_ns(1000000);
+		sleep_ns(1000000);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the exec did not go on (status %#x)", status);
-	cr_assert(kt_wait_gone(fd, id, 0));
+	cr_assert(dt_wait_gone(fd, id, 0));
 	cr_assert_eq(sh->holder_id, (uint32_t)me);
-	cr_assert_eq(kt_release(fd), 0);
+	cr_assert_eq(raw_release(fd), 0);
 }
 
 /* libkgil: one io_uring_enter for a timeout and the lock after it. */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "raw.h"
+#include "clock.h"
 
 struct num_opt {
 	const char *name;	/* "--seconds" */

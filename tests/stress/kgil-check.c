@@ -46,6 +46,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "clock.h"
 #include "check_model.h"
 #include "check_proc.h"
 #include "raw.h"

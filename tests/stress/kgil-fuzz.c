@@ -39,12 +39,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kgil.h"
 #include "args.h"
+#include "clock.h"
 #include "invariants.h"
 #include "raw.h"
 #include "rng.h"
@@ -250,7 +253,7 @@ static bool gen_policy(struct rng *r, struct kgil_policy *p)
 	};
 	bool bad = false;
 
-	*p = raw_policy_default(1 + (uint32_t)rng_below(r, KGIL_POLICY_MAX));
+	kgil_policy_default(1 + (uint32_t)rng_below(r, KGIL_POLICY_MAX), p);
 	if (rng_pct(r, 10))
 		p->policy = rng_pct(r, 50) ? (uint32_t)rng_below(r, 8) : (uint32_t)rng_next(r);
 	if (rng_pct(r, 10))
@@ -528,8 +531,10 @@ static void op_lock_burst(struct worker *w)
 
 static void op_policy(struct worker *w)
 {
-	struct kgil_policy p = raw_policy_default(1 + (uint32_t)rng_below(&w->rng, KGIL_POLICY_MAX));
+	struct kgil_policy p;
 	int fd = pick_fd(w);
+
+	kgil_policy_default(1 + (uint32_t)rng_below(&w->rng, KGIL_POLICY_MAX), &p);
 
 	p.switch_interval_ns = 1000 + rng_below(&w->rng, 10000000);
 	p.check_interval = 1 + (uint32_t)rng_below(&w->rng, 1000);

@@ -50,7 +50,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kgil.h"
 #include "args.h"
+#include "clock.h"
 #include "invariants.h"
 #include "raw.h"
 #include "rng.h"
@@ -587,8 +589,11 @@ static void *policy_main(void *arg)
 		return NULL;
 	rng_seed(&r, opt.seed, 0x9011);
 	while (!atomic_load(&stop_load)) {
-		struct kgil_policy p = raw_policy_default(ids[rng_below(&r, n)]);
+		struct kgil_policy p;
 
+		/* The defaults without spinning (the close rounds spin). */
+		kgil_policy_default(ids[rng_below(&r, n)], &p);
+		p.spin_ns = 0;
 		p.switch_interval_ns = 100000 + rng_below(&r, 10000000);
 		p.check_interval = 1 + (uint32_t)rng_below(&r, 1000);
 		if (rng_pct(&r, 50))
@@ -739,7 +744,8 @@ static void close_policy(struct rng *r, int fd)
 
 	if (!n)
 		return;
-	p = raw_policy_default(ids[rng_below(r, n)]);
+	kgil_policy_default(ids[rng_below(r, n)], &p);
+	p.spin_ns = 0;
 	if ((p.policy == KGIL_POLICY_FIFO || p.policy == KGIL_POLICY_IOPRIO) &&
 	    (feat.features & KGIL_FEAT_SPIN) && rng_pct(r, 50))
 		p.spin_ns = KGIL_DEFAULT_SPIN_NS;

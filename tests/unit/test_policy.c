@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "clock.h"
 #include "unit.h"
 
 TestSuite(policy, .timeout = UT_TIMEOUT);
@@ -238,8 +239,8 @@ static bool contend(struct kgil *g, bool must_switch)
 	cr_assert_geq(kgil_attach(g), 1);
 	cr_assert_eq(kgil_acquire(g, NULL), 0);
 	cr_assert_eq(pthread_create(&w.thread, NULL, waiter_main, &w), 0);
-	deadline = ut_now_ns() + 20000000000ULL;
-	while (!switched && !battle && ut_now_ns() < deadline) {
+	deadline = now_ns() + 20000000000ULL;
+	while (!switched && !battle && now_ns() < deadline) {
 		for (int i = 0; i < 1000 && !switched; i++, ticks++) {
 			ret = kgil_tick();
 			cr_assert_geq(ret, 0, "tick: %s", strerror(-ret));
@@ -338,8 +339,8 @@ Test(policy, kernel_switch_to_legacy_reaches_a_ticking_holder)
 		cr_assert_eq(kgil_tick(), 0);
 	cr_assert_eq(ut_stats(g).checks, 0, "newgil checked without a drop request");
 	ut_use_policy(g, KGIL_POLICY_LEGACY, 10, 0);
-	deadline = ut_now_ns() + 20000000000ULL;
-	while (ut_stats(g).checks == 0 && ut_now_ns() < deadline)
+	deadline = now_ns() + 20000000000ULL;
+	while (ut_stats(g).checks == 0 && now_ns() < deadline)
 		for (int i = 0; i < 1000; i++, ticks++)
 			cr_assert_geq(kgil_tick(), 0);
 	cr_assert_geq(ut_stats(g).checks, 1, "no legacy check after %ld ticks", ticks);

@@ -79,14 +79,6 @@ void ut_use_policy(struct kgil *g, uint32_t policy, uint32_t check_interval,
 		     strerror(-ret));
 }
 
-uint64_t ut_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 void ut_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };

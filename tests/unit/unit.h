@@ -38,7 +38,6 @@ void ut_require_kernel_feature(uint64_t feature);
 void ut_use_policy(struct kgil *g, uint32_t policy, uint32_t check_interval,
 		   uint64_t switch_interval_ns);
 
-uint64_t ut_now_ns(void);
 void ut_sleep_ms(unsigned int ms);
 struct kgil_counters ut_stats(struct kgil *g);
 struct kgil_counters ut_self_stats(struct kgil *g);
