@@ -40,28 +40,9 @@ u64 kgil_policy_features(void)
 int kgil_policy_validate(const struct kgil_policy *p)
 {
 	const struct kgil_policy_ops *ops;
-	size_t i;
 
-	if (p->policy < KGIL_POLICY_LEGACY || p->policy > KGIL_POLICY_MAX)
+	if (kgil_policy_invalid(p))
 		return -EINVAL;
-	if (p->flags & ~KGIL_POLICY_FLAGS_ALL)
-		return -EINVAL;
-	if (p->check_interval < KGIL_MIN_CHECK_INTERVAL ||
-	    p->check_interval > KGIL_MAX_CHECK_INTERVAL)
-		return -EINVAL;
-	if (p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
-	    p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
-		return -EINVAL;
-	if (p->io_boost_ns < KGIL_MIN_IO_BOOST_NS ||
-	    p->io_boost_ns > KGIL_MAX_IO_BOOST_NS)
-		return -EINVAL;
-	if (p->spin_ns > KGIL_MAX_SPIN_NS)
-		return -EINVAL;
-	if (p->reserved0)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(p->reserved); i++)
-		if (p->reserved[i])
-			return -EINVAL;
 	ops = kgil_policy_find(p->policy);
 	if (!ops)
 		return -EOPNOTSUPP;

@@ -836,19 +836,10 @@ static void ck_uring(struct ck_state *s, struct ck_ctx *c, int d, int t,
 	ck_enqueue(s, c, d, t, true, io);
 }
 
-/* SET_POLICY's checks (kgil.h: reserved fields zero, the bounds). */
+/* SET_POLICY's checks: the UAPI's own rule, then the ids built. */
 static int ck_validate(const struct kgil_policy *p)
 {
-	if (p->policy < KGIL_POLICY_LEGACY || p->policy > KGIL_POLICY_MAX ||
-	    (p->flags & ~KGIL_POLICY_FLAGS_ALL) ||
-	    p->check_interval < KGIL_MIN_CHECK_INTERVAL ||
-	    p->check_interval > KGIL_MAX_CHECK_INTERVAL ||
-	    p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
-	    p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS ||
-	    p->io_boost_ns < KGIL_MIN_IO_BOOST_NS ||
-	    p->io_boost_ns > KGIL_MAX_IO_BOOST_NS ||
-	    p->spin_ns > KGIL_MAX_SPIN_NS || p->reserved0 ||
-	    p->reserved[0] || p->reserved[1] || p->reserved[2])
+	if (kgil_policy_invalid(p))
 		return -EINVAL;
 	/* Id 5 is retired: well-formed, implemented by no module. */
 	if (p->policy > KGIL_POLICY_IOPRIO)

@@ -23,34 +23,8 @@ int kgil_policy_default(uint32_t policy, struct kgil_policy *out)
 	return 0;
 }
 
-/*
- * The UAPI rule: every field valid whether the policy uses it or not,
- * within the bounds kgil.h gives (the module checks the same ones), and
- * reserved fields zero.
- */
+/* The UAPI's rule (kgil_policy_invalid()), the one the module applies. */
 int kgil__policy_validate(const struct kgil_policy *p)
 {
-	if (!p)
-		return -EINVAL;
-	if (p->policy < KGIL_POLICY_LEGACY || p->policy > KGIL_POLICY_MAX)
-		return -EINVAL;
-	if (p->flags & ~KGIL_POLICY_FLAGS_ALL)
-		return -EINVAL;
-	if (p->check_interval < KGIL_MIN_CHECK_INTERVAL ||
-	    p->check_interval > KGIL_MAX_CHECK_INTERVAL)
-		return -EINVAL;
-	if (p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
-	    p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS)
-		return -EINVAL;
-	if (p->io_boost_ns < KGIL_MIN_IO_BOOST_NS ||
-	    p->io_boost_ns > KGIL_MAX_IO_BOOST_NS)
-		return -EINVAL;
-	if (p->spin_ns > KGIL_MAX_SPIN_NS)
-		return -EINVAL;
-	if (p->reserved0)
-		return -EINVAL;
-	for (unsigned int i = 0; i < sizeof(p->reserved) / sizeof(p->reserved[0]); i++)
-		if (p->reserved[i])
-			return -EINVAL;
-	return 0;
+	return !p || kgil_policy_invalid(p) ? -EINVAL : 0;
 }

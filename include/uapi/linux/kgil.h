@@ -116,6 +116,28 @@ struct kgil_policy {
 	__u64 reserved[3];
 };
 
+/*
+ * Whether p breaks a rule every policy shares: the id outside
+ * [KGIL_POLICY_LEGACY, KGIL_POLICY_MAX], an unknown flag, a parameter
+ * outside the bounds above, a reserved field not zero.  SET_POLICY
+ * refuses such a p with -EINVAL, and libkgil's backends refuse it from
+ * this same definition.  (A well-formed id that a module does not
+ * implement is SET_POLICY's -EOPNOTSUPP, not this.)
+ */
+static __inline__ int kgil_policy_invalid(const struct kgil_policy *p)
+{
+	return p->policy < KGIL_POLICY_LEGACY || p->policy > KGIL_POLICY_MAX ||
+	       (p->flags & ~KGIL_POLICY_FLAGS_ALL) ||
+	       p->check_interval < KGIL_MIN_CHECK_INTERVAL ||
+	       p->check_interval > KGIL_MAX_CHECK_INTERVAL ||
+	       p->switch_interval_ns < KGIL_MIN_SWITCH_INTERVAL_NS ||
+	       p->switch_interval_ns > KGIL_MAX_SWITCH_INTERVAL_NS ||
+	       p->io_boost_ns < KGIL_MIN_IO_BOOST_NS ||
+	       p->io_boost_ns > KGIL_MAX_IO_BOOST_NS ||
+	       p->spin_ns > KGIL_MAX_SPIN_NS || p->reserved0 ||
+	       p->reserved[0] || p->reserved[1] || p->reserved[2];
+}
+
 /* ---- threads -------------------------------------------------------- */
 
 struct kgil_attach {

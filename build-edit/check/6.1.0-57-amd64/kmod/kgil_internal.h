@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kgil internals: the lock domain, the attached thread and the waiter,
+ * shared by the core (kgil_lock.c), the thread registry (kgil_thread.c),
+ * the domain code (kgil_domain.c), the device (kgil_main.c, kgil_ioctl.c),
+ * the io_uring acquire (kgil_uring.c) and the policies (kgil_policy_*.c,
+ * kgil_handoff.c).  The locking rules and a waiter's life are told at
+ * the top of kgil_lock.c; each field says which lock protects it.
+ */
+#ifndef _KGIL_INTERNAL_H
+#define _KGIL_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <uapi/linux/kgil.h>
+
+#include "kgil_policy.h"
+
+struct file;
+struct io_uring_cmd;
+
+/*
+ * One lock domain: one open file description of /dev/kgil.
+ *
+ * References: the file holds one (dropped in ->release), every struct
+ * kgil_thread holds one for its whole life.  The last put frees the domain
+ * and its shared page; it may run in atomic context (the exit probe), so
+ * freeing never sleeps.
+ */
+struct kgil_domain {
+	struct kref ref;
+	u64 id;				/* constant */
+	kuid_t uid;			/* constant: the opener, for the limit */
+	/* constant pointer; its fields are written under lock, WRITE_ONCE */
+	struct kgil_shared *shared;
+	wait_queue_head_t switch_wq;	/* holders waiting for a forced switch */
+
+	spinlock_t lock;		/* protects everything below */
+	const struct kgil_policy_ops *ops;
+	struct kgil_policy params;
+	u64 policy_gen;			/* bumped at every SET_POLICY */
+	struct kgil_thread *holder;	/* NULL when free */
+	/*
+	 * The thread that took the lock last.  Compared, never dereferenced
+	 * after it detached: detach clears it, keeping tid/id for the trace.
+	 */
+	struct kgil_thread *last_holder;
+	pid_t last_tid;
+	u32 last_id;			/* 0: nobody ever held it */
+	u64 grant_ns;			/* when the holder got it */
+	u64 tenure;			/* bumped at every grant: which one */
+	u64 release_ns;			/* when it was last released */
+	bool owner_dead;		/* the last holder died holding it */
+	bool closed;			/* ->release ran: no new threads */
+	struct list_head threads;	/* kgil_thread.dnode */
+	u32 nr_threads;
+	u32 next_id;
+	struct list_head waiters;	/* kgil_waiter.node, arrival order */
+	u32 nr_waiting;
+	u32 nr_switch_waiters;
+	struct kgil_counters c;
+	union kgil_policy_domain_state ps;	/* the policy's */
+};
+
+/*
+ * A thread attached to a domain.  The registry (kgil_thread.c) finds it by
+ * (task, domain) through an RCU hash.  References: one while attached,
+ * plus one per ioctl or exit probe using it; the last put drops the domain
+ * reference and frees the thread after an RCU grace period.
+ */
+struct kgil_thread {
+	struct kref ref;
+	struct hlist_node hnode;	/* registry hash, kgil_hash_lock + RCU */
+	struct rcu_head rcu;
+	/* hash key; valid while attached (exit detaches before it dies) */
+	struct task_struct *task;
+	/*
+	 * The files_struct at attach: which "process" a close concerns;
+	 * compared, never dereferenced.
+	 */
+	const void *files;
+	struct kgil_domain *dom;	/* counted reference */
+	pid_t tid;
+	u32 id;				/* >= 1, unique in the domain */
+
+	/* protected by dom->lock */
+	struct list_head dnode;		/* dom->threads */
+	bool detached;			/* also read locklessly by lookups */
+	bool in_io;			/* between IO_BEGIN and IO_END */
+	/*
+	 * CHECK gave the lock away and a signal cut the wait to take it
+	 * back (owes_switch: cut the forced-switch wait before that): the
+	 * thread owes a re-acquire, which its next CHECK performs (the
+	 * restarted one, or the caller's after -EINTR).  Cleared at the
+	 * next grant and at detach.
+	 */
+	bool owes_lock;
+	bool owes_switch;
+	struct kgil_waiter *waiter;	/* non-NULL while waiting for the lock */
+	struct kgil_counters c;
+	union kgil_policy_thread_state ps;	/* the policy's */
+};
+
+/*
+ * One acquisition of the lock by a thread, from its start to its end
+ * (kgil_wait_start() to kgil_wait_end(): the wait engine, kgil_lock.c):
+ * on the stack of a thread that sleeps in ACQUIRE, IO_END or CHECK, or
+ * in a pending io_uring acquire.  Linked on dom->waiters for exactly as
+ * long as it waits.  Protected by dom->lock, except what a spinning
+ * waiter reads with READ_ONCE (granted).
+ *
+ * Every wake-up of a waiter (signal from a release, direct grant, kick,
+ * detach) goes through kgil_waiter_notify(): wake_up_process() for a
+ * task sleeping in the core, or w->notify for a waiter no task sleeps
+ * on (the io_uring acquire; it must not sleep, dom->lock is held).
+ */
+struct kgil_waiter {
+	struct list_head node;
+	struct kgil_thread *t;
+	struct task_struct *task;	/* the sleeping task, or NULL */
+	void (*notify)(struct kgil_domain *dom, struct kgil_waiter *w);
+	u64 start_ns;
+	/* whose wait_deadline was asked last, and its answer */
+	const struct kgil_policy_ops *armed_ops;
+	ktime_t policy_deadline;
+	u64 spun_tenure;		/* dom->tenure it spun on */
+	u32 failed;			/* woke up, found it taken */
+	bool begun;			/* traced as begun: trace the end */
+	bool io;			/* IO_END: back from I/O */
+	bool woken;			/* signalled by a release */
+	bool kicked;			/* woken to re-evaluate (policy change) */
+	bool granted;			/* the lock was handed to it directly */
+	bool owner_dead;		/* result: previous holder died */
+	bool switched;			/* result: grant changed the holder */
+	union kgil_policy_wait_state ps;	/* the policy's */
+};
+
+/* Count an event in the domain's and the thread's counters (dom->lock). */
+#define kgil_count(dom, t, field)		\
+	do {					\
+		(dom)->c.field++;		\
+		(t)->c.field++;			\
+	} while (0)
+
+static inline void kgil_waiter_notify(struct kgil_domain *dom,
+				      struct kgil_waiter *w)
+{
+	if (w->notify)
+		w->notify(dom, w);
+	else
+		wake_up_process(w->task);
+}
+
+/* Module parameters (kgil_main.c). */
+extern unsigned int kgil_max_threads;
+extern unsigned int kgil_max_domains_per_user;
+
+/* Live objects, checked at module exit (a leak prints "kgil: leak"). */
+extern atomic_t kgil_nr_domains;
+extern atomic_t kgil_nr_threads;
+
+/* kgil_ioctl.c */
+long kgil_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* kgil_domain.c */
+struct kgil_domain *kgil_domain_alloc(kuid_t uid);
+void kgil_domain_put(struct kgil_domain *dom);
+int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p);
+void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p);
+int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st);
+
+/* kgil_thread.c */
+int kgil_thread_registry_init(void);
+void kgil_thread_registry_exit(void);
+struct kgil_thread *kgil_thread_get(struct kgil_domain *dom);
+struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
+					 struct task_struct *task);
+void kgil_thread_put(struct kgil_thread *t);
+int kgil_thread_attach(struct kgil_domain *dom, u32 *id);
+int kgil_thread_detach(struct kgil_domain *dom);
+u32 kgil_detach_files(struct kgil_domain *dom, const void *files,
+		      bool close);
+
+/* kgil_lock.c: the lock itself */
+struct kgil_lock_req {
+	u32 flags;			/* KGIL_ACQUIRE_* */
+	u64 timeout_ns;
+	u64 deadline_ns;		/* absolute: a restarted wait's */
+	bool io;			/* IO_END */
+};
+
+struct kgil_lock_res {
+	u32 result;			/* KGIL_ACQUIRED_OWNER_DEAD */
+	bool switched;			/* the grant changed the holder */
+	u64 wait_ns;
+	u64 left_ns;			/* -EINTR with a timeout: time left */
+	u64 deadline_ns;		/* ... and the deadline, absolute */
+	u32 failed;
+};
+
+int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
+		 const struct kgil_lock_req *req, struct kgil_lock_res *res);
+int kgil_release(struct kgil_domain *dom, struct kgil_thread *t,
+		 enum kgil_release_reason reason);
+int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
+	       const struct kgil_lock_req *req, struct kgil_lock_res *res);
+void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			 enum kgil_release_reason reason);
+void kgil_kick_waiters(struct kgil_domain *dom);
+/* w leaves the queue without the lock (any waiter); dom->lock held. */
+void kgil_abandon(struct kgil_domain *dom, struct kgil_waiter *w);
+
+/*
+ * The wait engine, for every waiter (the sleeping one in kgil_lock.c,
+ * the io_uring acquire in kgil_uring.c); dom->lock held.  w->t, ->task,
+ * ->notify, ->io and ->node (initialised) are set by the caller.
+ *   kgil_wait_start()  0: w holds the lock; -EINPROGRESS: w is queued;
+ *                      -EBUSY (try), or why it may not start (nothing
+ *                      begun, w->begun false).
+ *   kgil_wait_arm()    before each wait: the policy's deadline.
+ *   kgil_wait_decided() whether a grant or a detach has decided the
+ *                      wait: 0 granted, -EBADF detached (first: a detach
+ *                      voids a grant), -EAGAIN neither.  Takes nothing,
+ *                      so a notify may ask it while the queue is walked.
+ *   kgil_wait_eval()   after each wake-up: decided, or it may take the
+ *                      free lock (0), or -EAGAIN: it waits on...
+ *   kgil_wait_note()   ... after the policy's timeout or a lost race
+ *                      has been accounted for.
+ *   kgil_wait_end()    the end: off the queue, traced.
+ */
+int kgil_wait_start(struct kgil_domain *dom, struct kgil_waiter *w, bool try);
+ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
+		      ktime_t now);
+int kgil_wait_decided(struct kgil_domain *dom, struct kgil_waiter *w);
+int kgil_wait_eval(struct kgil_domain *dom, struct kgil_waiter *w);
+void kgil_wait_note(struct kgil_domain *dom, struct kgil_waiter *w,
+		    ktime_t now);
+void kgil_wait_end(struct kgil_domain *dom, struct kgil_waiter *w, int ret);
+
+/* kgil_uring.c: file_operations->uring_cmd */
+int kgil_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+
+#endif /* _KGIL_INTERNAL_H */

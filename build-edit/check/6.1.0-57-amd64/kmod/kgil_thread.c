@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The thread registry: which task is attached to which domain, attach and
+ * detach, and the cleanup of threads that exit attached or whose process
+ * closes the domain.
+ *
+ * Threads are found by (task, domain) in a global hash keyed by the task,
+ * read under RCU and written under kgil_hash_lock (inside dom->lock; see
+ * the locking order in kgil_lock.c).
+ *
+ * Modules get no task-exit notifier, so the registry hooks do_exit():
+ * a kprobe at exit_mm_release() and the sched_process_exit tracepoint
+ * (see "exit" below for why both), each in the exiting task's own
+ * context before exit_files(), for every task in the system, with
+ * preemption disabled.  The common case (the task is attached
+ * nowhere) costs one atomic read when no thread at all is attached and one
+ * RCU hash-bucket walk otherwise; no lock is taken.  __tracepoint_*
+ * symbols are not exported, so the tracepoint is looked up by name with
+ * for_each_kernel_tracepoint().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include "kgil_internal.h"
+#include "kgil_trace.h"
+
+#define KGIL_HASH_BITS 10
+
+static DEFINE_HASHTABLE(kgil_thread_hash, KGIL_HASH_BITS);
+static DEFINE_SPINLOCK(kgil_hash_lock);
+/* Attached threads in all domains: the exit probe's fast way out. */
+static atomic_t kgil_nr_attached = ATOMIC_INIT(0);
+static struct tracepoint *kgil_exit_tp;
+
+static void kgil_thread_free(struct kref *ref)
+{
+	struct kgil_thread *t = container_of(ref, struct kgil_thread, ref);
+
+	kgil_domain_put(t->dom);
+	atomic_dec(&kgil_nr_threads);
+	/* Lookups may still be looking at it: free after a grace period. */
+	kfree_rcu(t, rcu);
+}
+
+void kgil_thread_put(struct kgil_thread *t)
+{
+	kref_put(&t->ref, kgil_thread_free);
+}
+
+/*
+ * Find an attached thread of task in dom (any domain if dom is NULL) and
+ * pin it.  The caller checks t->detached again under dom->lock.
+ */
+static struct kgil_thread *kgil_thread_find(struct task_struct *task,
+					    struct kgil_domain *dom)
+{
+	struct kgil_thread *t, *found = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(kgil_thread_hash, t, hnode,
+				   (unsigned long)task) {
+		if (t->task != task || (dom && t->dom != dom) ||
+		    READ_ONCE(t->detached))
+			continue;
+		if (kref_get_unless_zero(&t->ref)) {
+			found = t;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+struct kgil_thread *kgil_thread_get(struct kgil_domain *dom)
+{
+	return kgil_thread_find(current, dom);
+}
+
+/* task's thread in dom: an io_uring request's submitter, pinned. */
+struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
+					 struct task_struct *task)
+{
+	return kgil_thread_find(task, dom);
+}
+
+int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
+{
+	struct kgil_thread *t;
+	int ret = 0;
+
+	/* Only current attaches current, so nothing races with this test. */
+	t = kgil_thread_get(dom);
+	if (t) {
+		kgil_thread_put(t);
+		return -EEXIST;
+	}
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return -ENOMEM;
+	kref_init(&t->ref);
+	INIT_LIST_HEAD(&t->dnode);
+	t->task = current;
+	t->files = current->files;
+	t->tid = task_pid_nr(current);
+
+	spin_lock(&dom->lock);
+	if (dom->closed)
+		ret = -EBADF;
+	else if (dom->nr_threads >= READ_ONCE(kgil_max_threads))
+		ret = -ENOSPC;
+	if (ret) {
+		spin_unlock(&dom->lock);
+		kfree(t);
+		return ret;
+	}
+	kref_get(&dom->ref);
+	t->dom = dom;
+	if (!++dom->next_id)
+		++dom->next_id;
+	t->id = dom->next_id;
+	list_add_tail(&t->dnode, &dom->threads);
+	dom->nr_threads++;
+	spin_lock(&kgil_hash_lock);
+	hash_add_rcu(kgil_thread_hash, &t->hnode, (unsigned long)current);
+	spin_unlock(&kgil_hash_lock);
+	atomic_inc(&kgil_nr_attached);
+	atomic_inc(&kgil_nr_threads);
+	trace_kgil_attach(dom, t);
+	*id = t->id;
+	spin_unlock(&dom->lock);
+	return 0;
+}
+
+/*
+ * Detach t (dom->lock held): end its wait if it waits, release the lock
+ * if it holds it, for reason; unlink it.  Its attached reference moves to
+ * the caller's reap list, to be dropped by kgil_reap() once dom->lock is
+ * released.
+ *
+ * The order is the invariant "a detached thread is never queued, never
+ * granted, never the holder": detached is set and the waiter leaves the
+ * queue before anything can hand the lock on, so the release below (or
+ * any later one) cannot pick it.  A waiter only being woken would stay
+ * queued, and fifo's direct grant would then make a thread whose struct
+ * is about to be freed the holder for good.  The woken waiter sees
+ * detached first and returns -EBADF (kgil_wait_decided(), for both
+ * kinds of waiter).
+ */
+static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
+			       enum kgil_release_reason reason,
+			       struct list_head *reap)
+	__must_hold(&dom->lock)
+{
+	struct kgil_waiter *w = t->waiter;
+
+	lockdep_assert_held(&dom->lock);
+	if (t->detached)
+		return;
+	WRITE_ONCE(t->detached, true);
+	t->owes_lock = false;
+	t->owes_switch = false;
+	if (w) {
+		kgil_abandon(dom, w);
+		kgil_waiter_notify(dom, w);
+	}
+	if (dom->holder == t)
+		kgil_release_locked(dom, t, reason);
+	if (dom->last_holder == t)
+		dom->last_holder = NULL;
+	list_move_tail(&t->dnode, reap);
+	dom->nr_threads--;
+	spin_lock(&kgil_hash_lock);
+	hash_del_rcu(&t->hnode);
+	spin_unlock(&kgil_hash_lock);
+	atomic_dec(&kgil_nr_attached);
+	trace_kgil_detach(dom, t);
+	/* A holder of this thread's process may wait for a forced switch. */
+	if (dom->nr_switch_waiters)
+		wake_up_all(&dom->switch_wq);
+}
+
+static void kgil_reap(struct list_head *reap)
+{
+	struct kgil_thread *t, *tmp;
+
+	list_for_each_entry_safe(t, tmp, reap, dnode) {
+		list_del_init(&t->dnode);
+		kgil_thread_put(t);
+	}
+}
+
+/* Detach t from dom with reason, and drop its attached reference. */
+static void kgil_detach(struct kgil_domain *dom, struct kgil_thread *t,
+			enum kgil_release_reason reason)
+{
+	LIST_HEAD(reap);
+
+	spin_lock(&dom->lock);
+	kgil_detach_locked(dom, t, reason, &reap);
+	spin_unlock(&dom->lock);
+	kgil_reap(&reap);
+}
+
+int kgil_thread_detach(struct kgil_domain *dom)
+{
+	struct kgil_thread *t = kgil_thread_get(dom);
+
+	if (!t)
+		return -ENOENT;
+	kgil_detach(dom, t, KGIL_REL_DETACH);
+	kgil_thread_put(t);
+	return 0;
+}
+
+/*
+ * The threads of one process leave dom (reason close): those whose file
+ * table is files, which closed its last descriptor of dom (->flush), or
+ * every thread when files is NULL (->release; close also refuses new
+ * attaches).  Returns how many left.  The holder goes last: released
+ * while the others still queue, it could hand the lock to one of them,
+ * which would then release it again on its own way out: a grant, a
+ * handoff and a wake-up for nothing, and a holder in the trace that
+ * never ran.
+ */
+u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
+{
+	struct kgil_thread *t, *tmp, *holder;
+	LIST_HEAD(reap);
+	u32 nr = 0;
+
+	spin_lock(&dom->lock);
+	if (close)
+		dom->closed = true;
+	holder = dom->holder;
+	list_for_each_entry_safe(t, tmp, &dom->threads, dnode) {
+		if (t == holder || (files && t->files != files))
+			continue;
+		kgil_detach_locked(dom, t, KGIL_REL_CLOSE, &reap);
+		nr++;
+	}
+	if (holder && (!files || holder->files == files)) {
+		kgil_detach_locked(dom, holder, KGIL_REL_CLOSE, &reap);
+		nr++;
+	}
+	spin_unlock(&dom->lock);
+	kgil_reap(&reap);
+	return nr;
+}
+
+/* ---- exit ----------------------------------------------------------- */
+
+/*
+ * A thread that exits attached leaves its domains, releasing a lock it
+ * holds (owner death), before anybody can see it gone.  pthread_join()
+ * returns once exit_mm() has cleared the thread's tid and woken the
+ * futex on it (mm_release()); robust futexes are released just before
+ * that, in exit_mm_release().  The sched_process_exit tracepoint fires
+ * only after exit_mm(), too late: a joiner could find the lock still
+ * held by the thread it has just joined.  So the detach is hooked at the
+ * entry of exit_mm_release() with a kprobe, the place where robust
+ * futexes are released, giving the same guarantee.
+ *
+ * Only an ftrace-based kprobe is used (the function's fentry site): its
+ * handler runs in the exiting task's context with preemption disabled,
+ * like the tracepoint probe.  An int3-based one would run in NMI-like
+ * context, where dom->lock must not be taken; without ftrace kprobes
+ * (or kprobes at all) the module keeps only the tracepoint, and the
+ * ordering guarantee is lost (docs/design.md).  The tracepoint stays in
+ * either case: it catches a task that exits without an mm to release,
+ * and costs nothing when the kprobe has already detached everything.
+ */
+static void kgil_exit_task(struct task_struct *task)
+{
+	struct kgil_thread *t;
+
+	if (likely(!atomic_read(&kgil_nr_attached)))
+		return;
+	/* One domain at a time; each pass detaches what it found. */
+	while ((t = kgil_thread_find(task, NULL))) {
+		kgil_detach(t->dom, t, KGIL_REL_EXIT);
+		kgil_thread_put(t);
+	}
+}
+
+static void kgil_exit_probe(void *data, struct task_struct *task)
+{
+	kgil_exit_task(task);
+}
+
+static int kgil_exit_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	kgil_exit_task(current);
+	return 0;
+}
+
+static struct kprobe kgil_exit_kprobe = {
+	.symbol_name = "exit_mm_release",
+	.pre_handler = kgil_exit_kprobe_pre,
+};
+static bool kgil_exit_kprobe_on;
+
+static void kgil_exit_kprobe_register(void)
+{
+	int ret = register_kprobe(&kgil_exit_kprobe);
+
+	if (ret) {
+		pr_warn("no kprobe on exit_mm_release (%d): a thread that exits holding releases after pthread_join() may return\n",
+			ret);
+		return;
+	}
+	if (!(kgil_exit_kprobe.flags & KPROBE_FLAG_FTRACE)) {
+		unregister_kprobe(&kgil_exit_kprobe);
+		pr_warn("exit_mm_release kprobe is not ftrace-based: a thread that exits holding releases after pthread_join() may return\n");
+		return;
+	}
+	kgil_exit_kprobe_on = true;
+}
+
+static void kgil_find_exit_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		*(struct tracepoint **)priv = tp;
+}
+
+int kgil_thread_registry_init(void)
+{
+	int ret;
+
+	for_each_kernel_tracepoint(kgil_find_exit_tp, &kgil_exit_tp);
+	if (!kgil_exit_tp) {
+		pr_err("tracepoint sched_process_exit not found\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(kgil_exit_tp, kgil_exit_probe, NULL);
+	if (ret) {
+		pr_err("cannot hook sched_process_exit: %d\n", ret);
+		return ret;
+	}
+	kgil_exit_kprobe_register();
+	return 0;
+}
+
+void kgil_thread_registry_exit(void)
+{
+	/* unregister_kprobe() waits for running handlers (synchronize_rcu). */
+	if (kgil_exit_kprobe_on)
+		unregister_kprobe(&kgil_exit_kprobe);
+	tracepoint_probe_unregister(kgil_exit_tp, kgil_exit_probe, NULL);
+	/* No probe may still be running when the module text goes away. */
+	tracepoint_synchronize_unregister();
+}
