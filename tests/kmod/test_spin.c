@@ -206,11 +206,14 @@ out:
 /*
  * ioprio beside a CPU-bound thread: the I/O return spins for the CPU
  * thread's check, and the CPU thread spins through the I/O burst.  Both
- * get the lock spinning, and the ordering rules are untouched.
+ * get the lock spinning, and the ordering rules are untouched.  Whether
+ * a spin sees its grant depends on the holder staying on its vCPU, which
+ * a loaded TCG host does not promise: a round of 40 round trips in which
+ * either side took no grant spinning is run again, up to 4 times (the
+ * counters add up).
  */
 Test(spin, ioprio_both_handoffs_of_a_round_trip_spin)
 {
-	struct io_thread io = { .rounds = 40 };
 	struct kgil_stats cpu_st, st;
 	struct kgil_acquire a;
 	pthread_t th;
@@ -220,17 +223,26 @@ Test(spin, ioprio_both_handoffs_of_a_round_trip_spin)
 	cr_assert_geq(me, 1);
 	cr_assert_eq(dt_set_policy_spin(fd, KGIL_POLICY_IOPRIO, 5000000, 2000000), 0);
 	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
-	pthread_create(&th, NULL, io_run, &io);
-	while (!ret && !atomic_load(&io.done)) {
-		busy_work(64);
-		if (sh->drop_request)
-			ret = raw_check(fd, &a);
+	for (int attempt = 1;; attempt++) {
+		struct io_thread io = { .rounds = 40 };
+
+		pthread_create(&th, NULL, io_run, &io);
+		while (!ret && !atomic_load(&io.done)) {
+			busy_work(64);
+			if (sh->drop_request)
+				ret = raw_check(fd, &a);
+		}
+		cr_assert_eq(ret, 0);
+		pthread_join(th, NULL);
+		cr_assert_eq(io.ret, 0);
+		cr_assert_eq(raw_thread_stats(fd, (uint32_t)me, &cpu_st), 0);
+		cr_assert_eq(raw_domain_stats(fd, &st), 0);
+		if ((cpu_st.c.spin_grants && st.c.spin_grants > cpu_st.c.spin_grants) ||
+		    attempt == 4)
+			break;
+		cr_log_warn("round %d: a side took no grant spinning, again\n",
+			    attempt);
 	}
-	cr_assert_eq(ret, 0);
-	cr_assert_eq(raw_thread_stats(fd, (uint32_t)me, &cpu_st), 0);
-	pthread_join(th, NULL);
-	cr_assert_eq(io.ret, 0);
-	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_log_info("cpu thread: %llu spins, %llu granted spinning; domain: "
 		    "%llu spins, %llu granted, %llu failed, %llu handoffs\n",
 		    (unsigned long long)cpu_st.c.spins,
@@ -241,7 +253,7 @@ Test(spin, ioprio_both_handoffs_of_a_round_trip_spin)
 		    (unsigned long long)st.c.handoffs);
 	cr_assert_eq(st.c.failed_acquires, 0);
 	cr_assert_geq(cpu_st.c.spin_grants, 1, "the CPU thread never took it spinning");
-	/* The I/O thread has detached: its share is the domain's minus mine. */
+	/* The I/O threads have detached: their share is the domain's minus mine. */
 	cr_assert_geq(st.c.spin_grants - cpu_st.c.spin_grants, 1,
 		      "the I/O thread never took it spinning");
 	cr_assert_eq(raw_release(fd), 0);
