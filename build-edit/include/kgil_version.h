@@ -1,2 +1,0 @@
-/* Generated from VERSION by make. */
-#define KGIL_LIB_VERSION "0.1.0"
