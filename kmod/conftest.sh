@@ -63,4 +63,40 @@ int kgil_probe(struct io_uring_task *tctx)
 }
 C
 
+# 6.9/6.10: a module can define its own BPF struct_ops type
+# (register_bpf_struct_ops(), cfi_stubs, owner, reg/unreg with the link,
+# the verifier's btf_struct_access hook).  Needs BTF for modules, which
+# the same kernels' configs have; kgil_bpf_init() still copes with a
+# refusal at run time.
+probe BPF_STRUCT_OPS "$@" <<'C'
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#if !defined(CONFIG_BPF_JIT) || !defined(CONFIG_BPF_SYSCALL) || \
+	!defined(CONFIG_DEBUG_INFO_BTF_MODULES)
+#error no struct_ops for modules
+#endif
+struct kgil_probe_ops { int (*f)(int); };
+static int kgil_probe_reg(void *kdata, struct bpf_link *link) { return 0; }
+static int kgil_probe_sa(struct bpf_verifier_log *log,
+			 const struct bpf_reg_state *reg, int off, int size)
+{
+	return reg->btf_id ? 0 : -EACCES;
+}
+static const struct bpf_verifier_ops kgil_probe_vops = {
+	.btf_struct_access = kgil_probe_sa,
+};
+static struct bpf_struct_ops kgil_probe_st = {
+	.verifier_ops = &kgil_probe_vops,
+	.reg = kgil_probe_reg,
+	.cfi_stubs = NULL,
+	.owner = THIS_MODULE,
+};
+int kgil_probe(void);
+int kgil_probe(void)
+{
+	return register_bpf_struct_ops(&kgil_probe_st, kgil_probe_ops);
+}
+C
+
 echo "#endif"

@@ -7,8 +7,17 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "kgil_bpf.h"
 #include "kgil_internal.h"
 #include "kgil_trace.h"
+
+/*
+ * Every live domain, for the one walk that needs them all: a BPF policy
+ * going away (kgil_domains_leave_bpf()).  A spinlock, because the last
+ * reference may be dropped in atomic context.  Order: before dom->lock.
+ */
+static LIST_HEAD(kgil_domains);
+static DEFINE_SPINLOCK(kgil_domains_lock);
 
 /* Domain ids only grow, so a trace never shows two domains with one id. */
 static atomic64_t kgil_next_domain_id = ATOMIC64_INIT(0);
@@ -47,6 +56,9 @@ struct kgil_domain *kgil_domain_alloc(kuid_t uid)
 	dom->shared->domain_id = dom->id;
 	kgil_publish_policy(dom);
 	atomic_inc(&kgil_nr_domains);
+	spin_lock(&kgil_domains_lock);
+	list_add_tail(&dom->node, &kgil_domains);
+	spin_unlock(&kgil_domains_lock);
 	return dom;
 }
 
@@ -55,6 +67,9 @@ static void kgil_domain_free(struct kref *ref)
 {
 	struct kgil_domain *dom = container_of(ref, struct kgil_domain, ref);
 
+	spin_lock(&kgil_domains_lock);
+	list_del(&dom->node);
+	spin_unlock(&kgil_domains_lock);
 	free_page((unsigned long)dom->shared);
 	kfree(dom);
 	atomic_dec(&kgil_nr_domains);
@@ -69,36 +84,105 @@ void kgil_domain_put(struct kgil_domain *dom)
  * Safe under load: the parameters change under dom->lock, and every
  * waiter (and a holder waiting for a forced switch) is kicked so that it
  * re-evaluates under the new policy instead of sleeping on the old one's
- * terms.
+ * terms.  p is valid; bpf is the BPF policy when ops is kgil_policy_bpf.
  */
-int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p)
+static void kgil_domain_switch_locked(struct kgil_domain *dom,
+				      const struct kgil_policy *p,
+				      const struct kgil_policy_ops *ops,
+				      const struct kgil_bpf_policy *bpf)
 {
-	const struct kgil_policy_ops *ops;
-	u32 old;
-	int ret;
+	u32 old = dom->params.policy;
 
-	ret = kgil_policy_validate(p);
-	if (ret)
-		return ret;
-	ops = kgil_policy_find(p->policy);
-
-	spin_lock(&dom->lock);
-	old = dom->params.policy;
+	lockdep_assert_held(&dom->lock);
 	dom->params = *p;
 	dom->ops = ops;
+	dom->bpf = bpf;
 	dom->policy_gen++;
 	kgil_publish_policy(dom);
 	kgil_policy_activate(dom);
 	trace_kgil_policy_change(dom, old);
 	kgil_kick_waiters(dom);
+}
+
+int kgil_domain_switch(struct kgil_domain *dom, const struct kgil_policy *p,
+		       const struct kgil_policy_ops *ops,
+		       const struct kgil_bpf_policy *bpf)
+{
+	spin_lock(&dom->lock);
+	kgil_domain_switch_locked(dom, p, ops, bpf);
 	spin_unlock(&dom->lock);
 	return 0;
 }
 
-void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p)
+/*
+ * name: NULL for SET_POLICY, the NUL-terminated name of SET_POLICY_NAMED
+ * (checked by the caller to be well formed).
+ */
+int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p,
+			   const char *name)
+{
+	const struct kgil_policy_ops *ops;
+	int ret;
+
+	if (kgil_policy_invalid(p))
+		return -EINVAL;
+	if (p->policy == KGIL_POLICY_BPF) {
+		if (!name)
+			return -EINVAL;	/* a BPF policy is chosen by name */
+		return kgil_bpf_set_policy(dom, p, name);
+	}
+	ret = kgil_policy_validate(p);
+	if (ret)
+		return ret;
+	ops = kgil_policy_find(p->policy);
+	if (name && name[0] && strcmp(name, ops->name))
+		return -EINVAL;
+	return kgil_domain_switch(dom, p, ops, NULL);
+}
+
+/*
+ * A BPF policy is going away: its domains fall back to fifo with their
+ * parameters.  Under dom->lock, as every call of its programs, so none
+ * is running or can start once this returns.  The kick that every
+ * switch makes re-evaluates each waiter under fifo: no lost wake-up.
+ */
+u32 kgil_domains_leave_bpf(const struct kgil_bpf_policy *bpf)
+{
+	struct kgil_domain *dom;
+	struct kgil_policy p;
+	u32 n = 0;
+
+	spin_lock(&kgil_domains_lock);
+	list_for_each_entry(dom, &kgil_domains, node) {
+		spin_lock(&dom->lock);
+		if (dom->bpf == bpf) {
+			p = dom->params;
+			p.policy = KGIL_POLICY_FIFO;
+			kgil_domain_switch_locked(dom, &p, &kgil_policy_fifo,
+						  NULL);
+			n++;
+		}
+		spin_unlock(&dom->lock);
+	}
+	spin_unlock(&kgil_domains_lock);
+	return n;
+}
+
+/* dom->lock held, or a snapshot: the name of the policy, built-in or BPF. */
+const char *kgil_domain_policy_name(const struct kgil_domain *dom)
+{
+	return dom->bpf ? dom->bpf->name : dom->ops->name;
+}
+
+/* name: NULL, or KGIL_POLICY_NAME_LEN bytes to fill, zero-padded. */
+void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p,
+			    char *name)
 {
 	spin_lock(&dom->lock);
 	*p = dom->params;
+	if (name)
+		strscpy_pad(name, kgil_domain_policy_name(dom),
+			    KGIL_POLICY_NAME_LEN);
 	spin_unlock(&dom->lock);
 }
 
@@ -112,6 +196,8 @@ int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st)
 	st->nr_threads = dom->nr_threads;
 	st->holder_id = dom->holder ? dom->holder->id : 0;
 	st->domain_id = dom->id;
+	strscpy_pad(st->policy_name, kgil_domain_policy_name(dom),
+		    sizeof(st->policy_name));
 	if (st->scope == KGIL_STATS_DOMAIN) {
 		st->c = dom->c;
 		goto unlock;

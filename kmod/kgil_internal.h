@@ -25,6 +25,7 @@
 
 struct file;
 struct io_uring_cmd;
+struct kgil_bpf_policy;
 
 /*
  * One lock domain: one open file description of /dev/kgil.
@@ -36,6 +37,7 @@ struct io_uring_cmd;
  */
 struct kgil_domain {
 	struct kref ref;
+	struct list_head node;		/* kgil_domains, kgil_domains_lock */
 	u64 id;				/* constant */
 	kuid_t uid;			/* constant: the opener, for the limit */
 	/* constant pointer; its fields are written under lock, WRITE_ONCE */
@@ -44,6 +46,8 @@ struct kgil_domain {
 
 	spinlock_t lock;		/* protects everything below */
 	const struct kgil_policy_ops *ops;
+	/* ops is kgil_policy_bpf: the BPF policy (kgil_bpf.c), else NULL */
+	const struct kgil_bpf_policy *bpf;
 	struct kgil_policy params;
 	u64 policy_gen;			/* bumped at every SET_POLICY */
 	struct kgil_thread *holder;	/* NULL when free */
@@ -172,8 +176,15 @@ long kgil_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* kgil_domain.c */
 struct kgil_domain *kgil_domain_alloc(kuid_t uid);
 void kgil_domain_put(struct kgil_domain *dom);
-int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p);
-void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p);
+int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p,
+			   const char *name);
+void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p,
+			    char *name);
+const char *kgil_domain_policy_name(const struct kgil_domain *dom);
+int kgil_domain_switch(struct kgil_domain *dom, const struct kgil_policy *p,
+		       const struct kgil_policy_ops *ops,
+		       const struct kgil_bpf_policy *bpf);
+u32 kgil_domains_leave_bpf(const struct kgil_bpf_policy *bpf);
 int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st);
 
 /* kgil_thread.c */

@@ -9,6 +9,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "kgil_bpf.h"
 #include "kgil_internal.h"
 
 static bool kgil_all_zero(const __u64 *v, size_t n)
@@ -32,6 +33,7 @@ static long kgil_ioctl_features(void __user *uarg)
 			    KGIL_FEAT_OWNER_DEATH | KGIL_FEAT_TRACEPOINTS |
 			    KGIL_FEAT_URING_CMD |
 			    KGIL_FEAT_SPIN | KGIL_FEAT_RESTART |
+			    (kgil_bpf_available() ? KGIL_FEAT_BPF : 0) |
 			    kgil_policy_features(),
 	};
 
@@ -47,15 +49,67 @@ static long kgil_ioctl_set_policy(struct kgil_domain *dom, void __user *uarg)
 
 	if (copy_from_user(&p, uarg, sizeof(p)))
 		return -EFAULT;
-	return kgil_domain_set_policy(dom, &p);
+	return kgil_domain_set_policy(dom, &p, NULL);
 }
 
 static long kgil_ioctl_get_policy(struct kgil_domain *dom, void __user *uarg)
 {
 	struct kgil_policy p;
 
-	kgil_domain_get_policy(dom, &p);
+	kgil_domain_get_policy(dom, &p, NULL);
 	if (copy_to_user(uarg, &p, sizeof(p)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Terminated within the field, zero after the NUL (may be empty). */
+static bool kgil_name_ok(const char *name, size_t size)
+{
+	size_t len = strnlen(name, size);
+
+	return len < size && !memchr_inv(name + len, 0, size - len);
+}
+
+static long kgil_ioctl_set_policy_named(struct kgil_domain *dom,
+					void __user *uarg)
+{
+	struct kgil_policy_named n;
+
+	if (copy_from_user(&n, uarg, sizeof(n)))
+		return -EFAULT;
+	if (!kgil_name_ok(n.name, sizeof(n.name)) ||
+	    !kgil_all_zero(n.reserved, ARRAY_SIZE(n.reserved)))
+		return -EINVAL;
+	if (n.p.policy == KGIL_POLICY_BPF && !n.name[0])
+		return -EINVAL;
+	return kgil_domain_set_policy(dom, &n.p, n.name);
+}
+
+static long kgil_ioctl_get_policy_named(struct kgil_domain *dom,
+					void __user *uarg)
+{
+	struct kgil_policy_named n = {};
+
+	kgil_domain_get_policy(dom, &n.p, n.name);
+	if (copy_to_user(uarg, &n, sizeof(n)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kgil_ioctl_bpf_policies(void __user *uarg)
+{
+	struct kgil_bpf_policies l;
+	int ret;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.reserved0 || !kgil_all_zero(l.reserved, ARRAY_SIZE(l.reserved)) ||
+	    (!l.names && l.count))
+		return -EINVAL;
+	ret = kgil_bpf_list(u64_to_user_ptr(l.names), &l.count);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &l, sizeof(l)))
 		return -EFAULT;
 	return 0;
 }
@@ -167,8 +221,8 @@ static long kgil_ioctl_stats(struct kgil_domain *dom, void __user *uarg)
 		return -EINVAL;
 	if (st.scope == KGIL_STATS_DOMAIN && st.id)
 		return -EINVAL;
-	if (!kgil_all_zero(st.reserved, ARRAY_SIZE(st.reserved)))
-		return -EINVAL;
+	/* policy_name is out only: ignored, as old modules' zero check. */
+	memset(st.policy_name, 0, sizeof(st.policy_name));
 	memset(&st.c, 0, sizeof(st.c));
 	ret = kgil_domain_stats(dom, &st);
 	if (ret)
@@ -204,6 +258,12 @@ long kgil_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kgil_ioctl_release(dom, KGIL_REL_IO);
 	case KGIL_IOC_STATS:
 		return kgil_ioctl_stats(dom, uarg);
+	case KGIL_IOC_SET_POLICY_NAMED:
+		return kgil_ioctl_set_policy_named(dom, uarg);
+	case KGIL_IOC_GET_POLICY_NAMED:
+		return kgil_ioctl_get_policy_named(dom, uarg);
+	case KGIL_IOC_BPF_POLICIES:
+		return kgil_ioctl_bpf_policies(uarg);
 	default:
 		return -ENOTTY;
 	}

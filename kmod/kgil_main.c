@@ -23,6 +23,7 @@
 #include <linux/xarray.h>
 
 #include "kgil_compat.h"
+#include "kgil_bpf.h"
 #include "kgil_internal.h"
 
 #define CREATE_TRACE_POINTS
@@ -220,6 +221,7 @@ static int __init kgil_init(void)
 	ret = kgil_thread_registry_init();
 	if (ret)
 		return ret;
+	kgil_bpf_init();
 	ret = misc_register(&kgil_misc);
 	if (ret) {
 		kgil_thread_registry_exit();
@@ -232,6 +234,7 @@ static int __init kgil_init(void)
 static void __exit kgil_exit(void)
 {
 	misc_deregister(&kgil_misc);
+	kgil_bpf_exit();
 	kgil_thread_registry_exit();
 	/* Threads are freed with kfree_rcu(): let those callbacks run. */
 	rcu_barrier();

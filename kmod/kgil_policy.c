@@ -4,6 +4,7 @@
  * the core's calls into a domain's policy: the one place that calls the
  * hooks of struct kgil_policy_ops, each with its default.
  */
+#include "kgil_bpf.h"
 #include "kgil_internal.h"
 
 /* A new policy adds one line here (and its file to Kbuild). */
@@ -12,6 +13,10 @@ static const struct kgil_policy_ops *const kgil_policies[KGIL_POLICY_MAX + 1] = 
 	[KGIL_POLICY_NEWGIL] = &kgil_policy_newgil,
 	[KGIL_POLICY_FIFO] = &kgil_policy_fifo,
 	[KGIL_POLICY_IOPRIO] = &kgil_policy_ioprio,
+#ifdef KGIL_HAVE_BPF_STRUCT_OPS
+	/* chosen by name (SET_POLICY_NAMED), never by SET_POLICY */
+	[KGIL_POLICY_BPF] = &kgil_policy_bpf,
+#endif
 };
 
 const struct kgil_policy_ops *kgil_policy_find(u32 id)
@@ -27,7 +32,8 @@ u64 kgil_policy_features(void)
 	u32 id;
 
 	for (id = 0; id <= KGIL_POLICY_MAX; id++)
-		if (kgil_policies[id])
+		if (kgil_policies[id] &&
+		    (id != KGIL_POLICY_BPF || kgil_bpf_available()))
 			f |= KGIL_FEAT_POLICY(id);
 	return f;
 }

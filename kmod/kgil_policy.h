@@ -62,17 +62,42 @@ struct kgil_ioprio_wait {
 	bool prio;
 };
 
+/*
+ * bpf (kgil_bpf.c): words a BPF policy's programs keep as they like.
+ * They are the only memory of the lock that the verifier lets a
+ * program write (kgil_bpf_struct_access()); everything else it reads.
+ */
+#define KGIL_BPF_DATA_WORDS	4
+
+struct kgil_bpf_domain {
+	u64 data[KGIL_BPF_DATA_WORDS];
+};
+
+struct kgil_bpf_thread {
+	u64 data[KGIL_BPF_DATA_WORDS];
+};
+
+/* class: written by the core, the program's wait_class answer. */
+struct kgil_bpf_wait {
+	u32 class;
+	u32 pad;
+	u64 data[2];
+};
+
 union kgil_policy_domain_state {
 	struct kgil_ioprio_domain ioprio;
+	struct kgil_bpf_domain bpf;
 };
 
 union kgil_policy_thread_state {
 	struct kgil_ioprio_thread ioprio;
+	struct kgil_bpf_thread bpf;
 };
 
 union kgil_policy_wait_state {
 	struct kgil_newgil_wait newgil;
 	struct kgil_ioprio_wait ioprio;
+	struct kgil_bpf_wait bpf;
 };
 
 /* ---- the questions -------------------------------------------------- */
@@ -173,6 +198,8 @@ extern const struct kgil_policy_ops kgil_policy_legacy;
 extern const struct kgil_policy_ops kgil_policy_newgil;
 extern const struct kgil_policy_ops kgil_policy_fifo;
 extern const struct kgil_policy_ops kgil_policy_ioprio;
+/* A BPF policy's hooks, in the domain's dom->bpf (kgil_bpf.c). */
+extern const struct kgil_policy_ops kgil_policy_bpf;
 
 /* ---- the registry (kgil_policy.c) ----------------------------------- */
 

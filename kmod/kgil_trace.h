@@ -29,7 +29,8 @@
 	EM(KGIL_POLICY_LEGACY, "legacy")		\
 	EM(KGIL_POLICY_NEWGIL, "newgil")		\
 	EM(KGIL_POLICY_FIFO, "fifo")			\
-	EMe(KGIL_POLICY_IOPRIO, "ioprio")
+	EM(KGIL_POLICY_IOPRIO, "ioprio")		\
+	EMe(KGIL_POLICY_BPF, "bpf")
 
 #undef EM
 #undef EMe
@@ -237,21 +238,25 @@ TRACE_EVENT(kgil_policy_change,
 		__field(u32, new_policy)
 		__field(u32, check_interval)
 		__field(u32, flags)
+		__array(char, name, KGIL_POLICY_NAME_LEN)
 	),
 	TP_fast_assign(
 		__entry->domain = dom->id;
+		strscpy_pad(__entry->name,
+			    dom->bpf ? dom->bpf->name : dom->ops->name,
+			    KGIL_POLICY_NAME_LEN);
 		__entry->switch_interval_ns = dom->params.switch_interval_ns;
 		__entry->old_policy = old_policy;
 		__entry->new_policy = dom->params.policy;
 		__entry->check_interval = dom->params.check_interval;
 		__entry->flags = dom->params.flags;
 	),
-	TP_printk("domain=%llu old=%s new=%s check_interval=%u switch_interval_ns=%llu flags=%#x",
+	TP_printk("domain=%llu old=%s new=%s name=%s check_interval=%u switch_interval_ns=%llu flags=%#x",
 		  __entry->domain,
 		  __print_symbolic(__entry->old_policy, KGIL_POLICIES),
 		  __print_symbolic(__entry->new_policy, KGIL_POLICIES),
-		  __entry->check_interval, __entry->switch_interval_ns,
-		  __entry->flags)
+		  __entry->name, __entry->check_interval,
+		  __entry->switch_interval_ns, __entry->flags)
 );
 
 #endif /* _KGIL_TRACE_H */

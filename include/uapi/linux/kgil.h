@@ -45,6 +45,12 @@
 #define KGIL_FEAT_SPIN		(1ULL << 8)  /* kgil_policy.spin_ns, spin counters */
 /* Waits restart after a signal with no handler; kgil_acquire.deadline_ns. */
 #define KGIL_FEAT_RESTART	(1ULL << 9)
+/*
+ * BPF policies: KGIL_POLICY_BPF, SET/GET_POLICY_NAMED, BPF_POLICIES, the
+ * policy's name in kgil_stats.policy_name and kgil_counters.policy_clamps.
+ * Set on kernels where a module can define a BPF struct_ops type (6.12).
+ */
+#define KGIL_FEAT_BPF		(1ULL << 10)
 #define KGIL_FEAT_POLICY(id)	(1ULL << (32 + (id)))  /* policy id known */
 
 struct kgil_features {
@@ -69,8 +75,16 @@ enum kgil_policy_id {
 	 * policy that was never built.  SET_POLICY with it: -EOPNOTSUPP,
 	 * as for any well-formed id a module does not implement.
 	 */
-	KGIL_POLICY_MAX = 5,	/* the highest id ever assigned */
+	/*
+	 * A policy written in BPF: a struct_ops map of type kgil_bpf_policy,
+	 * chosen by its name with KGIL_IOC_SET_POLICY_NAMED (KGIL_FEAT_BPF).
+	 */
+	KGIL_POLICY_BPF = 6,
+	KGIL_POLICY_MAX = 6,	/* the highest id ever assigned */
 };
+
+/* A policy's name: NUL-terminated, the bytes after the NUL zero. */
+#define KGIL_POLICY_NAME_LEN		16
 
 #define KGIL_POLICY_FORCE_SWITCH	(1U << 0)  /* newgil: wait for a taker */
 #define KGIL_POLICY_FLAGS_ALL		(KGIL_POLICY_FORCE_SWITCH)
@@ -114,6 +128,43 @@ struct kgil_policy {
 	 */
 	__u64 spin_ns;
 	__u64 reserved[3];
+};
+
+/*
+ * SET_POLICY_NAMED: p as for SET_POLICY, and the policy's name.  With
+ * p.policy KGIL_POLICY_BPF the name selects a registered BPF policy
+ * (-ENOENT if none has it; -EOPNOTSUPP without KGIL_FEAT_BPF); with a
+ * built-in id the name is empty or that policy's own ("fifo"), else
+ * -EINVAL.  A name that is not NUL-terminated within the field, or has
+ * nonzero bytes after its NUL: -EINVAL.  Plain SET_POLICY refuses
+ * KGIL_POLICY_BPF with -EINVAL: a BPF policy is chosen by name.
+ *
+ * GET_POLICY_NAMED fills p as GET_POLICY does and the name of the
+ * domain's policy, built-in or BPF.  Plain GET_POLICY reports a BPF
+ * policy as KGIL_POLICY_BPF.
+ *
+ * When a BPF policy is unregistered (its struct_ops link destroyed, the
+ * loader gone) every domain using it falls back to KGIL_POLICY_FIFO with
+ * the same parameters, atomically for its waiters.
+ */
+struct kgil_policy_named {
+	struct kgil_policy p;
+	char name[KGIL_POLICY_NAME_LEN];
+	__u64 reserved[2];
+};
+
+/*
+ * BPF_POLICIES: the registered BPF policies' names, in registration
+ * order.  count in: how many names fit at names (a user pointer to
+ * count entries of KGIL_POLICY_NAME_LEN bytes; 0 with count 0); out: how
+ * many are registered, which may be more than fit.  -EOPNOTSUPP without
+ * KGIL_FEAT_BPF.
+ */
+struct kgil_bpf_policies {
+	__u32 count;
+	__u32 reserved0;
+	__u64 names;
+	__u64 reserved[2];
 };
 
 /*
@@ -234,7 +285,12 @@ struct kgil_counters {
 	__u64 wait_hist[KGIL_WAIT_HIST_BUCKETS];
 	__u64 spins;		/* waits that spun for a due handoff */
 	__u64 spin_grants;	/* ... and were granted the lock while spinning */
-	__u64 reserved[6];
+	/*
+	 * A BPF policy's answers the core overrode (out of range, or a
+	 * tenure past the bound), domain scope only (KGIL_FEAT_BPF)
+	 */
+	__u64 policy_clamps;
+	__u64 reserved[5];
 };
 
 struct kgil_stats {
@@ -243,7 +299,11 @@ struct kgil_stats {
 	__u32 nr_threads;	/* out: attached threads (DOMAIN) */
 	__u32 holder_id;	/* out: current holder, 0 if free */
 	__u64 domain_id;	/* out: as in the tracepoints */
-	__u64 reserved[2];
+	/*
+	 * out: the domain's policy by name (KGIL_FEAT_BPF); in: ignored
+	 * (the module before KGIL_FEAT_BPF checked it to be zero)
+	 */
+	char policy_name[KGIL_POLICY_NAME_LEN];
 	struct kgil_counters c;	/* out */
 };
 
@@ -299,6 +359,9 @@ struct kgil_shared {
 #define KGIL_IOC_IO_BEGIN	_IO(KGIL_IOC_MAGIC, 0x08)
 #define KGIL_IOC_IO_END		_IOWR(KGIL_IOC_MAGIC, 0x09, struct kgil_acquire)
 #define KGIL_IOC_STATS		_IOWR(KGIL_IOC_MAGIC, 0x0a, struct kgil_stats)
+#define KGIL_IOC_SET_POLICY_NAMED _IOW(KGIL_IOC_MAGIC, 0x0b, struct kgil_policy_named)
+#define KGIL_IOC_GET_POLICY_NAMED _IOR(KGIL_IOC_MAGIC, 0x0c, struct kgil_policy_named)
+#define KGIL_IOC_BPF_POLICIES	_IOWR(KGIL_IOC_MAGIC, 0x0d, struct kgil_bpf_policies)
 
 /* ---- io_uring (IORING_OP_URING_CMD, sqe->cmd_op) -------------------- */
 
