@@ -196,8 +196,9 @@ __bpf_kfunc void kgil_bpf_request_drop(struct kgil_domain *dom)
  * kgil_bpf_kick_spinner() - wake the next in line to spin for the lock
  * @dom: the domain of the hook's call
  *
- * From on_grant: the waiter after the one being granted (ioprio's
- * CPU-bound thread spinning through a priority holder's short burst).
+ * The first waiter that is not the holder: from on_grant, the one after
+ * the waiter being granted, still at the head (ioprio's CPU-bound thread
+ * spinning through a priority holder's short burst).
  */
 __bpf_kfunc void kgil_bpf_kick_spinner(struct kgil_domain *dom)
 {
@@ -205,17 +206,19 @@ __bpf_kfunc void kgil_bpf_kick_spinner(struct kgil_domain *dom)
 
 	lockdep_assert_held(&dom->lock);
 	head = kgil_first_waiter(dom);
-	kgil_handoff_kick_spinner(dom, head && head->granted ? head : NULL);
+	kgil_handoff_kick_spinner(dom, head && head->t == dom->holder ?
+				       head : NULL);
 }
 
 /**
- * kgil_bpf_waiter_id() - the thread id of a waiter, by queue position
+ * kgil_bpf_waiter_tid() - who waits at a queue position
  * @dom: the domain of the hook's call
  * @pos: 0 for the head
  *
- * Return: the kgil thread id (ATTACH's), 0 past the end of the queue.
+ * Return: the waiting thread's Linux thread id (gettid()), which a
+ * userspace that fills a map by thread knows; 0 past the end of the queue.
  */
-__bpf_kfunc u32 kgil_bpf_waiter_id(struct kgil_domain *dom, u32 pos)
+__bpf_kfunc u32 kgil_bpf_waiter_tid(struct kgil_domain *dom, u32 pos)
 {
 	struct kgil_waiter *w;
 
@@ -224,7 +227,7 @@ __bpf_kfunc u32 kgil_bpf_waiter_id(struct kgil_domain *dom, u32 pos)
 		return 0;
 	list_for_each_entry(w, &dom->waiters, node)
 		if (!pos--)
-			return w->t->id;
+			return w->t->tid;
 	return 0;
 }
 
@@ -233,7 +236,7 @@ __bpf_kfunc_end_defs();
 BTF_KFUNCS_START(kgil_bpf_kfunc_ids)
 BTF_ID_FLAGS(func, kgil_bpf_request_drop, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, kgil_bpf_kick_spinner, KF_TRUSTED_ARGS)
-BTF_ID_FLAGS(func, kgil_bpf_waiter_id, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kgil_bpf_waiter_tid, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(kgil_bpf_kfunc_ids)
 
 /* The types whose words a program may write, and the struct_ops type. */

@@ -97,8 +97,8 @@ struct kgil_bpf_policy {
 extern void kgil_bpf_request_drop(struct kgil_domain *dom) __ksym;
 /* From on_grant: wake the waiter after the granted one to spin. */
 extern void kgil_bpf_kick_spinner(struct kgil_domain *dom) __ksym;
-/* The thread id of the waiter at a queue position (0: head), 0 past it. */
-extern __u32 kgil_bpf_waiter_id(struct kgil_domain *dom, __u32 pos) __ksym;
+/* The Linux tid of the waiter at a queue position (0: head), 0 past it. */
+extern __u32 kgil_bpf_waiter_tid(struct kgil_domain *dom, __u32 pos) __ksym;
 
 #define KGIL_HANDOFF_NEVER	(~0ULL)
 
