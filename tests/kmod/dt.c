@@ -39,18 +39,42 @@ void dt_domain_close(int *fd, const volatile struct kgil_shared **sh)
 	*fd = -1;
 }
 
+/*
+ * The BPF policy standing in for a built-in one, if the run asks
+ * (tests/device.d/66-bpf.sh runs the fifo and ioprio suites again with
+ * KGIL_TEST_BPF_FIFO=bpf_fifo, KGIL_TEST_BPF_IOPRIO=bpf_ioprio): NULL
+ * for the built-in.
+ */
+static const char *bpf_stand_in(uint32_t policy)
+{
+	const char *name = NULL;
+
+	if (policy == KGIL_POLICY_FIFO)
+		name = getenv("KGIL_TEST_BPF_FIFO");
+	else if (policy == KGIL_POLICY_IOPRIO)
+		name = getenv("KGIL_TEST_BPF_IOPRIO");
+	return name && *name ? name : NULL;
+}
+
 static int set_policy(int fd, uint32_t policy, uint32_t flags,
 		      uint64_t switch_interval_ns, uint64_t spin_ns)
 {
-	struct kgil_policy p;
-	int ret = kgil_policy_default(policy, &p);
+	struct kgil_policy_named n;
+	const char *bpf = bpf_stand_in(policy);
+	int ret;
 
+	memset(&n, 0, sizeof(n));
+	ret = kgil_policy_default(policy, &n.p);
 	if (ret)
 		return ret;
-	p.flags = flags;
-	p.switch_interval_ns = switch_interval_ns;
-	p.spin_ns = spin_ns;
-	return raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p);
+	n.p.flags = flags;
+	n.p.switch_interval_ns = switch_interval_ns;
+	n.p.spin_ns = spin_ns;
+	if (!bpf)
+		return raw_ioctl(fd, KGIL_IOC_SET_POLICY, &n.p);
+	n.p.policy = KGIL_POLICY_BPF;
+	strncpy(n.name, bpf, sizeof(n.name) - 1);
+	return raw_ioctl(fd, KGIL_IOC_SET_POLICY_NAMED, &n);
 }
 
 int dt_set_policy(int fd, uint32_t policy, uint32_t flags,

@@ -68,7 +68,10 @@ Test(ioctl, features_report_real_bits)
 	cr_assert(f.features & KGIL_FEAT_URING_CMD);
 	cr_assert(f.features & KGIL_FEAT_SPIN);
 	cr_assert(f.features & KGIL_FEAT_RESTART);
-	cr_assert_eq(f.features & 0xfffffc00ull, 0, "undefined feature bits");
+	cr_assert_eq(f.features & 0xfffff800ull, 0, "undefined feature bits");
+	/* BPF policies come as a pair: the feature and the policy id. */
+	cr_assert_eq(!!(f.features & KGIL_FEAT_BPF),
+		     !!(f.features & KGIL_FEAT_POLICY(KGIL_POLICY_BPF)));
 	cr_assert_gt(f.max_threads, 0);
 	cr_assert_eq(f.reserved0, 0);
 	for (int i = 0; i < 4; i++)
@@ -214,6 +217,14 @@ Test(ioctl, set_policy_follows_the_feature_bits)
 
 	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_FEATURES, &f), 0);
 	for (uint32_t id = KGIL_POLICY_LEGACY; id <= KGIL_POLICY_MAX; id++) {
+		if (id == KGIL_POLICY_BPF) {
+			/* Chosen by name only, with or without the feature. */
+			cr_assert_eq(kgil_policy_default(KGIL_POLICY_FIFO, &p), 0);
+			p.policy = id;
+			cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p),
+				     -EINVAL);
+			continue;
+		}
 		cr_assert_eq(kgil_policy_default(id, &p), 0);
 		if (f.features & KGIL_FEAT_POLICY(id)) {
 			cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0,
@@ -625,11 +636,30 @@ Test(ioctl, stats_rejects_bad_fields)
 	memset(&st, 0, sizeof(st));
 	st.id = 1;	/* an id with the domain scope */
 	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
-	memset(&st, 0, sizeof(st));
-	st.reserved[1] = 1;
-	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), -EINVAL);
 	cr_assert_eq(raw_thread_stats(fd, 0, &st), -ENOENT, "not attached");
 	cr_assert_eq(raw_thread_stats(fd, 12345, &st), -ENOENT);
+}
+
+/*
+ * policy_name is out only: whatever comes in (a struct reused after a
+ * call) is ignored, and the domain's policy comes out, zero-padded.
+ */
+Test(ioctl, stats_names_the_policy)
+{
+	struct kgil_stats st;
+	struct kgil_policy p;
+
+	memset(&st, 0, sizeof(st));
+	memset(st.policy_name, 'x', sizeof(st.policy_name));
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), 0);
+	cr_assert_str_eq(st.policy_name, "newgil");
+	for (size_t i = strlen("newgil"); i < sizeof(st.policy_name); i++)
+		cr_assert_eq(st.policy_name[i], 0);
+	cr_assert_eq(kgil_policy_default(KGIL_POLICY_IOPRIO, &p), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_SET_POLICY, &p), 0);
+	cr_assert_eq(raw_ioctl(fd, KGIL_IOC_STATS, &st), 0);
+	cr_assert_str_eq(st.policy_name, "ioprio");
+	cr_assert_eq(st.c.policy_clamps, 0);
 }
 
 Test(ioctl, stats_count_and_histogram)

@@ -841,6 +841,9 @@ static int ck_validate(const struct kgil_policy *p)
 {
 	if (kgil_policy_invalid(p))
 		return -EINVAL;
+	/* A BPF policy is chosen by name (SET_POLICY_NAMED), never here. */
+	if (p->policy == KGIL_POLICY_BPF)
+		return -EINVAL;
 	/* Id 5 is retired: well-formed, implemented by no module. */
 	if (p->policy > KGIL_POLICY_IOPRIO)
 		return -EOPNOTSUPP;

@@ -273,6 +273,7 @@ static bool gen_policy(struct rng *r, struct kgil_policy *p)
 		p->reserved[rng_below(r, 3)] = rng_next(r) | 1;
 
 	bad |= p->policy < 1 || p->policy > KGIL_POLICY_MAX;
+	bad |= p->policy == KGIL_POLICY_BPF;	/* only by name */
 	bad |= !bad && (feat.features >> 32) && !has_feat(KGIL_FEAT_POLICY(p->policy));
 	bad |= (p->flags & ~KGIL_POLICY_FLAGS_ALL) != 0;
 	bad |= p->check_interval == 0;

@@ -571,8 +571,10 @@ static unsigned int known_policies(uint32_t ids[KGIL_POLICY_MAX])
 {
 	unsigned int n = 0;
 
+	/* A BPF policy is chosen by name: kgil-stress --bpf-policy. */
 	for (uint32_t id = 1; id <= KGIL_POLICY_MAX; id++)
-		if (feat.features & KGIL_FEAT_POLICY(id))
+		if (id != KGIL_POLICY_BPF &&
+		    (feat.features & KGIL_FEAT_POLICY(id)))
 			ids[n++] = id;
 	return n;
 }
