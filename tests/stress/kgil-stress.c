@@ -262,6 +262,8 @@ static atomic_uint workers_done;
 static struct {
 	atomic_ulong signals, kills, kills_holding, spawns, forks, forks_holding;
 	atomic_ulong policy_changes;
+	/* KGIL_STRESS_BPF: switches to that BPF policy, and -ENOENT ones */
+	atomic_ulong bpf_changes, bpf_absent, bpf_errors;
 	atomic_ulong closes, close_waiters, close_ebadf, close_stuck;
 	atomic_ulong close_waiter_first, close_peers, close_peer_ok;
 } faults;
@@ -579,6 +581,38 @@ static unsigned int known_policies(uint32_t ids[KGIL_POLICY_MAX])
 	return n;
 }
 
+/*
+ * KGIL_STRESS_BPF=NAME: the policy changes also switch domains to that
+ * registered BPF policy, which tests/device.d/66-bpf.sh unregisters and
+ * registers again meanwhile (each time its domains fall back to fifo
+ * under load).  -ENOENT while it is away is expected; anything else
+ * fails the run.
+ */
+static const char *bpf_policy;
+
+static void set_bpf_policy(int fd, const struct kgil_policy *p)
+{
+	struct kgil_policy_named n;
+	int ret;
+
+	memset(&n, 0, sizeof(n));
+	n.p = *p;
+	n.p.policy = KGIL_POLICY_BPF;
+	n.p.flags = 0;
+	strncpy(n.name, bpf_policy, sizeof(n.name) - 1);
+	ret = raw_ioctl(fd, KGIL_IOC_SET_POLICY_NAMED, &n);
+	if (!ret) {
+		atomic_fetch_add(&faults.policy_changes, 1);
+		atomic_fetch_add(&faults.bpf_changes, 1);
+	} else if (ret == -ENOENT) {
+		atomic_fetch_add(&faults.bpf_absent, 1);
+	} else {
+		fprintf(stderr, "kgil-stress: SET_POLICY_NAMED %s: %s\n",
+			bpf_policy, strerror(-ret));
+		atomic_fetch_add(&faults.bpf_errors, 1);
+	}
+}
+
 static void *policy_main(void *arg)
 {
 	uint32_t ids[KGIL_POLICY_MAX];
@@ -600,8 +634,12 @@ static void *policy_main(void *arg)
 		p.check_interval = 1 + (uint32_t)rng_below(&r, 1000);
 		if (rng_pct(&r, 50))
 			p.flags ^= p.policy == KGIL_POLICY_NEWGIL ? KGIL_POLICY_FORCE_SWITCH : 0;
-		if (raw_set_policy(dom_fd[rng_below(&r, opt.domains)], &p) == 0)
+		if (bpf_policy && rng_pct(&r, 40)) {
+			set_bpf_policy(dom_fd[rng_below(&r, opt.domains)], &p);
+		} else if (raw_set_policy(dom_fd[rng_below(&r, opt.domains)],
+					  &p) == 0) {
 			atomic_fetch_add(&faults.policy_changes, 1);
+		}
 		usleep(10000 + (useconds_t)rng_below(&r, 90000));
 	}
 	return NULL;
@@ -1120,6 +1158,9 @@ static int parse_args(int argc, char **argv)
 
 	if (!o[3].seen)
 		opt.seed = clock_seed();
+	bpf_policy = getenv("KGIL_STRESS_BPF");
+	if (bpf_policy && !*bpf_policy)
+		bpf_policy = NULL;
 	return ret ? -1 : 0;
 }
 
@@ -1315,6 +1356,17 @@ int main(int argc, char **argv)
 			atomic_load(&faults.close_ebadf), atomic_load(&faults.close_peer_ok),
 			atomic_load(&faults.close_peers));
 		bad++;
+	}
+
+	if (bpf_policy) {
+		printf("kgil-stress: BPF policy %s: %lu switches to it, %lu "
+		       "refused while it was unregistered, %lu errors\n",
+		       bpf_policy, atomic_load(&faults.bpf_changes),
+		       atomic_load(&faults.bpf_absent),
+		       atomic_load(&faults.bpf_errors));
+		if (atomic_load(&faults.bpf_errors) ||
+		    !atomic_load(&faults.bpf_changes))
+			bad++;
 	}
 
 	printf("kgil-stress: %.1f s: %" PRIu64 " acquisitions (%" PRIu64 " seen by "
