@@ -81,6 +81,10 @@ struct kgil_bpf_policy {
 void kgil_bpf_init(void);
 void kgil_bpf_exit(void);
 bool kgil_bpf_available(void);
+/* The kfuncs a policy's programs may call (kgil_bpf.c, docs/bpf.md). */
+void kgil_bpf_request_drop(struct kgil_domain *dom);
+void kgil_bpf_kick_spinner(struct kgil_domain *dom);
+u32 kgil_bpf_waiter_tid(struct kgil_domain *dom, u32 pos);
 #else
 static inline void kgil_bpf_init(void)
 {
