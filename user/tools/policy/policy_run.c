@@ -12,9 +12,15 @@ void policy_bpf_error(const char *who, const char *what, int err,
 	const char *last = log && *log ? strrchr(log, '\n') : NULL;
 
 	if (err == -EOPNOTSUPP) {
-		fprintf(stderr, "%s: %s: BPF policies need Linux 6.12 or later "
-			"(KGIL_FEAT_BPF) and a libkgil built with libbpf >= 1.4\n",
-			who, what);
+		struct kgil_features f;
+
+		/* The module has them: then it is this libkgil that has not. */
+		if (!kgil_query_features(-1, &f) && (f.features & KGIL_FEAT_BPF))
+			fprintf(stderr, "%s: %s: this libkgil was built without "
+				"libbpf >= 1.4: no BPF policies\n", who, what);
+		else
+			fprintf(stderr, "%s: %s: BPF policies need Linux 6.12 or "
+				"later (KGIL_FEAT_BPF)\n", who, what);
 		return;
 	}
 	/* The log's last line is libkgil's own summary: the one line. */
