@@ -38,15 +38,34 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrit
 TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent libtracecmd 2>/dev/null)
 TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent libtracecmd 2>/dev/null)
 
+# BPF policies (issue 15, docs/bpf.md).  libkgil loads them with libbpf
+# >= 1.4 (struct_ops types defined by a module); without it the library
+# still builds and kgil_bpf_load() & co. return -EOPNOTSUPP.
+HAVE_LIBBPF := $(shell pkg-config --atleast-version=1.4 libbpf 2>/dev/null && echo y)
+ifeq ($(HAVE_LIBBPF),y)
+BPF_CPPFLAGS := -DKGIL_HAVE_LIBBPF $(shell pkg-config --cflags libbpf)
+LDLIBS_LIB += $(shell pkg-config --libs libbpf)
+KGIL_PC_REQUIRES_PRIVATE := libbpf >= 1.4
+endif
+# The example policies, user/bpf/NAME.bpf.c -> $(B)/bpf/NAME.bpf.o, when
+# there is a clang to compile them.
+CLANG ?= clang
+HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo y)
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_PROGS := $(if $(HAVE_CLANG),$(patsubst user/bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(wildcard user/bpf/*.bpf.c)))
+# The device tests' own programs (tests/bpf: ones the verifier must
+# refuse, one whose answers the core must overrule).
+BPF_TEST_PROGS := $(if $(HAVE_CLANG),$(patsubst tests/bpf/%.bpf.c,$(B)/tests/bpf/%.bpf.o,$(wildcard tests/bpf/*.bpf.c)))
+
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 # The kgil tool: user/tools/main.c and one room per part, each a static
 # library that the tool and the tests link (build/tools/libkgil-ROOM.a):
 # support (results, JSON, tables, statistics, parsing, progress, plots),
-# trace (the trace reader and analysis), bench (the scenarios), sweep
-# and reproduce.  TOOL_ROOMS is in link order: a room uses only those
-# after it.
-TOOL_ROOMS := reproduce sweep bench trace support
+# trace (the trace reader and analysis), policy (BPF policies: kgil
+# policy, --policy bpf:...), bench (the scenarios), sweep and reproduce.
+# TOOL_ROOMS is in link order: a room uses only those after it.
+TOOL_ROOMS := reproduce sweep bench policy trace support
 room_objs = $(patsubst %.c,$(B)/obj/%.o,$(wildcard user/tools/$(1)/*.c))
 TOOL_LIBS := $(TOOL_ROOMS:%=$(B)/tools/libkgil-%.a)
 TOOL_OBJS := $(B)/obj/user/tools/main.o \
@@ -114,7 +133,20 @@ checkpatch:
 	scripts/checkpatch.sh
 
 # ---- userspace ---------------------------------------------------------
-user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS)
+user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS) $(BPF_PROGS) \
+	$(BPF_TEST_PROGS)
+
+# -I/usr/include/<multiarch>: the BPF target has no system include path
+# of its own, and <linux/bpf.h> wants <asm/types.h> from there.
+$(B)/bpf/%.bpf.o: user/bpf/%.bpf.c user/bpf/kgil_policy.bpf.h include/uapi/linux/kgil.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Iinclude/uapi \
+		-I/usr/include/$(shell $(CC) -print-multiarch) -c $< -o $@
+
+$(B)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c user/bpf/kgil_policy.bpf.h include/uapi/linux/kgil.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Iinclude/uapi -Iuser/bpf \
+		-I/usr/include/$(shell $(CC) -print-multiarch) -c $< -o $@
 
 # kgil.h includes it: the library's version, from VERSION.
 $(B)/include/kgil_version.h: VERSION
@@ -129,6 +161,7 @@ $(B)/obj/%.o: %.c | $(B)/include/kgil_version.h
 # Position-independent code for the library only: libkgil.so is built
 # from the same objects as libkgil.a.
 $(LIB_OBJS): CFLAGS += -fPIC
+$(LIB_OBJS): CPPFLAGS += $(BPF_CPPFLAGS)
 
 # The trace tools need libtracecmd, libtracefs and libtraceevent
 # (pkg-config): say so plainly instead of failing on a missing header.
@@ -163,6 +196,8 @@ $(B)/kgil: $(B)/obj/user/tools/main.o $(TOOL_LIBS) $(B)/libkgil.a
 	$(CC) $(CFLAGS) -o $@ $< $(TOOL_LIBS) $(B)/libkgil.a $(TRACE_LIBS) $(LDLIBS_LIB) -lm
 
 $(UNIT_OBJS) $(KMOD_OBJS) $(TESTLIB_OBJS): CPPFLAGS += $(TEST_CPPFLAGS)
+# The tests expect of kgil_bpf_load() what this libkgil can do.
+$(UNIT_OBJS): CPPFLAGS += $(if $(HAVE_LIBBPF),-DKGIL_HAVE_LIBBPF)
 
 $(TESTLIB): $(TESTLIB_OBJS)
 	rm -f $@
@@ -187,6 +222,7 @@ $(B)/kgil-%: tests/stress/kgil-%.c $(wildcard tests/stress/*.h tests/lib/*.h) $(
 # writes its own, whatever PREFIX the build had.
 KGIL_PC = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	      -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	      -e 's|@REQUIRES_PRIVATE@|$(KGIL_PC_REQUIRES_PRIVATE)|g' \
 	      user/kgil.pc.in
 
 $(B)/kgil.pc: user/kgil.pc.in Makefile

@@ -48,6 +48,9 @@ mount -t tmpfs -o size=64m shm $R/dev/shm 2>/dev/null
 mount -t tracefs tracefs $R/sys/kernel/tracing ||
 	die "cannot mount tracefs"
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+# bpffs, for pinned BPF links: `kgil policy load` keeps a policy
+# registered by pinning it at /sys/fs/bpf/kgil/NAME (issue 15).
+mount -t bpf bpf $R/sys/fs/bpf 2>/dev/null
 # The repository may live under a directory that is a tmpfs in here
 # (/tmp, /run): create its mount point in that tmpfs.
 mkdir -p $R$REPO 2>/dev/null

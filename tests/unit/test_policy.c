@@ -28,7 +28,9 @@ Test(policy, default_spin_only_for_handoff_policies)
 	struct kgil_policy p;
 
 	for (uint32_t id = KGIL_POLICY_LEGACY; id <= KGIL_POLICY_MAX; id++) {
-		bool handoff = id == KGIL_POLICY_FIFO || id == KGIL_POLICY_IOPRIO;
+		/* A BPF policy gets fifo's defaults. */
+		bool handoff = id == KGIL_POLICY_FIFO || id == KGIL_POLICY_IOPRIO ||
+			       id == KGIL_POLICY_BPF;
 
 		cr_assert_eq(kgil_policy_default(id, &p), 0);
 		cr_assert_eq(p.spin_ns, handoff ? KGIL_DEFAULT_SPIN_NS : 0,
@@ -82,7 +84,8 @@ Test(policy, every_announced_policy_while_held)
 	cr_assert_geq(kgil_attach(g), 1);
 	cr_assert_eq(kgil_acquire(g, NULL), 0);
 	for (uint32_t id = KGIL_POLICY_LEGACY; id <= KGIL_POLICY_MAX; id++) {
-		if (!(f.features & KGIL_FEAT_POLICY(id)))
+		/* A BPF policy is chosen by name (test_policy_bpf.c). */
+		if (!(f.features & KGIL_FEAT_POLICY(id)) || id == KGIL_POLICY_BPF)
 			continue;
 		round_trip(g, id);
 		cr_assert_eq(kgil_tick(), 0);

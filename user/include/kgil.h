@@ -49,6 +49,7 @@
 #define KGIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/kgil.h>
 
@@ -82,7 +83,7 @@ int kgil_backend_parse(const char *name, enum kgil_backend *out);
 /* The backend named by $KGIL_BACKEND, or def when it is unset. */
 int kgil_backend_from_env(enum kgil_backend def, enum kgil_backend *out);
 
-/* "legacy", "newgil", "fifo", "ioprio"; NULL if unknown. */
+/* "legacy", "newgil", "fifo", "ioprio", "bpf"; NULL if unknown. */
 const char *kgil_policy_name(uint32_t policy);
 int kgil_policy_parse(const char *name, uint32_t *out);
 
@@ -105,11 +106,89 @@ int kgil_fd(const struct kgil *g);
  * Policies.  The user backends implement one policy each (user-legacy:
  * KGIL_POLICY_LEGACY, user-newgil: KGIL_POLICY_NEWGIL) and accept only
  * that one, with its parameters (-EOPNOTSUPP for another policy).
- * kgil_policy_default() fills the defaults for a policy id.
+ * kgil_policy_default() fills the defaults for a policy id; for
+ * KGIL_POLICY_BPF those are fifo's (switch interval, spin_ns), the
+ * parameters a BPF policy most likely reads, with policy = KGIL_POLICY_BPF.
+ * kgil_set_policy() cannot choose KGIL_POLICY_BPF (-EINVAL, as the
+ * module's SET_POLICY): a BPF policy is chosen by name.
  */
 int kgil_policy_default(uint32_t policy, struct kgil_policy *out);
 int kgil_set_policy(struct kgil *g, const struct kgil_policy *p);
 int kgil_get_policy(struct kgil *g, struct kgil_policy *out);
+
+/*
+ * Policies by name.  With p->policy KGIL_POLICY_BPF, name chooses a
+ * registered BPF policy (kernel backend, KGIL_FEAT_BPF: -ENOENT if none
+ * has that name; -EOPNOTSUPP on a module or backend without BPF
+ * policies, which the user backends all are).  With a built-in id, name
+ * is NULL, empty or that policy's own ("fifo"), else -EINVAL, and the
+ * call is kgil_set_policy().  A name of KGIL_POLICY_NAME_LEN bytes or
+ * more: -EINVAL.
+ *
+ * kgil_get_policy_name() gives the name of the domain's policy: a BPF
+ * policy's own, a built-in's as kgil_policy_name() spells it.  When a
+ * BPF policy is unregistered, the domains that used it are back on
+ * fifo (with the same parameters).
+ */
+int kgil_set_policy_named(struct kgil *g, const struct kgil_policy *p,
+			  const char *name);
+int kgil_get_policy_name(struct kgil *g, char name[KGIL_POLICY_NAME_LEN]);
+
+/* ---- BPF policies --------------------------------------------------- */
+
+/*
+ * A BPF policy is an object file with one SEC(".struct_ops.link") map of
+ * the module's struct_ops type kgil_bpf_policy (user/bpf/, docs/bpf.md).
+ * It is registered under the map's `name` while its link lives: as long
+ * as the loading process keeps it, or for as long as it is pinned in
+ * bpffs.  They need Linux 6.12 (KGIL_FEAT_BPF) and a libkgil built with
+ * libbpf >= 1.4; otherwise these calls return -EOPNOTSUPP.
+ *
+ * kgil_bpf_list() opens KGIL_DEVICE_PATH itself and fills up to room
+ * names (NUL-terminated) of the registered BPF policies, in registration
+ * order; *count gets how many are registered, which may be more than room.
+ */
+int kgil_bpf_list(char (*names)[KGIL_POLICY_NAME_LEN], unsigned int room,
+		  unsigned int *count);
+
+struct kgil_bpf;
+
+/*
+ * Open, load and attach the object at path: the policy is registered
+ * when this returns 0.  The object must have exactly one struct_ops map,
+ * of type kgil_bpf_policy (-EINVAL otherwise).  On failure returns
+ * -errno (-ENOENT: no such file; -EINVAL: not a BPF object or not a kgil
+ * policy; -EOPNOTSUPP: no BPF policies here; -ENODEV: no /dev/kgil; what
+ * the kernel said, e.g. -EACCES from the verifier, -EEXIST for a name
+ * already registered) and, when log is not NULL, a NUL-terminated
+ * account of why in log: libbpf's messages and the last lines of the
+ * verifier's log, which say what it refused.  log_size 4096 or more
+ * keeps a verifier's verdict readable.
+ */
+int kgil_bpf_load(const char *path, char *log, size_t log_size,
+		  struct kgil_bpf **out);
+/* The name the policy is registered under (the struct_ops map's name). */
+const char *kgil_bpf_name(const struct kgil_bpf *bp);
+/*
+ * The descriptor of one of the loaded object's maps, by its name in the
+ * program (the lottery's "tickets"), for bpf_map_update_elem(): valid
+ * until kgil_bpf_unload().  -ENOENT: no such map.
+ */
+int kgil_bpf_map_fd(const struct kgil_bpf *bp, const char *map);
+/*
+ * Pin the policy's link at path (in bpffs, e.g. /sys/fs/bpf/kgil/NAME;
+ * missing parent directories are created): it then stays registered
+ * after kgil_bpf_unload() and the process's exit, until the pin is
+ * removed (kgil_bpf_unpin()) or the machine reboots.  -EEXIST if path exists.
+ */
+int kgil_bpf_pin(struct kgil_bpf *bp, const char *path);
+/*
+ * Remove a pin: the policy is unregistered once nothing else holds its
+ * link.  Works without libbpf (it is an unlink in bpffs).
+ */
+int kgil_bpf_unpin(const char *path);
+/* Unregister (unless pinned) and free; NULL is fine. */
+void kgil_bpf_unload(struct kgil_bpf *bp);
 
 /* ---- threads -------------------------------------------------------- */
 

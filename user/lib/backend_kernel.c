@@ -117,6 +117,41 @@ static int kernel_get_policy(struct kgil *g, struct kgil_policy *out)
 	return kioctl(g, KGIL_IOC_GET_POLICY, out);
 }
 
+/* A module from before KGIL_FEAT_BPF has no such command: -ENOTTY. */
+static int kernel_set_policy_named(struct kgil *g, const struct kgil_policy *p,
+				   const char *name)
+{
+	struct kgil_policy_named n = { .p = *p };
+	int ret;
+
+	/* policy_named.c checked the length; the rest stays zero. */
+	memcpy(n.name, name, strnlen(name, sizeof(n.name) - 1));
+	ret = kioctl(g, KGIL_IOC_SET_POLICY_NAMED, &n);
+	if (ret == -ENOTTY)
+		return -EOPNOTSUPP;
+	if (!ret) {
+		kk(g)->policy = p->policy;
+		kk(g)->check_interval = p->check_interval;
+	}
+	return ret;
+}
+
+static int kernel_get_policy_named(struct kgil *g, struct kgil_policy *out,
+				   char name[KGIL_POLICY_NAME_LEN])
+{
+	struct kgil_policy_named n = { 0 };
+	int ret = kioctl(g, KGIL_IOC_GET_POLICY_NAMED, &n);
+
+	if (ret == -ENOTTY)
+		return -EOPNOTSUPP;
+	if (!ret) {
+		*out = n.p;
+		memcpy(name, n.name, KGIL_POLICY_NAME_LEN);
+		name[KGIL_POLICY_NAME_LEN - 1] = '\0';
+	}
+	return ret;
+}
+
 static int kernel_attach(struct kgil *g)
 {
 	struct kgil_attach a = { 0 };
@@ -222,6 +257,8 @@ const struct kgil_ops kgil__kernel_ops = {
 	.close = kernel_close,
 	.set_policy = kernel_set_policy,
 	.get_policy = kernel_get_policy,
+	.set_policy_named = kernel_set_policy_named,
+	.get_policy_named = kernel_get_policy_named,
 	.attach = kernel_attach,
 	.detach = kernel_detach,
 	.thread_exit = kernel_thread_exit,

@@ -36,6 +36,14 @@ struct kgil_ops {
 	void (*close)(struct kgil *g);
 	int (*set_policy)(struct kgil *g, const struct kgil_policy *p);
 	int (*get_policy)(struct kgil *g, struct kgil_policy *out);
+	/*
+	 * Policies by name (policy_named.c checks the arguments first); NULL
+	 * for a backend without BPF policies, which only has its built-in.
+	 */
+	int (*set_policy_named)(struct kgil *g, const struct kgil_policy *p,
+				const char *name);
+	int (*get_policy_named)(struct kgil *g, struct kgil_policy *out,
+				char name[KGIL_POLICY_NAME_LEN]);
 	/* Sets kgil__self.id (and .rec); returns 0 or -errno. */
 	int (*attach)(struct kgil *g);
 	/* Releases the lock first if the thread holds it. */
@@ -103,6 +111,13 @@ int kgil__acquire(struct kgil *g, const struct kgil_acq_req *req,
 
 /* backend_kernel.c */
 int kgil__kernel_fd(const struct kgil *g);
+
+/* bpf_log.c: libbpf's messages during a call, the tail kept for the caller. */
+struct kgil_bpf_log;
+struct kgil_bpf_log *kgil__bpf_log_begin(char *log, size_t log_size);
+void kgil__bpf_log_say(struct kgil_bpf_log *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void kgil__bpf_log_end(struct kgil_bpf_log *l);
 
 #pragma GCC visibility pop
 

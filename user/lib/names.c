@@ -17,6 +17,8 @@ static const char *const policy_names[] = {
 	[KGIL_POLICY_NEWGIL] = "newgil",
 	[KGIL_POLICY_FIFO] = "fifo",
 	[KGIL_POLICY_IOPRIO] = "ioprio",
+	/* Any BPF policy; each has a name of its own (kgil_get_policy_name). */
+	[KGIL_POLICY_BPF] = "bpf",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

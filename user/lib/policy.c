@@ -17,8 +17,13 @@ int kgil_policy_default(uint32_t policy, struct kgil_policy *out)
 	out->check_interval = KGIL_DEFAULT_CHECK_INTERVAL;
 	out->switch_interval_ns = KGIL_DEFAULT_SWITCH_INTERVAL_NS;
 	out->io_boost_ns = KGIL_DEFAULT_IO_BOOST_NS;
-	/* The handoff policies spin for a due handoff (docs/policies.md). */
-	if (policy == KGIL_POLICY_FIFO || policy == KGIL_POLICY_IOPRIO)
+	/*
+	 * The handoff policies spin for a due handoff (docs/policies.md); a
+	 * BPF policy gets fifo's defaults, spinning included: the core hands
+	 * over as for fifo unless the policy's may_spin says otherwise.
+	 */
+	if (policy == KGIL_POLICY_FIFO || policy == KGIL_POLICY_IOPRIO ||
+	    policy == KGIL_POLICY_BPF)
 		out->spin_ns = KGIL_DEFAULT_SPIN_NS;
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "bench/bench.h"
 #include "kgil.h"
+#include "policy/policy_cmd.h"
 #include "reproduce/report.h"
 #include "reproduce/reproduce.h"
 #include "sweep/sweep.h"
@@ -45,6 +46,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "the loaded module's version and features" },
 	{ "bench", cmd_bench, "run a scenario (kgil bench --help)" },
 	{ "reproduce", cmd_reproduce, "the published GIL experiments, one table (make run)" },
+	{ "policy", cmd_policy, "load, list and unload BPF policies (kgil policy --help)" },
 	{ "sweep", cmd_sweep, "a scenario over a grid of settings (kgil sweep --help)" },
 	{ "report", cmd_report, "a run's pictures and results/index.html, again" },
 	{ "trace", cmd_trace, "record and analyse the kgil tracepoints" },

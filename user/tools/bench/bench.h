@@ -11,6 +11,7 @@
 #include "kgil.h"
 #include "support/parse.h"
 #include "bench/spinners.h"
+#include "policy/policy_spec.h"
 
 struct res;
 
@@ -61,6 +62,9 @@ struct bench_opts {
 	const char *scenario;
 	enum kgil_backend backend;
 	uint32_t policy;		/* 0: the backend's default policy */
+	/* KGIL_POLICY_BPF: --policy bpf:NAME|PATH, and the name a run chose */
+	struct policy_spec bpf;
+	char bpf_name[KGIL_POLICY_NAME_LEN];
 	uint32_t check_interval;
 	uint64_t switch_interval_ns;
 	int64_t handoff_spin_ns;	/* -1: the policy's default */

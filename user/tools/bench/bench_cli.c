@@ -40,7 +40,9 @@ void bench_usage(FILE *f)
 	fputs("\n"
 	      "options (TIME takes a unit: ns, us, ms, s; none means seconds):\n"
 	      "  --backend B          kernel | user-legacy | user-newgil ($KGIL_BACKEND, else kernel)\n"
-	      "  --policy P           legacy | newgil | fifo | ioprio (default: the backend's)\n"
+	      "  --policy P           legacy | newgil | fifo | ioprio (default: the backend's),\n"
+	      "                       bpf:NAME (registered: kgil policy load) or bpf:PATH\n"
+	      "                       (an object file, loaded for the run); kernel only\n"
 	      "  --check-interval N   ticks between checks (legacy; default 100)\n"
 	      "  --switch-interval T  switch interval (newgil and later; default 5ms)\n"
 	      "  --handoff-spin T     fifo, ioprio: longest spin for a due handoff\n"
@@ -153,7 +155,10 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 	case OPT_BACKEND:
 		return kgil_backend_parse(arg, &o->backend);
 	case OPT_POLICY:
-		return kgil_policy_parse(arg, &o->policy);
+		if (policy_spec_parse(arg, &o->bpf) < 0)
+			return -EINVAL;
+		o->policy = o->bpf.id;
+		return 0;
 	case OPT_CHECK:
 		if (parse_count(arg, 1, UINT32_MAX, &v) < 0)
 			return -EINVAL;
@@ -329,7 +334,31 @@ static void put_common(const struct bench_opts *o, struct res *out)
 		res_bool(out, "uring_acquire", true);
 }
 
+static int bench_run_policy(const struct bench_opts *o, struct res *out);
+
+/*
+ * A BPF policy is there for the whole run: bpf:PATH is loaded first and
+ * unloaded last; every domain the scenario opens chooses it by name.
+ */
 int bench_run(const struct bench_opts *o, struct res *out)
+{
+	struct bench_opts run;
+	struct policy_run pr;
+	int ret;
+
+	if (o->policy != KGIL_POLICY_BPF)
+		return bench_run_policy(o, out);
+	ret = policy_run_begin("kgil bench", &o->bpf, &pr);
+	if (ret)
+		return ret;
+	run = *o;
+	memcpy(run.bpf_name, pr.name, sizeof(run.bpf_name));
+	ret = bench_run_policy(&run, out);
+	policy_run_end(&pr);
+	return ret;
+}
+
+static int bench_run_policy(const struct bench_opts *o, struct res *out)
 {
 	const struct scenario *s = bench_find(o->scenario);
 	struct res **runs;

@@ -41,18 +41,35 @@ int domain_open(const struct bench_opts *o, struct kgil **out)
 			p.switch_interval_ns = o->switch_interval_ns;
 		if (o->handoff_spin_ns >= 0)
 			p.spin_ns = (uint64_t)o->handoff_spin_ns;
-		ret = kgil_set_policy(g, &p);
+		/* A BPF policy by its name (bench_run found or loaded it). */
+		ret = kgil_set_policy_named(g, &p, id == KGIL_POLICY_BPF ?
+					    o->bpf_name : NULL);
 		if (ret < 0)
 			goto fail;
 	}
 	*out = g;
 	return 0;
 fail:
-	fprintf(stderr, "kgil: cannot set policy %s on %s: %s\n",
+	fprintf(stderr, "kgil: cannot set policy %s%s%s on %s: %s\n",
 		o->policy ? kgil_policy_name(o->policy) : "(default)",
+		o->policy == KGIL_POLICY_BPF ? ":" : "",
+		o->policy == KGIL_POLICY_BPF ? o->bpf.bpf : "",
 		kgil_backend_name(o->backend), strerror(-ret));
 	kgil_close(g);
 	return ret;
+}
+
+/* "fifo", or "bpf:NAME" for a BPF policy. */
+static void put_policy_name(struct res *r, struct kgil *g, uint32_t id)
+{
+	char name[KGIL_POLICY_NAME_LEN], full[KGIL_POLICY_NAME_LEN + 4];
+
+	if (id != KGIL_POLICY_BPF || kgil_get_policy_name(g, name) < 0) {
+		res_str(r, "policy", kgil_policy_name(id));
+		return;
+	}
+	snprintf(full, sizeof(full), "bpf:%.*s", KGIL_POLICY_NAME_LEN - 1, name);
+	res_str(r, "policy", full);
 }
 
 static void domain_put(struct res *r, struct kgil *g)
@@ -64,7 +81,7 @@ static void domain_put(struct res *r, struct kgil *g)
 		res_null(r, "policy");
 		return;
 	}
-	res_str(r, "policy", kgil_policy_name(p.policy));
+	put_policy_name(r, g, p.policy);
 	res_int(r, "check_interval", p.check_interval);
 	res_int(r, "switch_interval_ns", (int64_t)p.switch_interval_ns);
 	res_bool(r, "force_switch", p.flags & KGIL_POLICY_FORCE_SWITCH);

@@ -225,10 +225,10 @@ static int parse_opt(struct sweep_args *a, int argc, char **argv, int *i)
 }
 
 /* Split a comma list of names; each checked by parse. */
-static int split(const char *list, const char *what, int max, char names[][24], int *n,
-		 int (*check)(const char *s))
+static int split(const char *list, const char *what, int max,
+		 char names[][SWEEP_NAME_LEN], int *n, int (*check)(const char *s))
 {
-	char buf[256], *save = NULL;
+	char buf[1024], *save = NULL;
 
 	*n = 0;
 	if (strlen(list) >= sizeof(buf) || !*list)
@@ -237,7 +237,7 @@ static int split(const char *list, const char *what, int max, char names[][24], 
 	if (strstr(buf, ",,") || buf[0] == ',' || buf[strlen(buf) - 1] == ',')
 		return fail("--%s: empty item in '%s'", what, list);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (*n == max || strlen(t) >= 24)
+		if (*n == max || strlen(t) >= SWEEP_NAME_LEN)
 			return fail("--%s: too many or too long items in '%s'", what, list);
 		if (check(t) < 0) {
 			fprintf(stderr, "kgil sweep: --%s: unknown item '%s' in '%s'\n",
@@ -258,15 +258,15 @@ static int check_backend(const char *s)
 
 static int check_policy_name(const char *s)
 {
-	uint32_t p;
+	struct policy_spec p;
 
-	return kgil_policy_parse(s, &p);
+	return policy_spec_parse(s, &p);
 }
 
 /* Series: every backend x policy a backend implements (the others skipped, said). */
 static int make_series(struct sweep_args *a)
 {
-	char bn[SWEEP_MAX_SERIES][24], pn[SWEEP_MAX_SERIES][24];
+	static char bn[SWEEP_MAX_SERIES][SWEEP_NAME_LEN], pn[SWEEP_MAX_SERIES][SWEEP_NAME_LEN];
 	int nb = 1, np = 1;
 	struct sweep *sw = &a->sw;
 	struct bench_opts def;
@@ -283,12 +283,13 @@ static int make_series(struct sweep_args *a)
 	for (int b = 0; b < nb; b++) {
 		for (int p = 0; p < np; p++) {
 			struct sweep_series *s = &sw->ser[sw->nser];
+			struct policy_spec spec = { 0 };
 			uint32_t only;
 
 			kgil_backend_parse(bn[b], &s->backend);
-			s->policy = 0;
 			if (pn[p][0])
-				kgil_policy_parse(pn[p], &s->policy);
+				policy_spec_parse(pn[p], &spec);
+			s->policy = spec.id;
 			only = bench_backend_only_policy(s->backend);
 			if (only && s->policy && s->policy != only) {
 				fprintf(stderr, "kgil sweep: skipping %s with %s: the backend "
@@ -298,7 +299,9 @@ static int make_series(struct sweep_args *a)
 			if (sw->nser == SWEEP_MAX_SERIES)
 				return fail("more than %d series", SWEEP_MAX_SERIES);
 			/* split() kept the names shorter than these. */
-			strcpy(s->backend_name, bn[b]);
+			/* check_backend() took only real, short, names. */
+			snprintf(s->backend_name, sizeof(s->backend_name), "%.23s", bn[b]);
+			strcpy(s->policy_arg, pn[p]);
 			strcpy(s->policy_name, pn[p][0] ? pn[p] : "default");
 			sw->nser++;
 		}
@@ -346,7 +349,7 @@ static int point_opts(const struct sweep_args *a, const struct sweep_point *pt,
 	argv[argc++] = (char *)s->backend_name;
 	if (s->policy) {
 		argv[argc++] = "--policy";
-		argv[argc++] = (char *)s->policy_name;
+		argv[argc++] = (char *)s->policy_arg;
 	}
 	for (int p = 0; p < sw->npar; p++) {
 		snprintf(opts[p], sizeof(opts[p]), "--%s", sw->par[p].opt);
@@ -420,7 +423,8 @@ static void run_point(struct sweep_args *a, struct sweep_point *pt, int k, doubl
 		pt->failed = sw->repeat;
 	for (int i = 0; i < pt->figs.names.n; i++)
 		sweep_names_add(&sw->figs, pt->figs.names.v[i]);
-	if (!s->policy && pt->nruns) {
+	/* The default's name, and bpf:PATH's bpf:NAME. */
+	if ((!s->policy || s->policy == KGIL_POLICY_BPF) && pt->nruns) {
 		const struct res *p = res_get(pt->runs[0], "policy");
 
 		if (p && p->kind == RES_STR)

@@ -30,11 +30,19 @@ struct sweep_param {
 	int n;
 };
 
+/* A series' backend or --policy value: "bpf:PATH" may be long. */
+#define SWEEP_NAME_LEN 256
+
 struct sweep_series {
 	enum kgil_backend backend;
 	uint32_t policy;	/* 0: the backend's default */
 	char backend_name[24];
-	char policy_name[24];	/* the default's own name once a run said it */
+	char policy_arg[SWEEP_NAME_LEN];	/* what --policy gets */
+	/*
+	 * As the results say it: the default's own name, a BPF policy's
+	 * "bpf:NAME", once a run said it
+	 */
+	char policy_name[SWEEP_NAME_LEN];
 };
 
 struct sweep_point {
