@@ -47,17 +47,21 @@ $KGIL bench handoff --policy bpf:bpf_ioprio --threads 2 --duration 100ms > /dev/
 echo 0 > $T/events/kgil/kgil_policy_change/enable
 run grep -q "new=bpf name=bpf_ioprio" $T/trace
 
-# Load and unload under kgil-stress.
+# Unload and load again under kgil-stress, every 2 s or so: registered
+# most of the time, so that domains switch to it between the unloads.
+secs=${KGIL_STRESS_SECONDS:-10}
 (
-	for _ in $(seq 1 "${KGIL_STRESS_SECONDS:-10}"); do
-		sleep 0.7
-		$KGIL policy unload bpf_fifo > /dev/null
-		sleep 0.3
-		$KGIL policy load $B/bpf/fifo.bpf.o > /dev/null
+	n=0
+	for _ in $(seq 1 $((secs / 2))); do
+		sleep 1.5
+		$KGIL policy unload bpf_fifo > /dev/null || echo "66-bpf: unload failed"
+		$KGIL policy load $B/bpf/fifo.bpf.o > /dev/null || echo "66-bpf: reload failed"
+		n=$((n + 1))
 	done
+	echo "66-bpf: bpf_fifo unloaded and loaded again $n times under kgil-stress"
 ) &
 cycler=$!
-KGIL_STRESS_BPF=bpf_fifo run $B/kgil-stress --seconds "${KGIL_STRESS_SECONDS:-10}" \
+KGIL_STRESS_BPF=bpf_fifo run $B/kgil-stress --seconds "$secs" \
 	${KGIL_STRESS_SEED:+--seed "$KGIL_STRESS_SEED"}
 wait $cycler
 run $KGIL policy unload bpf_fifo
