@@ -86,7 +86,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 	     $(if $(KMOD_SRCS),$(B)/tests/kmod-tests) $(HELPERS) $(STRESS)
 
 .PHONY: all module user test test-unit test-device run install uninstall \
-	clean check-style checkpatch trace-libs deps help debug-kernel test-debug dkms-source \
+	clean check-style checkpatch bpf-bench trace-libs deps help debug-kernel test-debug dkms-source \
 	dkms-install dkms-uninstall test-dkms
 .SECONDEXPANSION:
 .DEFAULT_GOAL := all
@@ -99,6 +99,7 @@ help:
 	@echo "make test       install deps, build, run unit and device tests"
 	@echo "make check-style sparse (C=1) and W=1 on the module"
 	@echo "make checkpatch the kernel's checkpatch.pl on the module and UAPI header"
+	@echo "make bpf-bench  BPF policies against the built-in ones (6.12 VM)"
 	@echo "make test-debug device tests, longer fuzz and stress, on a"
 	@echo "                KASAN+lockdep+kmemleak kernel (make debug-kernel)"
 	@echo "make install    library, headers, pkg-config file, tool"
@@ -131,6 +132,10 @@ check-style:
 
 checkpatch:
 	scripts/checkpatch.sh
+
+# The BPF policies against the built-in ones (docs/bpf.md, Figures).
+bpf-bench: deps all
+	scripts/bpf-bench.sh
 
 # ---- userspace ---------------------------------------------------------
 user: $(B)/libkgil.a $(B)/libkgil.so $(B)/kgil $(B)/kgil.pc $(TEST_BINS) $(BPF_PROGS) \
