@@ -64,11 +64,27 @@ hostname kgil-vm
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
 echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null
 KMEMLEAK=$R/sys/kernel/debug/kmemleak
-# Hold perf_sched_events enabled for the VM's life, so that the perf
-# events `kgil bench` opens and frees never patch __schedule() again
-# (tests/helpers/vm-perf-pin.c says why: a TCG-only oops).
+# Text the guest patches while its other vCPU runs it can leave a stale
+# int3 behind under TCG (docs/reliability.md), so what the tests turn on
+# and off in core kernel text is turned on here, once, before any job.
+# vm-perf-pin holds perf_sched_events (__schedule()) and perf's probe on
+# raw_syscalls:sys_enter (`kgil bench`'s syscall count) enabled for the
+# VM's life; tests/helpers/vm-perf-pin.c says why.
 PIN=$REPO/build/tests/helpers/vm-perf-pin
-[ -x $R$PIN ] && chroot $R $PIN < /dev/null > /dev/null 2>&1 &
+[ -x $R$PIN ] && chroot $R $PIN < /dev/null > /dev/null 2>&1
+# The sched tracepoints `kgil trace record` and the trace tests enable:
+# once a tracepoint has two probes, adding and removing more only swaps
+# an RCU-protected array; the first probe patches its static key and the
+# second its static call.  This idle instance holds two on each (its
+# event's, and ftrace's comm-recording probe that enabling any event
+# registers), with its own ring buffer off.
+PINI=$R/sys/kernel/tracing/instances/kgil-vm-pin
+if mkdir $PINI 2>/dev/null; then
+	echo 0 > $PINI/tracing_on
+	for e in sched_switch sched_wakeup sched_wakeup_new; do
+		echo 1 > $PINI/events/sched/$e/enable
+	done
+fi
 say "guest up, running job"
 chroot $R /bin/sh -c "HOME=/tmp/home; export HOME; . $RUNDIR/job.sh" \
 	< /dev/console > /dev/console 2>&1
