@@ -225,3 +225,33 @@ Test(api, try_and_timeout_while_held)
 	cr_assert_eq(kgil_detach(g), 0);
 	cr_assert_eq(kgil_close(g), 0);
 }
+
+/*
+ * The two-step tick: due at exactly every check_interval-th tick under
+ * legacy (on every backend: the kernel one counts in userspace too), due
+ * again until run, and run gives kgil_tick's results.
+ */
+Test(api, tick_due_then_run)
+{
+	struct kgil *g = ut_open();
+
+	ut_use_policy(g, KGIL_POLICY_LEGACY, 5, 0);
+	cr_assert(kgil_tick_due(), "not attached: due, so that run can refuse");
+	cr_assert_eq(kgil_tick_run(), -ENOENT);
+	cr_assert_geq(kgil_attach(g), 1);
+	cr_assert(kgil_tick_due(), "attached, not holding");
+	cr_assert_eq(kgil_tick_run(), -EPERM);
+	cr_assert_eq(kgil_acquire(g, NULL), 0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 1; i < 5; i++)
+			cr_assert_not(kgil_tick_due(), "round %d tick %d", round, i);
+		cr_assert(kgil_tick_due(), "round %d: the 5th tick", round);
+		cr_assert(kgil_tick_due(), "round %d: still due until run", round);
+		cr_assert_eq(kgil_tick_run(), 0, "nobody waits: no switch");
+	}
+	cr_assert_eq(kgil_release(g), 0);
+	cr_assert(kgil_tick_due(), "released: due again");
+	cr_assert_eq(kgil_tick_run(), -EPERM);
+	cr_assert_eq(kgil_detach(g), 0);
+	cr_assert_eq(kgil_close(g), 0);
+}

@@ -296,6 +296,42 @@ Test(policy, newgil_drop_request_and_forced_switch)
 	cr_assert_eq(kgil_close(g), 0);
 }
 
+/*
+ * The same handoff through the two-step tick an interpreter uses: the
+ * waiter's drop request makes a tick due, and running it hands over.
+ */
+Test(policy, newgil_two_step_tick_hands_over)
+{
+	struct kgil *g = ut_open();
+	struct waiter w = { .g = g };
+	uint64_t deadline;
+	int ret;
+	bool switched = false;
+
+	ut_use_policy(g, KGIL_POLICY_NEWGIL, 0, 1000000);
+	cr_assert_geq(kgil_attach(g), 1);
+	cr_assert_eq(kgil_acquire(g, NULL), 0);
+	cr_assert_eq(pthread_create(&w.thread, NULL, waiter_main, &w), 0);
+	deadline = now_ns() + 20000000000ULL;
+	while (!switched && now_ns() < deadline) {
+		for (int i = 0; i < 1000 && !switched; i++) {
+			if (!kgil_tick_due())
+				continue;
+			ret = kgil_tick_run();
+			cr_assert_geq(ret, 0, "run: %s", strerror(-ret));
+			switched = ret == 1;
+		}
+	}
+	cr_assert(switched, "no handoff through kgil_tick_due/kgil_tick_run in 20 s");
+	cr_assert(w.got, "run said switched but the waiter never ran");
+	cr_assert_geq(ut_stats(g).drop_requests, 1);
+	cr_assert_eq(kgil_release(g), 0);
+	pthread_join(w.thread, NULL);
+	cr_assert_eq(w.err, 0, "waiter: %s", strerror(-w.err));
+	cr_assert_eq(kgil_detach(g), 0);
+	cr_assert_eq(kgil_close(g), 0);
+}
+
 Test(policy, newgil_without_forced_switching)
 {
 	struct kgil *g = ut_open();

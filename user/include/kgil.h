@@ -272,6 +272,33 @@ static inline int kgil_tick(void)
 	return 0;
 }
 
+/*
+ * kgil_tick in two steps, for an interpreter that must put its own state
+ * aside before the lock can change hands (CPython swaps its thread state
+ * out around take_gil/drop_gil).  kgil_tick_due() counts the tick like
+ * kgil_tick and says whether the slow path is due: the countdown ran out,
+ * or the domain's drop request is set.  It never calls, locks or blocks.
+ * kgil_tick_run() is that slow path, with kgil_tick's results: 0, 1 if
+ * the lock went to another thread meanwhile, -ENOENT (not attached),
+ * -EPERM (not holding), or an error of retaking the lock.  A tick that
+ * is due and not run stays due: the next kgil_tick_due() says so again.
+ * kgil_tick() is exactly kgil_tick_due() ? kgil_tick_run() : 0.
+ */
+static inline bool kgil_tick_due(void)
+{
+	struct kgil__tls *t = &kgil__tls;
+
+	t->ticks++;
+	if (__builtin_expect(--t->countdown <= 0 || (t->drop && *t->drop), 0)) {
+		/* Stays due until kgil_tick_run() reloads it. */
+		t->countdown = 0;
+		return true;
+	}
+	return false;
+}
+
+int kgil_tick_run(void);
+
 /* ---- I/O ------------------------------------------------------------ */
 
 /* Release the lock around blocking I/O (tagged as I/O) and retake it. */

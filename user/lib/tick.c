@@ -23,3 +23,8 @@ int kgil__tick_slow(void)
 	}
 	return kgil__after_check(g, g->ops->tick(g, t));
 }
+
+int kgil_tick_run(void)
+{
+	return kgil__tick_slow();
+}
