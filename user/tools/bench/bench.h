@@ -61,6 +61,7 @@ struct bench_handoff_opts {
 struct bench_opts {
 	const char *scenario;
 	enum kgil_backend backend;
+	bool stock;			/* py-*: --backend stock, CPython's GIL */
 	uint32_t policy;		/* 0: the backend's default policy */
 	/* KGIL_POLICY_BPF: --policy bpf:NAME|PATH, and the name a run chose */
 	struct policy_spec bpf;
@@ -105,6 +106,9 @@ int bench_io(const struct bench_opts *o, struct res *out);
 int bench_convoy(const struct bench_opts *o, struct res *out);
 int bench_handoff(const struct bench_opts *o, struct res *out);
 int bench_overhead(const struct bench_opts *o, struct res *out);
+int bench_py_cpu(const struct bench_opts *o, struct res *out);
+int bench_py_convoy(const struct bench_opts *o, struct res *out);
+int bench_py_cext(const struct bench_opts *o, struct res *out);
 
 const struct scenario *bench_find(const char *name);
 /* Defaults for everything; the backend from $KGIL_BACKEND or kernel. */

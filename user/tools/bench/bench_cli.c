@@ -21,6 +21,9 @@ const struct scenario bench_scenarios[] = {
 	{ "convoy", "an I/O thread's round trips with and without CPU-bound threads", bench_convoy },
 	{ "handoff", "lock ping-pong latency vs a raw futex ping-pong", bench_handoff },
 	{ "overhead", "an attached CPU loop vs the same loop with no lock", bench_overhead },
+	{ "py-cpu", "real Python: countdown in N threads vs sequentially (make python)", bench_py_cpu },
+	{ "py-convoy", "real Python: a threaded echo server beside CPU-bound threads", bench_py_convoy },
+	{ "py-cext", "real Python: 2 threads hashing buffers of growing size", bench_py_cext },
 	{ NULL, NULL, NULL },
 };
 
@@ -39,7 +42,8 @@ void bench_usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", s->name, s->summary);
 	fputs("\n"
 	      "options (TIME takes a unit: ns, us, ms, s; none means seconds):\n"
-	      "  --backend B          kernel | user-legacy | user-newgil ($KGIL_BACKEND, else kernel)\n"
+	      "  --backend B          kernel | user-legacy | user-newgil ($KGIL_BACKEND, else kernel);\n"
+	      "                       py-*: also stock (CPython's own GIL)\n"
 	      "  --policy P           legacy | newgil | fifo | ioprio (default: the backend's),\n"
 	      "                       bpf:NAME (registered: kgil policy load) or bpf:PATH\n"
 	      "                       (an object file, loaded for the run); kernel only\n"
@@ -153,7 +157,9 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 
 	switch (opt) {
 	case OPT_BACKEND:
-		return kgil_backend_parse(arg, &o->backend);
+		/* CPython's own GIL, for the py-* scenarios' reference column. */
+		o->stock = !strcmp(arg, "stock");
+		return o->stock ? 0 : kgil_backend_parse(arg, &o->backend);
 	case OPT_POLICY:
 		if (policy_spec_parse(arg, &o->bpf) < 0)
 			return -EINVAL;
@@ -274,6 +280,14 @@ static int check_policy(const struct bench_opts *o)
 	if (only && o->policy && o->policy != only) {
 		fprintf(stderr, "kgil bench: backend %s implements only policy %s\n",
 			kgil_backend_name(o->backend), kgil_policy_name(only));
+		return -1;
+	}
+	if (o->stock && strncmp(o->scenario, "py-", 3)) {
+		fprintf(stderr, "kgil bench: --backend stock is CPython's own GIL: py-* scenarios only\n");
+		return -1;
+	}
+	if (o->stock && (o->policy || o->check_interval || o->switch_interval_ns)) {
+		fprintf(stderr, "kgil bench: --backend stock takes no policy options\n");
 		return -1;
 	}
 	if (o->uring_acquire && o->backend != KGIL_BACKEND_KERNEL) {

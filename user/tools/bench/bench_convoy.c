@@ -20,6 +20,7 @@
 
 #include "bench/bench.h"
 #include "support/clock.h"
+#include "bench/convoy_figures.h"
 #include "bench/convoy_peer.h"
 #include "bench/bench_domain.h"
 #include "bench/interp.h"
@@ -179,14 +180,12 @@ int bench_convoy(const struct bench_opts *o, struct res *out)
 	int k = o->threads ? o->threads : 1;
 	int rounds = o->convoy.rounds ? o->convoy.rounds : CONVOY_DEFAULT_ROUNDS;
 	struct convoy_phase idle, loaded, alone;
-	double idle_p50, loaded_p50, alone_rate, loaded_rate;
+	double alone_rate, loaded_rate;
 	int ret = domain_describe(o, out);
 
 	if (ret < 0)
 		return ret;
-	res_int(out, "cpu_threads", k);
-	res_int(out, "rounds", rounds);
-	res_num(out, "gap_us", o->convoy.gap_ns / 1e3);
+	convoy_put_setup(out, k, rounds, o->convoy.gap_ns);
 
 	progress(false, "convoy: I/O thread alone, %d round trips", rounds);
 	ret = convoy_phase(o, 0, rounds, 0, &idle);
@@ -207,25 +206,14 @@ int bench_convoy(const struct bench_opts *o, struct res *out)
 		return ret;
 	}
 
-	idle_p50 = idle.rep.p50_ns / 1e3;
-	loaded_p50 = loaded.rep.p50_ns / 1e3;
-	res_num(out, "idle_p50_us", idle_p50);
-	res_num(out, "idle_p99_us", idle.rep.p99_ns / 1e3);
-	res_num(out, "idle_mean_us", idle.rep.mean_ns / 1e3);
-	res_num(out, "loaded_p50_us", loaded_p50);
-	res_num(out, "loaded_p99_us", loaded.rep.p99_ns / 1e3);
-	res_num(out, "loaded_mean_us", loaded.rep.mean_ns / 1e3);
-	res_num(out, "ratio_p50", loaded_p50 / idle_p50);
-	res_num(out, "ratio_p99", (double)loaded.rep.p99_ns / (double)idle.rep.p99_ns);
+	convoy_put_latency(out, &idle.rep, &loaded.rep);
 	put_rtts(out, "idle_rtt_us", &idle.rep);
 	put_rtts(out, "loaded_rtt_us", &loaded.rep);
 	phase_cost_put(out, "loaded_", &loaded.cost);
 	if (k) {
 		alone_rate = alone.cpu_ticks / alone.wall_s;
 		loaded_rate = loaded.cpu_ticks / loaded.wall_s;
-		res_num(out, "cpu_alone_ticks_per_s", alone_rate);
-		res_num(out, "cpu_loaded_ticks_per_s", loaded_rate);
-		res_num(out, "cpu_throughput_ratio", loaded_rate / alone_rate);
+		convoy_put_cpu(out, "ticks", alone_rate, loaded_rate);
 	} else {
 		res_null(out, "cpu_alone_ticks_per_s");
 		res_null(out, "cpu_loaded_ticks_per_s");

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+"""py-cpu: Beazley's countdown ("Understanding the Python GIL", 2010).
+
+The same count(n) run sequentially, in N threads and (--processes) in N
+forked processes, each with its own interpreter and so its own GIL.  It
+prints "key value" lines for `kgil bench py-cpu`:
+
+    count C       the per-thread count, calibrated with --seconds
+    seq_s  X      N x count(C) in a row
+    thr_s  Y      N threads, count(C) each
+    proc_s Z      N processes, count(C) each (--processes)
+"""
+import argparse
+import os
+import threading
+import time
+
+
+def count(n):
+    while n > 0:
+        n -= 1
+
+
+def calibrate(seconds, nthreads):
+    """The count that makes the sequential run last about `seconds`."""
+    n = 20000
+    while True:
+        t0 = time.perf_counter()
+        count(n)
+        dt = time.perf_counter() - t0
+        if dt > 0.05:
+            break
+        n *= 4
+    return max(1000, int(n * seconds / dt / nthreads))
+
+
+def sequential(n, c):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        count(c)
+    return time.perf_counter() - t0
+
+
+def threaded(n, c):
+    threads = [threading.Thread(target=count, args=(c,)) for _ in range(n)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+def processes(n, c):
+    t0 = time.perf_counter()
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            count(c)
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit("countdown: a child process failed")
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--count", type=int, default=0)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--processes", action="store_true")
+    a = ap.parse_args()
+    c = a.count or calibrate(a.seconds, a.threads)
+    print("count", c, flush=True)
+    print("seq_s", sequential(a.threads, c), flush=True)
+    print("thr_s", threaded(a.threads, c), flush=True)
+    if a.processes:
+        print("proc_s", processes(a.threads, c), flush=True)
+
+
+if __name__ == "__main__":
+    main()
