@@ -45,7 +45,12 @@ declare -A KEYS=(
 	[convoy]="cpu_threads rounds gap_us idle_p50_us idle_p99_us loaded_p50_us loaded_p99_us ratio_p50 ratio_p99 cpu_throughput_ratio loaded_handoffs"
 	[handoff]="rounds hold_us handoff_p50_us handoff_p99_us futex_p50_us futex_p99_us ratio"
 	[overhead]="ticks locked_s unlocked_s ratio syscalls checks"
+	[py-cpu]="threads count_per_thread sequential_s threaded_s ratio processes_s processes_speedup"
+	[py-convoy]="cpu_threads rounds gap_us idle_p50_us loaded_p50_us ratio_p50 ratio_p99 idle_round_trips_per_s loaded_round_trips_per_s cpu_alone_iters_per_s cpu_throughput_ratio"
+	[py-cext]="threads points max_speedup buffer_bytes_at_1_8x points.0.buffer_bytes points.0.speedup points.5.speedup"
 )
+# The py-* scenarios on --backend stock have no lock settings to show.
+PYCOMMON="scenario backend policy tick_ns cpus ncpus repeat"
 # Short modes: a fraction of a second each on hardware.
 declare -A SHORT=(
 	[cpu]="--duration 50ms --processes"
@@ -54,6 +59,9 @@ declare -A SHORT=(
 	[convoy]="--rounds 10"
 	[handoff]="--rounds 50 --hold 50us"
 	[overhead]="--duration 20ms"
+	[py-cpu]="--duration 200ms --processes"
+	[py-convoy]="--rounds 20"
+	[py-cext]="--work 1000000"
 )
 # The keys that must hold a number (not null) whatever the backend.
 declare -A NUMBERS=(
@@ -63,6 +71,9 @@ declare -A NUMBERS=(
 	[convoy]="idle_p50_us loaded_p50_us ratio_p50 cpu_throughput_ratio"
 	[handoff]="handoff_p50_us futex_p50_us ratio"
 	[overhead]="ratio locked_s unlocked_s"
+	[py-cpu]="sequential_s threaded_s ratio processes_speedup"
+	[py-convoy]="idle_p50_us loaded_p50_us ratio_p50 cpu_throughput_ratio"
+	[py-cext]="max_speedup points.0.speedup points.5.speedup"
 )
 
 # Python starts in seconds under TCG, its pyenv shim in tens: take the
@@ -154,7 +165,37 @@ if [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
 	expect_usage reproduce --nosuchoption
 	expect_usage reproduce --columns user-legacy:newgil
 	expect_usage bench cpu --idle-spinners sometimes
+	expect_usage bench cpu --backend stock
+	expect_usage bench py-cpu --backend stock --policy newgil
+	expect_usage bench py-cpu --backend stock --switch-interval 1ms
 	"$KGIL" bench --help >/dev/null && ok || bad "bench --help"
+fi
+
+# The py-* scenarios' plumbing (scripts, convoy's peer, the figures) on
+# CPython's own GIL, with the system python3 (the same 3.11) when the
+# patched interpreter is not built: natively only, as Python starts in
+# seconds under TCG.  Missing interpreter: an error naming make python.
+if [ -z "${KGIL_IN_VM:-}" ] && [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
+	pyexe=build/cpython/python
+	[ -x "$pyexe" ] || pyexe=$PY
+	for s in py-cpu py-convoy py-cext; do
+		step "bench $s on stock ($pyexe)"
+		# shellcheck disable=SC2086
+		if ! KGIL_PYTHON=$pyexe timeout 120 "$KGIL" bench $s --backend stock ${SHORT[$s]} \
+			--json --quiet >"$TMP/stock.$s.json" 2>"$TMP/$s.err"; then
+			bad "bench $s on stock failed: $(tail -3 "$TMP/$s.err")"
+			continue
+		fi
+		expect_json "$TMP/stock.$s.json" "$PYCOMMON ${KEYS[$s]}" "${NUMBERS[$s]}" \
+			"bench $s on stock"
+	done
+	if KGIL_PYTHON=/nonexistent "$KGIL" bench py-cpu --backend stock --quiet \
+		2>"$TMP/nopy.err" >/dev/null; then
+		bad "py-cpu ran without an interpreter"
+	else
+		grep -q 'make python' "$TMP/nopy.err" && ok ||
+			bad "no interpreter: $(cat "$TMP/nopy.err")"
+	fi
 fi
 
 for arg in "$@"; do
