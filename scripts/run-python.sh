@@ -1,0 +1,53 @@
+#!/bin/bash
+# `make run`'s "real Python" section (issue 14), where the module is loaded:
+# the seeds' experiments on real Python threads, CPython 3.11 with its GIL
+# routed to kgil (build/cpython/python, docs/python.md), against the same
+# binary on CPython's own GIL (stock).  Each cell is the median of
+# --repeat runs (3), measured side by side in this one run; the table is
+# printed and written to results/python.{json,md}.
+#
+# usage: scripts/run-python.sh [--repeat N] [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=build/cpython/python
+[ -x $PY ] || { echo "run-python: $PY not built: make python" >&2; exit 1; }
+repeat=3 quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--repeat) repeat=${2:?}; shift 2 ;;
+	--quick) quick=1 repeat=1; shift ;;
+	*) echo "usage: scripts/run-python.sh [--repeat N] [--quick]" >&2; exit 2 ;;
+	esac
+done
+OUT=results/python
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cpu_args=(--duration 1s --processes) convoy_args=(--rounds 200) cext_args=()
+if [ $quick = 1 ]; then
+	cpu_args=(--duration 200ms --processes) convoy_args=(--rounds 30) cext_args=(--work 2000000)
+fi
+# A kernel column per policy; stock is the reference.
+columns="stock kernel:legacy kernel:newgil kernel:fifo kernel:ioprio"
+[ -c /dev/kgil ] || columns="stock user-legacy user-newgil"
+n=0 total=$(( $(wc -w <<<"$columns") * 3 ))
+for col in $columns; do
+	backend=${col%%:*} policy=
+	[ "$col" != "$backend" ] && policy="--policy ${col#*:}"
+	for s in py-cpu py-convoy py-cext; do
+		n=$((n + 1))
+		echo "run-python: [$n/$total] $s on $col" >&2
+		case $s in
+		py-cpu) args=("${cpu_args[@]}") ;;
+		py-convoy) args=("${convoy_args[@]}") ;;
+		py-cext) args=("${cext_args[@]}") ;;
+		esac
+		# shellcheck disable=SC2086
+		if ! build/kgil bench $s --backend "$backend" $policy "${args[@]}" \
+			--repeat "$repeat" --json --quiet > "$OUT/$col.$s.json" 2> "$OUT/$col.$s.err"; then
+			echo "run-python: $s on $col failed: $(tail -3 "$OUT/$col.$s.err")" >&2
+			rm -f "$OUT/$col.$s.json"
+		fi
+	done
+done
+# The table, by the same interpreter on its own GIL (no KGIL_ variable).
+env -u KGIL_BACKEND $PY user/python/table.py "$OUT" $columns
