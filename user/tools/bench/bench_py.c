@@ -17,6 +17,11 @@
 
 extern char **environ;
 
+const char *const py_stat_keys[PY_NSTATS] = {
+	"handoffs", "failed_acquires", "drop_requests", "forced_switches",
+	"checks", "io_begins",
+};
+
 #define PY_PASS_FD 3
 #define PY_MAX_ENV 512
 #define PY_MAX_ARGS 24
@@ -48,7 +53,8 @@ static int py_paths(char *python, size_t plen, char *scripts, size_t slen)
  * The child's environment: ours without any KGIL_ variable (stock must
  * not pick one up from the caller), plus the GIL the options name.
  */
-static int py_env(const struct bench_opts *o, char **env, char store[][64])
+static int py_env(const struct bench_opts *o, const char *stats, char **env,
+		  char store[][96])
 {
 	int n = 0, s = 0;
 
@@ -56,25 +62,27 @@ static int py_env(const struct bench_opts *o, char **env, char store[][64])
 		if (strncmp(*e, "KGIL_", 5) || !strncmp(*e, "KGIL_IN_VM=", 11))
 			env[n++] = *e;
 	if (!o->stock) {
-		snprintf(store[s], 64, "KGIL_BACKEND=%s", kgil_backend_name(o->backend));
+		snprintf(store[s], 96, "KGIL_BACKEND=%s", kgil_backend_name(o->backend));
+		env[n++] = store[s++];
+		snprintf(store[s], 96, "KGIL_PY_STATS=%s", stats);
 		env[n++] = store[s++];
 		if (o->policy == KGIL_POLICY_BPF)
-			snprintf(store[s], 64, "KGIL_POLICY=bpf:%s", o->bpf_name);
+			snprintf(store[s], 96, "KGIL_POLICY=bpf:%s", o->bpf_name);
 		else if (o->policy)
-			snprintf(store[s], 64, "KGIL_POLICY=%s", kgil_policy_name(o->policy));
+			snprintf(store[s], 96, "KGIL_POLICY=%s", kgil_policy_name(o->policy));
 		if (o->policy)
 			env[n++] = store[s++];
 		if (o->check_interval) {
-			snprintf(store[s], 64, "KGIL_CHECK_INTERVAL=%u", o->check_interval);
+			snprintf(store[s], 96, "KGIL_CHECK_INTERVAL=%u", o->check_interval);
 			env[n++] = store[s++];
 		}
 		if (o->switch_interval_ns) {
-			snprintf(store[s], 64, "KGIL_SWITCH_INTERVAL_NS=%llu",
+			snprintf(store[s], 96, "KGIL_SWITCH_INTERVAL_NS=%llu",
 				 (unsigned long long)o->switch_interval_ns);
 			env[n++] = store[s++];
 		}
 		if (o->handoff_spin_ns >= 0) {
-			snprintf(store[s], 64, "KGIL_SPIN_NS=%lld", (long long)o->handoff_spin_ns);
+			snprintf(store[s], 96, "KGIL_SPIN_NS=%lld", (long long)o->handoff_spin_ns);
 			env[n++] = store[s++];
 		}
 	}
@@ -86,7 +94,8 @@ int py_start(const struct bench_opts *o, const char *script, char *const args[],
 	     int pass_fd, struct py_proc *p)
 {
 	char python[PATH_MAX], scripts[PATH_MAX], path[PATH_MAX + 64];
-	char *argv[PY_MAX_ARGS], *env[PY_MAX_ENV], store[8][64];
+	char *argv[PY_MAX_ARGS], *env[PY_MAX_ENV], store[8][96];
+	int sfd;
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], n = 0, ret;
 
@@ -99,7 +108,15 @@ int py_start(const struct bench_opts *o, const char *script, char *const args[],
 	for (int i = 0; args && args[i] && n < PY_MAX_ARGS - 1; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	py_env(o, env, store);
+	p->stats[0] = '\0';
+	if (!o->stock) {
+		snprintf(p->stats, sizeof(p->stats), "/tmp/kgil-py-stats.XXXXXX");
+		sfd = mkstemp(p->stats);
+		if (sfd < 0)
+			return -errno;
+		close(sfd);
+	}
+	py_env(o, p->stats, env, store);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
@@ -112,6 +129,8 @@ int py_start(const struct bench_opts *o, const char *script, char *const args[],
 	close(pipefd[1]);
 	if (ret) {
 		close(pipefd[0]);
+		if (p->stats[0])
+			unlink(p->stats);
 		fprintf(stderr, "kgil bench: cannot start %s: %s\n", python, strerror(ret));
 		return -ret;
 	}
@@ -136,6 +155,30 @@ static void py_parse_line(char *line, struct py_out *out)
 	out->n++;
 }
 
+/* "key":N in the line the interpreter of pid wrote (children write theirs). */
+static void py_read_stats(const struct py_proc *p, struct py_out *out)
+{
+	char line[2048], pidkey[32];
+	FILE *f = fopen(p->stats, "re");
+
+	if (!f)
+		return;
+	snprintf(pidkey, sizeof(pidkey), "{\"pid\":%d,", (int)p->pid);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, pidkey, strlen(pidkey)))
+			continue;
+		out->have_stats = true;
+		for (int i = 0; i < PY_NSTATS; i++) {
+			char key[40], *at;
+
+			snprintf(key, sizeof(key), "\"%s\":", py_stat_keys[i]);
+			at = strstr(line, key);
+			out->stat[i] = at ? strtod(at + strlen(key), NULL) : -1;
+		}
+	}
+	fclose(f);
+}
+
 int py_finish(struct py_proc *p, struct py_out *out)
 {
 	char buf[8192];
@@ -150,18 +193,39 @@ int py_finish(struct py_proc *p, struct py_out *out)
 		len += r > 0 ? (size_t)r : 0;
 	buf[len] = '\0';
 	close(p->out_fd);
-	while (waitpid(p->pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+	while (waitpid(p->pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			st = -1;
+			break;
+		}
+	}
+	if (p->stats[0]) {
+		if (st == 0)
+			py_read_stats(p, out);
+		unlink(p->stats);
+	}
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		fprintf(stderr, "kgil bench: the Python script failed (%s %d)\n",
-			WIFEXITED(st) ? "status" : "signal",
-			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+			st == -1 || WIFEXITED(st) ? "status" : "signal",
+			st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return -ECHILD;
 	}
 	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		py_parse_line(l, out);
 	return 0;
+}
+
+void py_put_stats(struct res *out, const char *prefix, const struct py_out *r)
+{
+	char key[64];
+
+	for (int i = 0; i < PY_NSTATS; i++) {
+		snprintf(key, sizeof(key), "%s%s", prefix, py_stat_keys[i]);
+		if (r->have_stats && r->stat[i] >= 0)
+			res_int(out, key, (int64_t)r->stat[i]);
+		else
+			res_null(out, key);
+	}
 }
 
 int py_run(const struct bench_opts *o, const char *script, char *const args[],

@@ -15,6 +15,10 @@
 struct bench_opts;
 struct res;
 
+/* The lock's counters the interpreter wrote at exit (KGIL_PY_STATS). */
+#define PY_NSTATS 6
+extern const char *const py_stat_keys[PY_NSTATS];
+
 /* What a script printed: "key value" or "key arg value" lines. */
 #define PY_MAX_LINES 64
 struct py_out {
@@ -24,11 +28,14 @@ struct py_out {
 		long long arg;		/* -1 without one */
 		double value;
 	} line[PY_MAX_LINES];
+	bool have_stats;	/* the interpreter's own process's counters */
+	double stat[PY_NSTATS];
 };
 
 struct py_proc {
 	pid_t pid;
 	int out_fd;		/* the script's stdout */
+	char stats[64];		/* its KGIL_PY_STATS file, "" on stock */
 };
 
 /*
@@ -44,6 +51,8 @@ int py_run(const struct bench_opts *o, const char *script, char *const args[],
 	   struct py_out *out);
 /* A value it printed, by key (and argument, or -1); -ENOENT if absent. */
 int py_get(const struct py_out *out, const char *key, long long arg, double *v);
+/* PREFIXhandoffs ... from the counters, or nulls (stock). */
+void py_put_stats(struct res *out, const char *prefix, const struct py_out *r);
 /* The first keys: backend ("stock" or kgil's) and the policy's fields. */
 int py_describe(const struct bench_opts *o, struct res *out);
 

@@ -58,6 +58,7 @@ int bench_py_cext(const struct bench_opts *o, struct res *out)
 			at_1_8x = (double)size;
 	}
 	res_num(out, "max_speedup", best);
+	py_put_stats(out, "", &r);
 	if (at_1_8x >= 0)
 		res_int(out, "buffer_bytes_at_1_8x", (int64_t)at_1_8x);
 	else

@@ -29,6 +29,7 @@
 struct py_convoy_phase {
 	struct convoy_report rep;
 	double cpu_iters, cpu_s;
+	struct py_out r;
 };
 
 /* K CPU threads beside the echo server (rounds > 0), or alone for cpu_s. */
@@ -40,7 +41,7 @@ static int py_convoy_phase(const struct bench_opts *o, int k, int rounds, double
 	int sv[2] = { -1, -1 }, ret, r2 = 0;
 	pid_t peer = -1;
 	struct py_proc p;
-	struct py_out r;
+	struct py_out *r = &ph->r;
 
 	memset(ph, 0, sizeof(*ph));
 	snprintf(cpu, sizeof(cpu), "%d", k);
@@ -58,7 +59,7 @@ static int py_convoy_phase(const struct bench_opts *o, int k, int rounds, double
 	}
 	ret = py_start(o, "echo_convoy.py", args, sv[0], &p);
 	if (ret == 0)
-		ret = py_finish(&p, &r);
+		ret = py_finish(&p, r);
 	if (rounds) {
 		/* The script left the peer's report on our copy of the socket. */
 		if (ret == 0)
@@ -71,7 +72,7 @@ static int py_convoy_phase(const struct bench_opts *o, int k, int rounds, double
 	}
 	if (ret < 0)
 		return ret;
-	if (py_get(&r, "cpu_iters", -1, &ph->cpu_iters) || py_get(&r, "cpu_s", -1, &ph->cpu_s))
+	if (py_get(r, "cpu_iters", -1, &ph->cpu_iters) || py_get(r, "cpu_s", -1, &ph->cpu_s))
 		return -EPROTO;
 	return 0;
 }
@@ -100,6 +101,7 @@ int bench_py_convoy(const struct bench_opts *o, struct res *out)
 	if (ret < 0)
 		goto out_loaded;
 	convoy_put_latency(out, &idle.rep, &loaded.rep);
+	py_put_stats(out, "loaded_", &loaded.r);
 	/* What one connection could do at that latency, the gap aside. */
 	res_num(out, "idle_round_trips_per_s", 1e9 / (double)idle.rep.mean_ns);
 	res_num(out, "loaded_round_trips_per_s", 1e9 / (double)loaded.rep.mean_ns);

@@ -44,6 +44,8 @@ int bench_py_cpu(const struct bench_opts *o, struct res *out)
 	res_num(out, "sequential_s", seq);
 	res_num(out, "threaded_s", thr);
 	res_num(out, "ratio", thr / seq);
+	/* The whole script's: the sequential part hands nothing over. */
+	py_put_stats(out, "", &r);
 	if (o->cpu.processes) {
 		if (py_get(&r, "proc_s", -1, &proc))
 			return -EPROTO;
