@@ -87,6 +87,24 @@ int kgil_backend_from_env(enum kgil_backend def, enum kgil_backend *out);
 const char *kgil_policy_name(uint32_t policy);
 int kgil_policy_parse(const char *name, uint32_t *out);
 
+/*
+ * The policy the environment asks for, for programs (such as the patched
+ * CPython, docs/python.md) that take their lock settings from it:
+ *   KGIL_POLICY              legacy|newgil|fifo|ioprio (unset or empty: def)
+ *   KGIL_CHECK_INTERVAL      ticks, [KGIL_MIN_CHECK_INTERVAL, _MAX_]
+ *   KGIL_SWITCH_INTERVAL_NS  [KGIL_MIN_SWITCH_INTERVAL_NS, _MAX_]
+ *   KGIL_IO_BOOST_NS         [KGIL_MIN_IO_BOOST_NS, _MAX_]
+ *   KGIL_SPIN_NS             [0, KGIL_MAX_SPIN_NS]
+ *   KGIL_FORCE_SWITCH        0|1 (clears or sets KGIL_POLICY_FORCE_SWITCH)
+ * Numbers are whole decimal numbers (no sign, no unit, no spaces).  *out
+ * gets kgil_policy_default() of the policy, with the fields the
+ * environment sets.  Returns 1 if any of these variables is set (not
+ * empty), 0 if none is (*out is def's defaults), -EINVAL for an unknown
+ * policy, "bpf" (chosen by name), a malformed or out-of-range number, or
+ * def not a built-in policy id.  errno is left alone.
+ */
+int kgil_policy_from_env(uint32_t def, struct kgil_policy *out);
+
 struct kgil;
 
 /*
