@@ -115,6 +115,17 @@ struct kgil;
  */
 int kgil_open(enum kgil_backend backend, struct kgil **out);
 int kgil_close(struct kgil *g);
+/*
+ * In the child of fork(), instead of kgil_close(): let go of a domain
+ * inherited from the parent without touching its lock, which belongs to
+ * the parent (it may hold it, and the kernel backend's domain is the
+ * parent's open file).  The calling thread is no longer attached to g
+ * (and may attach to a new domain); the kernel backend's descriptor and
+ * shared page are unmapped and closed in this process only; a user
+ * backend's lock memory is left as fork copied it, unused.  g must not be
+ * used afterwards.  Returns 0, -EINVAL for NULL.
+ */
+int kgil_forget_after_fork(struct kgil *g);
 /* g must be an open domain (not NULL). */
 enum kgil_backend kgil_backend_of(const struct kgil *g);
 /* The kernel backend's descriptor, -1 for the user backends. */
