@@ -29,7 +29,7 @@ die() { log "$*"; exit 1; }
 
 # Build dependencies (a minimal `apt-get build-dep`): only for this target.
 "$REPO/scripts/deps.sh" dpkg-dev libssl-dev zlib1g-dev libffi-dev libbz2-dev \
-	liblzma-dev libsqlite3-dev libreadline-dev uuid-dev
+	liblzma-dev libsqlite3-dev libreadline-dev uuid-dev libexpat1-dev
 
 [ -f "$B/libkgil.a" ] || die "no $B/libkgil.a: run make first"
 mkdir -p "$SRC"
@@ -113,13 +113,20 @@ OBJ=$C/obj
 mkdir -p "$OBJ"
 KGIL_CPPFLAGS="-I$REPO/user/include -I$REPO/include/uapi -I$B/include"
 KGIL_LIBS="$B/libkgil.a -luring $(pkg-config --libs libbpf 2>/dev/null || true) -pthread"
-CONF_ARGS=(--without-ensurepip --with-system-ffi --enable-ipv6
+CONF_ARGS=(--without-ensurepip --with-system-expat --enable-ipv6
 	"CPPFLAGS=$KGIL_CPPFLAGS" "LIBS=$KGIL_LIBS")
 if [ ! -f "$OBJ/Makefile" ] || [ "$(cat "$OBJ/kgil-configure" 2>/dev/null)" != "${CONF_ARGS[*]}" ]; then
 	log "configure (out of tree, $OBJ)"
 	(cd "$OBJ" && "$TREE/configure" -q "${CONF_ARGS[@]}") >&2
 	printf '%s' "${CONF_ARGS[*]}" >"$OBJ/kgil-configure"
 fi
+# Debian's security backports made Modules/pyexpat.c include an internal
+# header (pycore_ceval.h) that needs Py_BUILD_CORE_MODULE, which Debian's
+# own build defines by building it into the binary; do that here too.
+setup_local='*static*
+pyexpat pyexpat.c -lexpat'
+[ "$(cat "$OBJ/Modules/Setup.local" 2>/dev/null)" = "$setup_local" ] ||
+	printf '%s\n' "$setup_local" >"$OBJ/Modules/Setup.local"
 # libkgil is linked in statically: a newer one means a relink.
 [ ! -f "$OBJ/python" ] || [ "$B/libkgil.a" -ot "$OBJ/python" ] || rm -f "$OBJ/python"
 log "make -j$JOBS"
