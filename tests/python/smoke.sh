@@ -21,15 +21,18 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 
 # run NAME EXPECTED_POLICY [VAR=VALUE...]: one run of smoke.py and its checks.
+# With KGIL_PY_IO=none among the variables the domain must see no io_begin.
 run() {
 	local name=$1 want=$2 out stats=$TMP/$1.stats rc=0
 	shift 2
 	rm -f "$stats"
 	out=$(env -u KGIL_BACKEND -u KGIL_POLICY "$@" KGIL_PY_STATS="$stats" \
 		timeout 600 "$PY" "$SMOKE") || rc=$?
-	python3 - "$name" "$want" "$stats" "$rc" "$out" <<'PYCHECK' || fail=1
+	local io=yes
+	case " $* " in *" KGIL_PY_IO=none "*) io=no ;; esac
+	python3 - "$name" "$want" "$stats" "$rc" "$out" "$io" <<'PYCHECK' || fail=1
 import json, os, sys
-name, want, stats, rc, out = sys.argv[1:]
+name, want, stats, rc, out, io = sys.argv[1:]
 errs = []
 try:
     res = json.loads(out.strip().splitlines()[-1])
@@ -55,9 +58,12 @@ else:
                     "forked child, got %d and %d" % (len(me), len(kids)))
     else:
         d, k = me[0], kids[0]
-        for f in ("acquisitions", "handoffs", "io_begins"):
+        for f in ("acquisitions", "handoffs"):
             if not d[f] > 0:
                 errs.append("%s = %d" % (f, d[f]))
+        if (d["io_begins"] > 0) != (io == "yes"):
+            errs.append("io_begins = %d with KGIL_PY_IO %s" % (d["io_begins"],
+                        "=none" if io == "no" else "all/nolock"))
         if d["policy"] != want:
             errs.append("policy %s, want %s" % (d["policy"], want))
         if d["switch_interval_ns"] != 1000000:
@@ -87,6 +93,25 @@ native() {
 	run user-newgil newgil KGIL_BACKEND=user-newgil
 	run user-legacy legacy KGIL_BACKEND=user-legacy
 	run user-legacy-ci10 legacy KGIL_BACKEND=user-legacy KGIL_CHECK_INTERVAL=10
+	run user-newgil-io-nolock newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=nolock
+	run user-newgil-io-none newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=none
+	# A lock the environment asks for and cannot have stops the start-up.
+	bad KGIL_BACKEND=bogus
+	bad KGIL_BACKEND=user-newgil KGIL_POLICY=fifo
+	bad KGIL_BACKEND=user-newgil KGIL_SWITCH_INTERVAL_NS=5ms
+	bad KGIL_BACKEND=user-newgil KGIL_PY_IO=some
+}
+
+# bad VAR=VALUE...: the interpreter must refuse to start, with a message.
+bad() {
+	local err rc=0
+	err=$(env "$@" "$PY" -c 'print("ran")' 2>&1) || rc=$?
+	if [ $rc = 1 ] && [ "${err#*kgil: }" != "$err" ] && [ "${err#*ran}" = "$err" ]; then
+		echo "smoke: ok   refused $*: $(echo "$err" | head -1)"
+	else
+		echo "smoke: FAIL $* started (exit $rc): $err"
+		fail=1
+	fi
 }
 
 kernel() {
