@@ -87,7 +87,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 
 .PHONY: all module user test test-unit test-device run install uninstall \
 	clean check-style checkpatch bpf-bench trace-libs deps help debug-kernel test-debug dkms-source \
-	dkms-install dkms-uninstall test-dkms
+	dkms-install dkms-uninstall test-dkms python
 .SECONDEXPANSION:
 .DEFAULT_GOAL := all
 
@@ -103,6 +103,7 @@ help:
 	@echo "make test-debug device tests, longer fuzz and stress, on a"
 	@echo "                KASAN+lockdep+kmemleak kernel (make debug-kernel)"
 	@echo "make install    library, headers, pkg-config file, tool"
+	@echo "make python     CPython 3.11 with its GIL on kgil: build/cpython/python"
 
 deps:
 	@scripts/deps.sh
@@ -266,6 +267,11 @@ debug-kernel:
 
 test-debug: all
 	scripts/debug-kernel.sh test
+
+# Debian's CPython 3.11 with its GIL on kgil (docs/python.md, issue 14):
+# build/cpython/python.  Not part of all or test (a long build).
+python: $(B)/libkgil.a
+	scripts/python-build.sh
 
 # ---- make run: the published GIL experiments ------------------------
 run: deps

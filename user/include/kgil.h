@@ -87,6 +87,24 @@ int kgil_backend_from_env(enum kgil_backend def, enum kgil_backend *out);
 const char *kgil_policy_name(uint32_t policy);
 int kgil_policy_parse(const char *name, uint32_t *out);
 
+/*
+ * The policy the environment asks for, for programs (such as the patched
+ * CPython, docs/python.md) that take their lock settings from it:
+ *   KGIL_POLICY              legacy|newgil|fifo|ioprio (unset or empty: def)
+ *   KGIL_CHECK_INTERVAL      ticks, [KGIL_MIN_CHECK_INTERVAL, _MAX_]
+ *   KGIL_SWITCH_INTERVAL_NS  [KGIL_MIN_SWITCH_INTERVAL_NS, _MAX_]
+ *   KGIL_IO_BOOST_NS         [KGIL_MIN_IO_BOOST_NS, _MAX_]
+ *   KGIL_SPIN_NS             [0, KGIL_MAX_SPIN_NS]
+ *   KGIL_FORCE_SWITCH        0|1 (clears or sets KGIL_POLICY_FORCE_SWITCH)
+ * Numbers are whole decimal numbers (no sign, no unit, no spaces).  *out
+ * gets kgil_policy_default() of the policy, with the fields the
+ * environment sets.  Returns 1 if any of these variables is set (not
+ * empty), 0 if none is (*out is def's defaults), -EINVAL for an unknown
+ * policy, "bpf" (chosen by name), a malformed or out-of-range number, or
+ * def not a built-in policy id.  errno is left alone.
+ */
+int kgil_policy_from_env(uint32_t def, struct kgil_policy *out);
+
 struct kgil;
 
 /*
@@ -97,6 +115,17 @@ struct kgil;
  */
 int kgil_open(enum kgil_backend backend, struct kgil **out);
 int kgil_close(struct kgil *g);
+/*
+ * In the child of fork(), instead of kgil_close(): let go of a domain
+ * inherited from the parent without touching its lock, which belongs to
+ * the parent (it may hold it, and the kernel backend's domain is the
+ * parent's open file).  The calling thread is no longer attached to g
+ * (and may attach to a new domain); the kernel backend's descriptor and
+ * shared page are unmapped and closed in this process only; a user
+ * backend's lock memory is left as fork copied it, unused.  g must not be
+ * used afterwards.  Returns 0, -EINVAL for NULL.
+ */
+int kgil_forget_after_fork(struct kgil *g);
 /* g must be an open domain (not NULL). */
 enum kgil_backend kgil_backend_of(const struct kgil *g);
 /* The kernel backend's descriptor, -1 for the user backends. */

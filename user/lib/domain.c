@@ -88,6 +88,30 @@ int kgil_close(struct kgil *g)
 	return 0;
 }
 
+int kgil_forget_after_fork(struct kgil *g)
+{
+	if (!g)
+		return -EINVAL;
+	if (kgil__tls.g == g) {
+		/* No backend call: the lock's state is the parent's. */
+		pthread_setspecific(exit_key, NULL);
+		memset(&kgil__tls, 0, sizeof(kgil__tls));
+		memset(&kgil__self, 0, sizeof(kgil__self));
+	}
+	/*
+	 * The kernel backend's descriptor and shared page are this process's
+	 * own references (the parent's file stays open and its lock as it
+	 * is).  A user backend's lock was copied as the parent's threads left
+	 * it, possibly mid-operation: it is neither used nor destroyed, only
+	 * left behind (a few hundred bytes).
+	 */
+	if (g->backend == KGIL_BACKEND_KERNEL) {
+		g->ops->close(g);
+		free(g);
+	}
+	return 0;
+}
+
 enum kgil_backend kgil_backend_of(const struct kgil *g)
 {
 	return g->backend;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1
 /* Names of backends and policies, as the tools and $KGIL_BACKEND spell them. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +75,76 @@ int kgil_policy_parse(const char *name, uint32_t *out)
 		}
 	}
 	return -EINVAL;
+}
+
+/* A whole decimal number in [lo, hi] from $name; 0 if unset or empty. */
+static int env_u64(const char *name, uint64_t lo, uint64_t hi, __u64 *out,
+		   bool *set)
+{
+	const char *v = getenv(name);
+	unsigned long long x;
+	char *end;
+
+	if (!v || !*v)
+		return 0;
+	if (*v < '0' || *v > '9')	/* no sign, no space: strtoull takes both */
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x < lo || x > hi)
+		return -EINVAL;
+	*out = x;
+	*set = true;
+	return 0;
+}
+
+int kgil_policy_from_env(uint32_t def, struct kgil_policy *out)
+{
+	const char *name = getenv("KGIL_POLICY");
+	uint32_t id = def;
+	__u64 v;
+	bool set = false;
+	int saved = errno, ret;
+
+	if (!out)
+		return -EINVAL;
+	if (name && *name) {
+		ret = kgil_policy_parse(name, &id);
+		if (ret)
+			return ret;
+		set = true;
+	}
+	/* A BPF policy is chosen by name (kgil_set_policy_named), not here. */
+	if (id == KGIL_POLICY_BPF)
+		return -EINVAL;
+	ret = kgil_policy_default(id, out);
+	if (ret)
+		return ret;
+
+	v = out->check_interval;
+	ret = env_u64("KGIL_CHECK_INTERVAL", KGIL_MIN_CHECK_INTERVAL,
+		      KGIL_MAX_CHECK_INTERVAL, &v, &set);
+	out->check_interval = (uint32_t)v;
+	if (!ret)
+		ret = env_u64("KGIL_SWITCH_INTERVAL_NS", KGIL_MIN_SWITCH_INTERVAL_NS,
+			      KGIL_MAX_SWITCH_INTERVAL_NS,
+			      &out->switch_interval_ns, &set);
+	if (!ret)
+		ret = env_u64("KGIL_IO_BOOST_NS", KGIL_MIN_IO_BOOST_NS,
+			      KGIL_MAX_IO_BOOST_NS, &out->io_boost_ns, &set);
+	if (!ret)
+		ret = env_u64("KGIL_SPIN_NS", 0, KGIL_MAX_SPIN_NS,
+			      &out->spin_ns, &set);
+	if (!ret) {
+		v = 2;
+		ret = env_u64("KGIL_FORCE_SWITCH", 0, 1, &v, &set);
+		if (v == 1)
+			out->flags |= KGIL_POLICY_FORCE_SWITCH;
+		else if (v == 0)
+			out->flags &= ~KGIL_POLICY_FORCE_SWITCH;
+	}
+	errno = saved;
+	if (ret)
+		return ret;
+	return set ? 1 : 0;
 }

@@ -1,0 +1,140 @@
+#!/bin/bash
+# The patched CPython (make python, docs/python.md) running real threads on
+# kgil: tests/python/smoke.py under each GIL, checked against the domain's
+# own counters (KGIL_PY_STATS).  Not part of make test (it needs the
+# CPython build).
+#   tests/python/smoke.sh            native runs, then the kernel backend in
+#                                    a VM of each kernel with a module
+#   tests/python/smoke.sh --native   stock CPython, user-newgil, user-legacy
+#   tests/python/smoke.sh --kernel   the kernel backend under legacy, newgil,
+#                                    fifo and ioprio (needs /dev/kgil: run
+#                                    it in the VM)
+# KGIL_SMOKE_RELEASES="R ..." chooses the VM kernels.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PY=$REPO/build/cpython/python
+SMOKE=$REPO/tests/python/smoke.py
+[ -x "$PY" ] || { echo "smoke: no $PY: run make python" >&2; exit 1; }
+# Not /tmp for results a VM's host reads back: the repo's build/ is shared.
+TMP=$(mktemp -d "$REPO/build/cpython/smoke.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fail=0
+
+# run NAME EXPECTED_POLICY [VAR=VALUE...]: one run of smoke.py and its checks.
+# With KGIL_PY_IO=none among the variables the domain must see no io_begin.
+run() {
+	local name=$1 want=$2 out stats=$TMP/$1.stats rc=0
+	shift 2
+	rm -f "$stats"
+	out=$(env -u KGIL_BACKEND -u KGIL_POLICY "$@" KGIL_PY_STATS="$stats" \
+		timeout 600 "$PY" "$SMOKE") || rc=$?
+	local io=yes
+	case " $* " in *" KGIL_PY_IO=none "*) io=no ;; esac
+	python3 - "$name" "$want" "$stats" "$rc" "$out" "$io" <<'PYCHECK' || fail=1
+import json, os, sys
+name, want, stats, rc, out, io = sys.argv[1:]
+errs = []
+try:
+    res = json.loads(out.strip().splitlines()[-1])
+except Exception:
+    res = {}
+    errs.append("no result from smoke.py (exit %s): %r" % (rc, out[-300:]))
+if rc != "0":
+    errs.append("smoke.py exited %s: %s" % (rc, res))
+lines = []
+if os.path.exists(stats):
+    lines = [json.loads(l) for l in open(stats)]
+if want == "stock":
+    if lines:
+        errs.append("a stock run wrote kgil statistics: %s" % lines)
+    if res.get("kgil_fds"):
+        errs.append("a stock run has /dev/kgil open")
+    summary = "no kgil domain, no /dev/kgil"
+else:
+    me = [l for l in lines if l["pid"] == res.get("pid")]
+    kids = [l for l in lines if l["pid"] != res.get("pid")]
+    if len(me) != 1 or len(kids) != 1:
+        errs.append("want one stats line from the process and one from its "
+                    "forked child, got %d and %d" % (len(me), len(kids)))
+    else:
+        d, k = me[0], kids[0]
+        for f in ("acquisitions", "handoffs"):
+            if not d[f] > 0:
+                errs.append("%s = %d" % (f, d[f]))
+        if (d["io_begins"] > 0) != (io == "yes"):
+            errs.append("io_begins = %d with KGIL_PY_IO %s" % (d["io_begins"],
+                        "=none" if io == "no" else "all/nolock"))
+        if d["policy"] != want:
+            errs.append("policy %s, want %s" % (d["policy"], want))
+        if d["switch_interval_ns"] != 1000000:
+            errs.append("switch_interval_ns %d after sys.setswitchinterval(0.001)"
+                        % d["switch_interval_ns"])
+        if not (k["acquisitions"] > 0 and k["handoffs"] > 0 and k["policy"] == want):
+            errs.append("forked child's own domain: %s" % k)
+        kernel = res.get("kgil_backend") == "kernel"
+        if res.get("kgil_fds") != (1 if kernel else 0):
+            errs.append("%d /dev/kgil descriptors" % res.get("kgil_fds", -1))
+        summary = ("acq %d handoffs %d failed %d drop_req %d forced %d checks %d "
+                   "io_begins %d switch_interval_ns %d; child acq %d handoffs %d; "
+                   "subinterpreter %s" % (d["acquisitions"], d["handoffs"],
+                   d["failed_acquires"], d["drop_requests"], d["forced_switches"],
+                   d["checks"], d["io_begins"], d["switch_interval_ns"],
+                   k["acquisitions"], k["handoffs"], res.get("subinterpreter")))
+if errs:
+    print("smoke: FAIL %s: %s" % (name, "; ".join(errs)))
+    sys.exit(1)
+print("smoke: ok   %s: %s" % (name, summary))
+PYCHECK
+}
+
+native() {
+	# KGIL_PY_STATS alone (no KGIL_BACKEND) must not bring kgil in.
+	run stock stock
+	run user-newgil newgil KGIL_BACKEND=user-newgil
+	run user-legacy legacy KGIL_BACKEND=user-legacy
+	run user-legacy-ci10 legacy KGIL_BACKEND=user-legacy KGIL_CHECK_INTERVAL=10
+	run user-newgil-io-nolock newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=nolock
+	run user-newgil-io-none newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=none
+	# A lock the environment asks for and cannot have stops the start-up.
+	bad KGIL_BACKEND=bogus
+	bad KGIL_BACKEND=user-newgil KGIL_POLICY=fifo
+	bad KGIL_BACKEND=user-newgil KGIL_SWITCH_INTERVAL_NS=5ms
+	bad KGIL_BACKEND=user-newgil KGIL_PY_IO=some
+}
+
+# bad VAR=VALUE...: the interpreter must refuse to start, with a message.
+bad() {
+	local err rc=0
+	err=$(env "$@" "$PY" -c 'print("ran")' 2>&1) || rc=$?
+	if [ $rc = 1 ] && [ "${err#*kgil: }" != "$err" ] && [ "${err#*ran}" = "$err" ]; then
+		echo "smoke: ok   refused $*: $(echo "$err" | head -1)"
+	else
+		echo "smoke: FAIL $* started (exit $rc): $err"
+		fail=1
+	fi
+}
+
+kernel() {
+	[ -e /dev/kgil ] || { echo "smoke: no /dev/kgil (run it in the VM)" >&2; exit 1; }
+	echo "smoke: kernel $(uname -r)"
+	for p in legacy newgil fifo ioprio; do
+		run "kernel-$p" "$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
+	done
+	run kernel-stock stock
+}
+
+case ${1:-all} in
+--native) native ;;
+--kernel) kernel ;;
+all)
+	native
+	releases=${KGIL_SMOKE_RELEASES:-$(ls "$REPO/build/kmod" 2>/dev/null)}
+	for r in $releases; do
+		nice -n 10 "$REPO/scripts/vm-run" --kernel-release "$r" --timeout 900 \
+			-- tests/python/smoke.sh --kernel || fail=1
+	done
+	;;
+*) echo "usage: $0 [--native|--kernel]" >&2; exit 2 ;;
+esac
+[ $fail = 0 ] && echo "smoke: all passed" || echo "smoke: FAILED"
+exit $fail
