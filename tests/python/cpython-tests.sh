@@ -1,5 +1,6 @@
 #!/bin/bash
-# CPython's own thread, signal and switch-interval tests (its Lib/test) on
+# CPython's own thread, signal, switch-interval, socket and embedding
+# (repeated Py_Initialize, subinterpreters) tests (its Lib/test) on
 # the patched interpreter, as peer tests of the integration (issue 14).
 # Not part of make test (it needs make python).
 #   tests/python/cpython-tests.sh [--kernel] [TEST...]
@@ -20,7 +21,7 @@ mode=native
 [ "${1:-}" != --kernel ] || { mode=kernel; shift; }
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=(test_threading test_thread test_threading_local
-	test_sys test_signal test_socket)
+	test_sys test_signal test_socket test_embed)
 OUT=$REPO/build/cpython/tests
 mkdir -p "$OUT"
 fail=0
