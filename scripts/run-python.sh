@@ -28,9 +28,10 @@ if [ $quick = 1 ]; then
 	cpu_args=(--duration 200ms --processes) convoy_args=(--rounds 30) cext_args=(--work 1000000)
 fi
 # Under legacy the echo server battles for every round trip (the prototype
-# saw 26 a second on hardware, far fewer under TCG): 30 of them, and no
-# run of any cell may take more than LIMIT seconds (its cell is then "-").
-LIMIT=${KGIL_PY_LIMIT:-600}
+# saw 26 a second on hardware; under TCG a woken waiter almost never wins
+# the retake): 30 of them within LEGACY_LIMIT seconds, or the cell says the
+# server starved.  No other cell may take more than LIMIT seconds.
+LIMIT=${KGIL_PY_LIMIT:-600} LEGACY_LIMIT=${KGIL_PY_LEGACY_LIMIT:-180}
 # A kernel column per policy; stock is the reference.
 columns="stock kernel:legacy kernel:newgil kernel:fifo kernel:ioprio"
 [ -c /dev/kgil ] || columns="stock user-legacy user-newgil"
@@ -48,9 +49,13 @@ for col in $columns; do
 		py-cext) args=("${cext_args[@]}") ;;
 		esac
 		# shellcheck disable=SC2086
-		if ! timeout "$LIMIT" build/kgil bench $s --backend "$backend" $policy "${args[@]}" \
+		limit=$LIMIT
+		case $col:$s in *legacy:py-convoy) limit=$LEGACY_LIMIT ;; esac
+		if ! timeout "$limit" build/kgil bench $s --backend "$backend" $policy "${args[@]}" \
 			--repeat "$repeat" --json --quiet > "$OUT/$col.$s.json" 2> "$OUT/$col.$s.err"; then
-			echo "run-python: $s on $col failed: $(tail -3 "$OUT/$col.$s.err")" >&2
+			rc=$?
+			[ $rc != 124 ] || echo "$limit" > "$OUT/$col.$s.timeout"
+			echo "run-python: $s on $col failed${limit:+ (status $rc)}: $(tail -3 "$OUT/$col.$s.err")" >&2
 			rm -f "$OUT/$col.$s.json"
 		fi
 	done

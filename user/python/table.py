@@ -12,6 +12,8 @@ import sys
 
 # (id, experiment, the talks' figure, scenario, key, format)
 ROWS = [
+    ("1", "2 CPU threads: failed acquisitions (the battle)", "many",
+     "py-cpu", "failed_acquires", "{:.0f}"),
     ("2", "2 CPU threads vs sequential (time ratio)", "1.85x (2 cores)",
      "py-cpu", "ratio", "{:.2f}x"),
     ("4", "2 threads in hashlib, 256 KiB buffers (speedup)", "~2x",
@@ -38,6 +40,8 @@ def get(d, path):
 
 
 def fmt(v, how):
+    if isinstance(v, str):
+        return v
     if v is None:
         return "-"
     if how == "us":
@@ -56,13 +60,20 @@ def main():
                     data[(c, s)] = json.load(f)
             except (OSError, ValueError):
                 data[(c, s)] = None
+                # The run went over its time limit: e.g. an echo server
+                # starved by legacy's battle.
+                try:
+                    with open(os.path.join(out, "%s.%s.timeout" % (c, s))) as f:
+                        data[(c, s)] = ">%ss" % f.read().strip()
+                except OSError:
+                    pass
     rows = []
     for rid, what, talk, scen, key, how in ROWS:
         cells = []
         for c in columns:
             d = data[(c, scen)]
             try:
-                v = get(d, key) if d else None
+                v = d if isinstance(d, str) else get(d, key) if d else None
             except (KeyError, IndexError, TypeError):
                 v = None
             cells.append(v)
@@ -70,7 +81,7 @@ def main():
                      "scenario": scen, "key": key,
                      "cells": dict(zip(columns, cells)),
                      "shown": [fmt(v, how) for v in cells]})
-    runs = next((d.get("repeat") for d in data.values() if d), None)
+    runs = next((d.get("repeat") for d in data.values() if isinstance(d, dict)), None)
     head = "Real Python: CPython %s, GIL per column (stock: its own), " \
         "medians of %s run(s)" % (sys.version.split()[0], runs)
     names = [c.replace("kernel:", "") for c in columns]
