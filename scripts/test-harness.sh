@@ -168,6 +168,8 @@ if [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
 	expect_usage bench cpu --backend stock
 	expect_usage bench py-cpu --backend stock --policy newgil
 	expect_usage bench py-cpu --backend stock --switch-interval 1ms
+	expect_usage bench py-cpu --backend stock --py-io none
+	expect_usage bench py-convoy --py-io sometimes
 	"$KGIL" bench --help >/dev/null && ok || bad "bench --help"
 fi
 

@@ -62,6 +62,7 @@ struct bench_opts {
 	const char *scenario;
 	enum kgil_backend backend;
 	bool stock;			/* py-*: --backend stock, CPython's GIL */
+	const char *py_io;		/* py-*: KGIL_PY_IO, NULL: the default */
 	uint32_t policy;		/* 0: the backend's default policy */
 	/* KGIL_POLICY_BPF: --policy bpf:NAME|PATH, and the name a run chose */
 	struct policy_spec bpf;

@@ -69,6 +69,8 @@ void bench_usage(FILE *f)
 	      "  --gap T              convoy: peer's pause between round trips (1ms)\n"
 	      "  --hold T             handoff: time each holder keeps the lock (100us)\n"
 	      "  --cap T              stop a timed phase after T and extrapolate (120s)\n"
+	      "  --py-io M            py-*: all | nolock | none: which of Python's GIL\n"
+	      "                       releases are I/O (KGIL_PY_IO, docs/python.md; all)\n"
 	      "  --uring-acquire      io, convoy: wait for the I/O and the lock in one\n"
 	      "                       io_uring_enter (KGIL_URING_CMD_ACQUIRE; kernel)\n"
 	      "  --idle-spinners M    off | on | auto: SCHED_IDLE spinners keep CPUs from\n"
@@ -112,7 +114,7 @@ enum {
 	OPT_BACKEND = 256, OPT_POLICY, OPT_CHECK, OPT_SWITCH, OPT_THREADS, OPT_CPUS,
 	OPT_TICK, OPT_DURATION, OPT_WORK, OPT_REPEAT, OPT_JSON, OPT_QUIET,
 	OPT_PROCESSES, OPT_NO_SYSCALLS, OPT_WORK_NS, OPT_KIND, OPT_LATENCY,
-	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP, OPT_URING_ACQUIRE, OPT_SPIN,
+	OPT_ROUNDS, OPT_GAP, OPT_HOLD, OPT_CAP, OPT_URING_ACQUIRE, OPT_SPIN, OPT_PY_IO,
 	OPT_HANDOFF_SPIN,
 };
 
@@ -139,6 +141,7 @@ static const struct option long_opts[] = {
 	{ "gap", required_argument, NULL, OPT_GAP },
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "cap", required_argument, NULL, OPT_CAP },
+	{ "py-io", required_argument, NULL, OPT_PY_IO },
 	{ "idle-spinners", required_argument, NULL, OPT_SPIN },
 	{ "uring-acquire", no_argument, NULL, OPT_URING_ACQUIRE },
 	{ "help", no_argument, NULL, 'h' },
@@ -244,6 +247,11 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 		return parse_time_ns(arg, &o->convoy.gap_ns);
 	case OPT_HOLD:
 		return parse_time_ns(arg, &o->handoff.hold_ns);
+	case OPT_PY_IO:
+		if (strcmp(arg, "all") && strcmp(arg, "nolock") && strcmp(arg, "none"))
+			return -EINVAL;
+		o->py_io = arg;
+		return 0;
 	case OPT_CAP:
 		if (parse_time_ns(arg, &v) < 0 || !v)
 			return -EINVAL;
@@ -286,7 +294,7 @@ static int check_policy(const struct bench_opts *o)
 		fprintf(stderr, "kgil bench: --backend stock is CPython's own GIL: py-* scenarios only\n");
 		return -1;
 	}
-	if (o->stock && (o->policy || o->check_interval || o->switch_interval_ns)) {
+	if (o->stock && (o->policy || o->check_interval || o->switch_interval_ns || o->py_io)) {
 		fprintf(stderr, "kgil bench: --backend stock takes no policy options\n");
 		return -1;
 	}

@@ -81,6 +81,10 @@ static int py_env(const struct bench_opts *o, const char *stats, char **env,
 				 (unsigned long long)o->switch_interval_ns);
 			env[n++] = store[s++];
 		}
+		if (o->py_io) {
+			snprintf(store[s], 96, "KGIL_PY_IO=%s", o->py_io);
+			env[n++] = store[s++];
+		}
 		if (o->handoff_spin_ns >= 0) {
 			snprintf(store[s], 96, "KGIL_SPIN_NS=%lld", (long long)o->handoff_spin_ns);
 			env[n++] = store[s++];
@@ -251,8 +255,10 @@ int py_get(const struct py_out *out, const char *key, long long arg, double *v)
 
 int py_describe(const struct bench_opts *o, struct res *out)
 {
-	if (!o->stock)
+	if (!o->stock) {
+		res_str(out, "py_io", o->py_io ? o->py_io : "all");
 		return domain_describe(o, out);
+	}
 	res_str(out, "backend", "stock");
 	res_str(out, "policy", "cpython");
 	return 0;
