@@ -51,14 +51,33 @@ for col in $columns; do
 		# shellcheck disable=SC2086
 		limit=$LIMIT
 		case $col:$s in *legacy:py-convoy) limit=$LEGACY_LIMIT ;; esac
-		if ! timeout "$limit" build/kgil bench $s --backend "$backend" $policy "${args[@]}" \
-			--repeat "$repeat" --json --quiet > "$OUT/$col.$s.json" 2> "$OUT/$col.$s.err"; then
+		rc=0
+		timeout "$limit" build/kgil bench $s --backend "$backend" $policy "${args[@]}" \
+			--repeat "$repeat" --json --quiet > "$OUT/$col.$s.json" 2> "$OUT/$col.$s.err" ||
 			rc=$?
+		if [ $rc != 0 ]; then
 			[ $rc != 124 ] || echo "$limit" > "$OUT/$col.$s.timeout"
-			echo "run-python: $s on $col failed${limit:+ (status $rc)}: $(tail -3 "$OUT/$col.$s.err")" >&2
+			echo "run-python: $s on $col failed (status $rc): $(tail -3 "$OUT/$col.$s.err")" >&2
 			rm -f "$OUT/$col.$s.json"
 		fi
 	done
 done
 # The table, by the same interpreter on its own GIL (no KGIL_ variable).
 env -u KGIL_BACKEND $PY user/python/table.py "$OUT" $columns
+# What counts as an I/O return for ioprio (docs/python.md): py-convoy
+# under ioprio with each KGIL_PY_IO mode.
+if [ -c /dev/kgil ]; then
+	echo
+	echo "py-convoy under ioprio by KGIL_PY_IO (medians of $repeat):"
+	for io in all nolock none; do
+		timeout "$LIMIT" build/kgil bench py-convoy --backend kernel --policy ioprio \
+			--py-io $io "${convoy_args[@]}" --repeat "$repeat" --json --quiet \
+			> "$OUT/ioprio-$io.py-convoy.json" 2>/dev/null || { echo "  $io: failed"; continue; }
+		env -u KGIL_BACKEND $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("  %-6s ratio_p50 %6.2f  ratio_p99 %6.2f  cpu_throughput_ratio %.2f  io_begins %s" % (
+    sys.argv[2], d["ratio_p50"], d["ratio_p99"], d["cpu_throughput_ratio"],
+    d.get("loaded_io_begins")))' "$OUT/ioprio-$io.py-convoy.json" $io
+	done
+fi
