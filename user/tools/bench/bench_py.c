@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "bench/bench.h"
 #include "bench/bench_domain.h"
 #include "bench/bench_py.h"
+#include "support/json_read.h"
 #include "support/result.h"
 
 extern char **environ;
@@ -159,26 +161,26 @@ static void py_parse_line(char *line, struct py_out *out)
 	out->n++;
 }
 
-/* "key":N in the line the interpreter of pid wrote (children write theirs). */
+/* The counters in the JSON line the interpreter of pid wrote (its children write theirs). */
 static void py_read_stats(const struct py_proc *p, struct py_out *out)
 {
-	char line[2048], pidkey[32];
+	char line[2048], err[128];
 	FILE *f = fopen(p->stats, "re");
 
 	if (!f)
 		return;
-	snprintf(pidkey, sizeof(pidkey), "{\"pid\":%d,", (int)p->pid);
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, pidkey, strlen(pidkey)))
-			continue;
-		out->have_stats = true;
-		for (int i = 0; i < PY_NSTATS; i++) {
-			char key[40], *at;
+		struct res *r = json_parse(line, err, sizeof(err));
 
-			snprintf(key, sizeof(key), "\"%s\":", py_stat_keys[i]);
-			at = strstr(line, key);
-			out->stat[i] = at ? strtod(at + strlen(key), NULL) : -1;
+		if (r && res_get_num(r, "pid") == (double)p->pid) {
+			out->have_stats = true;
+			for (int i = 0; i < PY_NSTATS; i++) {
+				double v = res_get_num(r, py_stat_keys[i]);
+
+				out->stat[i] = isnan(v) ? -1 : v;
+			}
 		}
+		res_free(r);
 	}
 	fclose(f);
 }
