@@ -286,22 +286,6 @@ extern __thread struct kgil__tls kgil__tls KGIL__TLS_MODEL;
 int kgil__tick_slow(void);
 
 /*
- * One "interpreter instruction".  With nothing to do it is a decrement, a
- * load and two predictable branches: no call, no system call.  Returns 0,
- * what the slow path returned (1 if the lock was handed over), or a
- * negative errno on misuse (-ENOENT not attached, -EPERM not holding).
- */
-static inline int kgil_tick(void)
-{
-	struct kgil__tls *t = &kgil__tls;
-
-	t->ticks++;
-	if (__builtin_expect(--t->countdown <= 0 || (t->drop && *t->drop), 0))
-		return kgil__tick_slow();
-	return 0;
-}
-
-/*
  * kgil_tick in two steps, for an interpreter that must put its own state
  * aside before the lock can change hands (CPython swaps its thread state
  * out around take_gil/drop_gil).  kgil_tick_due() counts the tick like
@@ -327,6 +311,17 @@ static inline bool kgil_tick_due(void)
 }
 
 int kgil_tick_run(void);
+
+/*
+ * One "interpreter instruction".  With nothing to do it is a decrement, a
+ * load and two predictable branches: no call, no system call.  Returns 0,
+ * what the slow path returned (1 if the lock was handed over), or a
+ * negative errno on misuse (-ENOENT not attached, -EPERM not holding).
+ */
+static inline int kgil_tick(void)
+{
+	return __builtin_expect(kgil_tick_due(), 0) ? kgil__tick_slow() : 0;
+}
 
 /* ---- I/O ------------------------------------------------------------ */
 
