@@ -87,6 +87,22 @@ expect_json() {
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MANIFEST"
 }
 
+# bench_json SCENARIO TARGET "COMMON KEYS" [BENCH OPTIONS...]: run the
+# scenario in its short mode with --json and queue its keys for check_all.
+bench_json() {
+	local s=$1 target=$2 common=$3
+	shift 3
+	step "bench $s on $target"
+	# shellcheck disable=SC2086
+	if ! timeout 120 "$KGIL" bench "$s" "$@" ${SHORT[$s]} \
+		--json --quiet >"$TMP/$target.$s.json" 2>"$TMP/$s.err"; then
+		bad "bench $s on $target failed: $(tail -3 "$TMP/$s.err")"
+		return
+	fi
+	expect_json "$TMP/$target.$s.json" "$common ${KEYS[$s]}" "${NUMBERS[$s]}" \
+		"bench $s on $target"
+}
+
 # Every key present, numbers are numbers; one line per failure.
 check_all() {
 	[ -s "$MANIFEST" ] || return 0
@@ -181,15 +197,7 @@ if [ -z "${KGIL_IN_VM:-}" ] && [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
 	pyexe=build/cpython/python
 	[ -x "$pyexe" ] || pyexe=$PY
 	for s in py-cpu py-convoy py-cext; do
-		step "bench $s on stock ($pyexe)"
-		# shellcheck disable=SC2086
-		if ! KGIL_PYTHON=$pyexe timeout 120 "$KGIL" bench $s --backend stock ${SHORT[$s]} \
-			--json --quiet >"$TMP/stock.$s.json" 2>"$TMP/$s.err"; then
-			bad "bench $s on stock failed: $(tail -3 "$TMP/$s.err")"
-			continue
-		fi
-		expect_json "$TMP/stock.$s.json" "$PYCOMMON ${KEYS[$s]}" "${NUMBERS[$s]}" \
-			"bench $s on stock"
+		KGIL_PYTHON=$pyexe bench_json "$s" stock "$PYCOMMON" --backend stock
 	done
 	if KGIL_PYTHON=/nonexistent "$KGIL" bench py-cpu --backend stock --quiet \
 		2>"$TMP/nopy.err" >/dev/null; then
@@ -208,15 +216,8 @@ for arg in "$@"; do
 	policy=
 	[ "$target" != "$backend" ] && policy="--policy ${target#*:}"
 	for s in $scenarios; do
-		step "bench $s on $target"
 		# shellcheck disable=SC2086
-		if ! timeout 120 "$KGIL" bench $s --backend "$backend" $policy ${SHORT[$s]} \
-			--json --quiet >"$TMP/$target.$s.json" 2>"$TMP/$s.err"; then
-			bad "bench $s on $target failed: $(tail -3 "$TMP/$s.err")"
-			continue
-		fi
-		expect_json "$TMP/$target.$s.json" "$COMMON ${KEYS[$s]}" "${NUMBERS[$s]}" \
-			"bench $s on $target"
+		bench_json "$s" "$target" "$COMMON" --backend "$backend" $policy
 	done
 	# The human table too, once per target.
 	if "$KGIL" bench overhead --backend "$backend" $policy --duration 10ms --quiet \
