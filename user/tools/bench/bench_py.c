@@ -39,8 +39,9 @@ static int py_paths(char *python, size_t plen, char *scripts, size_t slen)
 		return -errno;
 	exe[n] = '\0';
 	dir = dirname(exe);
-	snprintf(python, plen, "%s", env && *env ? env : "");
-	if (!*python)
+	if (env && *env)
+		snprintf(python, plen, "%s", env);
+	else
 		snprintf(python, plen, "%s/cpython/python", dir);
 	snprintf(scripts, slen, "%s/../user/python", dir);
 	if (access(python, X_OK) < 0) {
