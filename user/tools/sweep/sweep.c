@@ -44,7 +44,7 @@ static const struct { const char *opt; enum sweep_unit unit; } sweepable[] = {
 /*
  * Presets: a scenario and its options, as if typed after `kgil sweep`;
  * what the user adds comes after (so -o, --repeat, --quiet, or a single
- * --rounds override).  Real-Python scenarios go here once bench has them.
+ * --rounds override).
  *
  * tradeoff: 3 policies x 6 intervals x --repeat 3 = 54 convoy runs.  50
  * round trips a phase (1 ms gap) keep the slowest point (newgil at 20 ms:
@@ -63,6 +63,14 @@ static const struct preset {
 	  { "convoy", "--backend", "kernel", "--policy", "newgil,fifo,ioprio",
 	    "--switch-interval", "1us,10us,100us,1ms,5ms,20ms", "--rounds", "50",
 	    "--repeat", "3", "--no-syscall-count", NULL } },
+	/*
+	 * py-tradeoff: the same trade-off on real Python (make python).  Each
+	 * run starts the interpreter twice (~1-2 s each under TCG), so fewer
+	 * intervals: 3 x 3 x 3 = 27 runs, about 5-8 minutes in the VM.
+	 */
+	{ "py-tradeoff", "the trade-off on real Python threads: py-convoy over the switch interval",
+	  { "py-convoy", "--backend", "kernel", "--policy", "newgil,fifo,ioprio",
+	    "--switch-interval", "1ms,5ms,20ms", "--rounds", "50", "--repeat", "3", NULL } },
 	{ NULL, NULL, { NULL } },
 };
 
@@ -92,7 +100,7 @@ static void usage(FILE *f)
 	      "                       results/sweep-SCENARIO or results/sweep-PRESET)\n"
 	      "  --quiet              no progress on stderr\n\npresets:\n", f);
 	for (const struct preset *p = presets; p->name; p++)
-		fprintf(f, "  %-10s %s\n", p->name, p->summary);
+		fprintf(f, "  %-12s %s\n", p->name, p->summary);
 }
 
 /* One-line error, exit status 2 from the caller. */
