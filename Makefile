@@ -87,7 +87,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(B)/tests/unit-tests) \
 
 .PHONY: all module user test test-unit test-device run install uninstall \
 	clean check-style checkpatch bpf-bench trace-libs deps help debug-kernel test-debug dkms-source \
-	dkms-install dkms-uninstall test-dkms python
+	dkms-install dkms-uninstall test-dkms python test-python
 .SECONDEXPANSION:
 .DEFAULT_GOAL := all
 
@@ -104,6 +104,7 @@ help:
 	@echo "                KASAN+lockdep+kmemleak kernel (make debug-kernel)"
 	@echo "make install    library, headers, pkg-config file, tool"
 	@echo "make python     CPython 3.11 with its GIL on kgil: build/cpython/python"
+	@echo "make test-python its smoke test and CPython's own thread tests, natively"
 
 deps:
 	@scripts/deps.sh
@@ -242,7 +243,9 @@ $(B)/kgil.pc: user/kgil.pc.in Makefile
 # (here, or in the VM: scripts/with-module decides).
 test: deps
 	$(MAKE) all
+	$(MAKE) python
 	$(MAKE) test-unit
+	$(MAKE) test-python
 	$(MAKE) test-device
 
 test-unit: user
@@ -269,9 +272,17 @@ test-debug: all
 	scripts/debug-kernel.sh test
 
 # Debian's CPython 3.11 with its GIL on kgil (docs/python.md, issue 14):
-# build/cpython/python.  Not part of all or test (a long build).
+# build/cpython/python.  Not part of all (a long build, ~6 minutes, cached
+# after); make test and make run build it.
 python: $(B)/libkgil.a
-	scripts/python-build.sh
+	nice -n 5 scripts/python-build.sh
+
+# The patched CPython natively: its smoke test on stock and the user
+# backends, and CPython's own thread tests on user-newgil (the kernel
+# backend's turn is tests/device.d/80-python.sh, in the VM).
+test-python: python
+	tests/python/smoke.sh --native
+	tests/python/cpython-tests.sh
 
 # ---- make run: the published GIL experiments ------------------------
 run: deps
