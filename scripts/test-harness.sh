@@ -199,6 +199,12 @@ if [ -z "${KGIL_IN_VM:-}" ] && [ -z "${KGIL_HARNESS_SKIP_ARGS:-}" ]; then
 	for s in py-cpu py-convoy py-cext; do
 		KGIL_PYTHON=$pyexe bench_json "$s" stock "$PYCOMMON" --backend stock
 	done
+	# On a kgil backend py-cpu runs the same count on stock beside it.
+	if [ -x build/cpython/python ]; then
+		KGIL_PYTHON=build/cpython/python bench_json py-cpu user-newgil \
+			"$COMMON py_io stock_sequential_s stock_threaded_s stock_ratio ratio_vs_stock sequential_vs_stock threaded_vs_stock stock_processes_speedup" \
+			--backend user-newgil
+	fi
 	if KGIL_PYTHON=/nonexistent "$KGIL" bench py-cpu --backend stock --quiet \
 		2>"$TMP/nopy.err" >/dev/null; then
 		bad "py-cpu ran without an interpreter"

@@ -5,10 +5,16 @@ The same count(n) run sequentially, in N threads and (--processes) in N
 forked processes, each with its own interpreter and so its own GIL.  It
 prints "key value" lines for `kgil bench py-cpu`:
 
-    count C       the per-thread count, calibrated with --seconds
+    count C       the per-thread count of a whole phase, calibrated with
+                  --seconds (or given with --count)
     seq_s  X      N x count(C) in a row
     thr_s  Y      N threads, count(C) each
     proc_s Z      N processes, count(C) each (--processes)
+
+Each phase is cut into --rounds slices of count(C / rounds), the phases'
+slices taking turns in a rotating order: this machine's speed drifts by
+up to 2x over seconds (a plain C loop too: shared hosts, and TCG in the
+VM), and phases run one after the other would measure the drift.
 """
 import argparse
 import os
@@ -85,14 +91,22 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--processes", action="store_true")
     a = ap.parse_args()
+    rounds = max(1, a.rounds)
     c = a.count or calibrate(a.seconds, a.threads)
     print("count", c, flush=True)
-    print("seq_s", sequential(a.threads, c), flush=True)
-    print("thr_s", threaded(a.threads, c), flush=True)
+    phases = [("seq_s", sequential), ("thr_s", threaded)]
     if a.processes:
-        print("proc_s", processes(a.threads, c), flush=True)
+        phases.append(("proc_s", processes))
+    total = {key: 0.0 for key, _ in phases}
+    for r in range(rounds):
+        for i in range(len(phases)):
+            key, run = phases[(r + i) % len(phases)]
+            total[key] += run(a.threads, c // rounds)
+    for key, _ in phases:
+        print(key, total[key], flush=True)
 
 
 if __name__ == "__main__":
