@@ -1,8 +1,8 @@
 #!/bin/bash
 # The patched CPython (make python, docs/python.md) running real threads on
 # kgil: tests/python/smoke.py under each GIL, checked against the domain's
-# own counters (KGIL_PY_STATS).  make test runs --kernel in the VM when
-# the CPython build is there (tests/device.d/80-python.sh).
+# own counters (KGIL_PY_STATS).  make test runs --native (make
+# test-python) and --kernel in each kernel's VM (tests/device.d/80-python.sh).
 #   tests/python/smoke.sh            native runs, then the kernel backend in
 #                                    a VM of each kernel with a module
 #   tests/python/smoke.sh --native   stock CPython, user-newgil, user-legacy

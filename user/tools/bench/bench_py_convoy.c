@@ -3,9 +3,9 @@
  * py-convoy: bpo-7946 on real Python (user/python/echo_convoy.py).  A
  * threaded echo server answers the convoy peer (a separate process, the
  * one convoy uses, which does not touch kgil) over a socketpair, alone
- * and beside K CPU-bound threads; the same K threads also count alone for
- * as long, so a policy cannot buy latency with CPU time unseen.  The
- * figures are convoy's.
+ * and beside K CPU-bound threads; the same K threads also count alone
+ * (before and after), so a policy cannot buy latency with CPU time
+ * unseen.  The figures are convoy's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,8 +81,8 @@ int bench_py_convoy(const struct bench_opts *o, struct res *out)
 {
 	int k = o->threads ? o->threads : 1;
 	int rounds = o->convoy.rounds ? o->convoy.rounds : PY_CONVOY_DEFAULT_ROUNDS;
-	struct py_convoy_phase idle, loaded, alone;
-	double alone_rate, loaded_rate;
+	struct py_convoy_phase idle, loaded, before, alone;
+	double alone_rate, loaded_rate, before_s;
 	int ret = py_describe(o, out);
 
 	if (ret < 0)
@@ -92,11 +92,23 @@ int bench_py_convoy(const struct bench_opts *o, struct res *out)
 	ret = py_convoy_phase(o, 0, rounds, 0, &idle);
 	if (ret < 0)
 		return ret;
+	/*
+	 * The CPU threads alone both before and after the loaded phase: the
+	 * host's speed drifts (up to 2x over seconds here, more under TCG), so
+	 * one phase after would compare two different machines.  Before: as
+	 * long as the idle phase took, at least 0.2 s; after: as long as the
+	 * loaded phase.
+	 */
+	before_s = (double)rounds * (double)(idle.rep.mean_ns + o->convoy.gap_ns) / 1e9;
+	progress(false, "py-convoy: %d CPU thread(s) alone", k);
+	ret = py_convoy_phase(o, k, 0, before_s > 0.2 ? before_s : 0.2, &before);
+	if (ret < 0)
+		goto out_idle;
 	progress(false, "py-convoy: echo server with %d CPU thread(s)", k);
 	ret = py_convoy_phase(o, k, rounds, 0, &loaded);
 	if (ret < 0)
 		goto out_idle;
-	progress(false, "py-convoy: %d CPU thread(s) alone", k);
+	progress(false, "py-convoy: %d CPU thread(s) alone again", k);
 	ret = py_convoy_phase(o, k, 0, loaded.cpu_s, &alone);
 	if (ret < 0)
 		goto out_loaded;
@@ -105,7 +117,7 @@ int bench_py_convoy(const struct bench_opts *o, struct res *out)
 	/* What one connection could do at that latency, the gap aside. */
 	res_num(out, "idle_round_trips_per_s", 1e9 / (double)idle.rep.mean_ns);
 	res_num(out, "loaded_round_trips_per_s", 1e9 / (double)loaded.rep.mean_ns);
-	alone_rate = alone.cpu_iters / alone.cpu_s;
+	alone_rate = (before.cpu_iters + alone.cpu_iters) / (before.cpu_s + alone.cpu_s);
 	loaded_rate = loaded.cpu_iters / loaded.cpu_s;
 	convoy_put_cpu(out, "iters", alone_rate, loaded_rate);
 out_loaded:
