@@ -35,15 +35,20 @@ LIMIT=${KGIL_PY_LIMIT:-600} LEGACY_LIMIT=${KGIL_PY_LEGACY_LIMIT:-180}
 # A kernel column per policy; stock is the reference.
 columns="stock kernel:legacy kernel:newgil kernel:fifo kernel:ioprio"
 [ -c /dev/kgil ] || columns="stock user-legacy user-newgil"
-n=0 total=$(( $(wc -w <<<"$columns") * 3 ))
+# py-cpu1: py-cpu with one thread, against stock beside it (the patch's
+# uncontended cost); not on stock itself.
+n=0 total=$(( $(wc -w <<<"$columns") * 4 - 1 ))
 for col in $columns; do
 	backend=${col%%:*} policy=
 	[ "$col" != "$backend" ] && policy="--policy ${col#*:}"
-	for s in py-cpu py-convoy py-cext; do
+	for s in py-cpu py-cpu1 py-convoy py-cext; do
+		[ "$col:$s" != stock:py-cpu1 ] || continue
 		n=$((n + 1))
 		echo "run-python: [$n/$total] $s on $col" >&2
+		scenario=$s
 		case $s in
 		py-cpu) args=("${cpu_args[@]}") ;;
+		py-cpu1) scenario=py-cpu args=("${cpu_args[@]:0:2}" --threads 1) ;;
 		py-convoy) args=("${convoy_args[@]}")
 			case $col in *legacy) args=(--rounds 30) ;; esac ;;
 		py-cext) args=("${cext_args[@]}") ;;
@@ -52,7 +57,7 @@ for col in $columns; do
 		limit=$LIMIT
 		case $col:$s in *legacy:py-convoy) limit=$LEGACY_LIMIT ;; esac
 		rc=0
-		timeout "$limit" build/kgil bench $s --backend "$backend" $policy "${args[@]}" \
+		timeout "$limit" build/kgil bench $scenario --backend "$backend" $policy "${args[@]}" \
 			--repeat "$repeat" --json --quiet > "$OUT/$col.$s.json" 2> "$OUT/$col.$s.err" ||
 			rc=$?
 		if [ $rc != 0 ]; then

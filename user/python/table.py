@@ -16,6 +16,10 @@ ROWS = [
      "py-cpu", "failed_acquires", "{:.0f}"),
     ("2", "2 CPU threads vs sequential (time ratio)", "1.85x (2 cores)",
      "py-cpu", "ratio", "{:.2f}x"),
+    ("2", "that ratio over stock's, run beside it", "",
+     "py-cpu", "ratio_vs_stock", "{:.2f}"),
+    ("2", "1 CPU thread: time over stock's, run beside it", "",
+     "py-cpu1", "sequential_vs_stock", "{:.2f}"),
     ("4", "2 threads in hashlib, 256 KiB buffers (speedup)", "~2x",
      "py-cext", "points.5.speedup", "{:.2f}x"),
     ("4", "2 threads in hashlib, 256 B buffers (speedup)", "~1x (GIL held)",
@@ -53,7 +57,7 @@ def main():
     out, columns = sys.argv[1], sys.argv[2:]
     data = {}
     for c in columns:
-        for s in ("py-cpu", "py-convoy", "py-cext"):
+        for s in ("py-cpu", "py-cpu1", "py-convoy", "py-cext"):
             path = os.path.join(out, "%s.%s.json" % (c, s))
             try:
                 with open(path) as f:
