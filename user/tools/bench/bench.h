@@ -97,6 +97,8 @@ struct scenario {
 	const char *summary;
 	/* Fill out; 0, or -errno after printing what failed. */
 	int (*run)(const struct bench_opts *o, struct res *out);
+	/* Runs the patched interpreter: --backend stock (its own GIL) allowed. */
+	bool python;
 };
 
 extern const struct scenario bench_scenarios[];

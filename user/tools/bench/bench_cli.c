@@ -15,16 +15,16 @@
 #include "bench/work.h"
 
 const struct scenario bench_scenarios[] = {
-	{ "cpu", "N CPU-bound threads vs the same work sequentially", bench_cpu },
-	{ "cext", "2 threads calling GIL-releasing \"C\" work, swept over --work-ns", bench_cext },
-	{ "io", "io_uring I/O-bound tasks (loopback TCP, timeouts): threads vs sequential", bench_io },
-	{ "convoy", "an I/O thread's round trips with and without CPU-bound threads", bench_convoy },
-	{ "handoff", "lock ping-pong latency vs a raw futex ping-pong", bench_handoff },
-	{ "overhead", "an attached CPU loop vs the same loop with no lock", bench_overhead },
-	{ "py-cpu", "real Python: countdown in N threads vs sequentially (make python)", bench_py_cpu },
-	{ "py-convoy", "real Python: a threaded echo server beside CPU-bound threads", bench_py_convoy },
-	{ "py-cext", "real Python: 2 threads hashing buffers of growing size", bench_py_cext },
-	{ NULL, NULL, NULL },
+	{ "cpu", "N CPU-bound threads vs the same work sequentially", bench_cpu, false },
+	{ "cext", "2 threads calling GIL-releasing \"C\" work, swept over --work-ns", bench_cext, false },
+	{ "io", "io_uring I/O-bound tasks (loopback TCP, timeouts): threads vs sequential", bench_io, false },
+	{ "convoy", "an I/O thread's round trips with and without CPU-bound threads", bench_convoy, false },
+	{ "handoff", "lock ping-pong latency vs a raw futex ping-pong", bench_handoff, false },
+	{ "overhead", "an attached CPU loop vs the same loop with no lock", bench_overhead, false },
+	{ "py-cpu", "real Python: countdown in N threads vs sequentially (make python)", bench_py_cpu, true },
+	{ "py-convoy", "real Python: a threaded echo server beside CPU-bound threads", bench_py_convoy, true },
+	{ "py-cext", "real Python: 2 threads hashing buffers of growing size", bench_py_cext, true },
+	{ NULL, NULL, NULL, false },
 };
 
 const struct scenario *bench_find(const char *name)
@@ -284,13 +284,14 @@ uint32_t bench_backend_only_policy(enum kgil_backend backend)
 static int check_policy(const struct bench_opts *o)
 {
 	uint32_t only = bench_backend_only_policy(o->backend);
+	const struct scenario *sc = bench_find(o->scenario);
 
 	if (only && o->policy && o->policy != only) {
 		fprintf(stderr, "kgil bench: backend %s implements only policy %s\n",
 			kgil_backend_name(o->backend), kgil_policy_name(only));
 		return -1;
 	}
-	if (o->stock && strncmp(o->scenario, "py-", 3)) {
+	if (o->stock && (!sc || !sc->python)) {
 		fprintf(stderr, "kgil bench: --backend stock is CPython's own GIL: py-* scenarios only\n");
 		return -1;
 	}
