@@ -117,8 +117,9 @@ one() {
 	local name=$1 t0=$SECONDS result ids
 	shift
 	regrtest "$name" "$subset" "$@"
+	# No summary when regrtest was killed (its exit timeout): say so.
 	result=$(grep -E '^(Tests result|[0-9]+ tests? (failed|OK)|All [0-9]+ tests OK)' \
-		"$OUT/$name.log" | tr '\n' ' ')
+		"$OUT/$name.log" | tr '\n' ' ') || result="no summary (regrtest died: $(grep -m1 -E '^(Timeout|Fatal Python error)' "$OUT/$name.log" || echo "see $OUT/$name.log"))"
 	echo "cpython-tests: $name: exit $rc in $((SECONDS - t0)) s: $result; $(case_count "$OUT/$name.xml"); $(stats_line "$OUT/$name.stats")"
 	case $name in
 	stock | vm-stock)
