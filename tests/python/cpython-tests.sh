@@ -5,7 +5,7 @@
 #
 #   tests/python/cpython-tests.sh [--kernel] [--subset FILE] [--backends LIST] [TEST...]
 #
-# Natively (make test: tests/python/test.sh): the whole modules on
+# Natively (make test: make test-python): the whole modules on
 # user-newgil.  --kernel (in the VM, make test: tests/device.d/80-python.sh):
 # the kernel backend under legacy, newgil, fifo and ioprio, there with
 # --subset tests/python/vm-subset.txt, the part of the modules that fits
@@ -72,32 +72,24 @@ regrtest() {
 	rm -rf "$tmp"
 }
 
-# The ids of the test cases in a JUnit file, one a line: the failed or
-# erroring ones, or (--all) every one that ran.
-case_ids() {
+# junit failed|all|count FILE: from regrtest's JUnit file, the ids of the
+# failed or erroring test cases, or of every case that ran, one a line;
+# or "N test cases run, S skipped".
+junit() {
 	python3 - "$@" <<'PY'
 import sys, xml.etree.ElementTree as ET
-path, every = sys.argv[-1], sys.argv[1] == "--all"
+what, path = sys.argv[1:]
 try:
-    root = ET.parse(path).getroot()
-except Exception:
-    sys.exit(0)
-for tc in root.iter("testcase"):
-    if every or tc.find("failure") is not None or tc.find("error") is not None:
-        print(tc.get("name"))
-PY
-}
-
-# "N test cases run, S skipped" from a JUnit file.
-case_count() {
-	python3 - "$1" <<'PY'
-import sys, xml.etree.ElementTree as ET
-try:
-    tc = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
+    tc = list(ET.parse(path).getroot().iter("testcase"))
 except Exception:
     tc = []
-print("%d test cases run, %d skipped" % (len(tc),
-      sum(1 for t in tc if t.find("skipped") is not None)))
+if what == "count":
+    print("%d test cases run, %d skipped" % (len(tc),
+          sum(1 for t in tc if t.find("skipped") is not None)))
+else:
+    for t in tc:
+        if what == "all" or t.find("failure") is not None or t.find("error") is not None:
+            print(t.get("name"))
 PY
 }
 
@@ -120,16 +112,16 @@ one() {
 	# No summary when regrtest was killed (its exit timeout): say so.
 	result=$(grep -E '^(Tests result|[0-9]+ tests? (failed|OK)|All [0-9]+ tests OK)' \
 		"$OUT/$name.log" | tr '\n' ' ') || result="no summary (regrtest died: $(grep -m1 -E '^(Timeout|Fatal Python error)' "$OUT/$name.log" || echo "see $OUT/$name.log"))"
-	echo "cpython-tests: $name: exit $rc in $((SECONDS - t0)) s: $result; $(case_count "$OUT/$name.xml"); $(stats_line "$OUT/$name.stats")"
+	echo "cpython-tests: $name: exit $rc in $((SECONDS - t0)) s: $result; $(junit count "$OUT/$name.xml"); $(stats_line "$OUT/$name.stats")"
 	case $name in
 	stock | vm-stock)
 		[ ! -f "$OUT/$name.stats" ] || { echo "    a stock run used kgil"; fail=1; }
-		[ $rc = 0 ] || { case_ids "$OUT/$name.xml" | sed 's/^/    failed: /'; fail=1; }
+		[ $rc = 0 ] || { junit failed "$OUT/$name.xml" | sed 's/^/    failed: /'; fail=1; }
 		return ;;
 	esac
 	[ -f "$OUT/$name.stats" ] || { echo "    no kgil statistics: the run did not use kgil"; fail=1; }
 	[ $rc != 0 ] || return 0
-	ids=$(case_ids "$OUT/$name.xml")
+	ids=$(junit failed "$OUT/$name.xml")
 	if [ -z "$ids" ]; then
 		echo "    failed with no failed test case on record (a crash or a timeout?):"
 		grep -E '^(test_[a-z_]+ (failed|crashed)|Timeout|Fatal Python error)' \
@@ -141,8 +133,8 @@ one() {
 	echo "$ids" >"$OUT/$name.failed"
 	regrtest "$name-stock" "$OUT/$name.failed"
 	local stock_failed stock_ran
-	stock_failed=$(case_ids "$OUT/$name-stock.xml")
-	stock_ran=$(case_ids --all "$OUT/$name-stock.xml")
+	stock_failed=$(junit failed "$OUT/$name-stock.xml")
+	stock_ran=$(junit all "$OUT/$name-stock.xml")
 	while read -r id; do
 		if grep -qxF "$id" <<<"$stock_failed"; then
 			echo "    fails on stock CPython too (not kgil's): $id"
