@@ -24,8 +24,10 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 # Under TCG Python hashes ~30 MB/s: 4 MiB a size keeps py-cext near a minute.
 cpu_args=(--duration 1s --processes) convoy_args=(--rounds 100) cext_args=(--work 4000000)
+cpu1_args=(--duration 1s --threads 1)
 if [ $quick = 1 ]; then
 	cpu_args=(--duration 200ms --processes) convoy_args=(--rounds 30) cext_args=(--work 1000000)
+	cpu1_args=(--duration 200ms --threads 1)
 fi
 # Under legacy the echo server battles for every round trip (the prototype
 # saw 26 a second on hardware; under TCG a woken waiter almost never wins
@@ -48,7 +50,7 @@ for col in $columns; do
 		scenario=$s
 		case $s in
 		py-cpu) args=("${cpu_args[@]}") ;;
-		py-cpu1) scenario=py-cpu args=("${cpu_args[@]:0:2}" --threads 1) ;;
+		py-cpu1) scenario=py-cpu args=("${cpu1_args[@]}") ;;
 		py-convoy) args=("${convoy_args[@]}")
 			case $col in *legacy) args=(--rounds 30) ;; esac ;;
 		py-cext) args=("${cext_args[@]}") ;;

@@ -65,8 +65,9 @@ static const struct preset {
 	    "--repeat", "3", "--no-syscall-count", NULL } },
 	/*
 	 * py-tradeoff: the same trade-off on real Python (make python).  Each
-	 * run starts the interpreter twice (~1-2 s each under TCG), so fewer
-	 * intervals: 3 x 3 x 3 = 27 runs, about 5-8 minutes in the VM.
+	 * run starts the interpreter four times (~1-2 s each under TCG), so
+	 * fewer intervals: 3 x 3 x 3 = 27 runs; one run a point took 2 min 36 s
+	 * in the VM, so about 8 minutes.
 	 */
 	{ "py-tradeoff", "the trade-off on real Python threads: py-convoy over the switch interval",
 	  { "py-convoy", "--backend", "kernel", "--policy", "newgil,fifo,ioprio",
