@@ -4,35 +4,46 @@
  * registry, and kgil_policy_bpf, the built-in policy whose hooks ask the
  * domain's BPF programs.
  *
- * Life of a BPF policy.  A loader (libkgil's kgil_bpf_policy_load())
- * creates a struct_ops map of type kgil_bpf_policy and attaches it: the
- * kernel calls kgil_bpf_reg(), which adds it to kgil_bpf_registry under
- * its name.  SET_POLICY_NAMED points a domain's dom->bpf at it.  When the
- * link is destroyed (the loader exits, the pin is removed),
- * kgil_bpf_unreg() takes it off the registry and moves every domain
- * using it to fifo with the same parameters; after that no domain
- * points at it, and the kernel frees the programs.
+ * Life of a BPF policy.  A loader (libkgil's kgil_bpf_load()) creates a
+ * struct_ops map of type kgil_bpf_policy and attaches it through a link:
+ * the kernel calls kgil_bpf_reg(), which adds an entry for it to
+ * kgil_bpf_registry under its name.  SET_POLICY_NAMED points a domain's
+ * dom->bpf at the entry.  When the link is destroyed (the loader exits,
+ * the pin is removed), kgil_bpf_unreg() marks the entry gone, takes it
+ * off the registry and moves every domain using it to fifo with the
+ * same parameters; after that no domain points at it, and the kernel
+ * frees the programs.  An ejected policy (a hook over budget,
+ * kgil_bpf_overrun()) goes the same way, early: off the registry (onto
+ * kgil_bpf_ejected) and out of every domain, its link still there until
+ * its loader lets go.
  *
- * Why that is safe without reference counts: a program is only ever
- * called from kgil_policy_bpf's hooks, with dom->lock held and dom->bpf
- * read under it.  The fallback rewrites dom->bpf under the same lock, so
- * once kgil_bpf_unreg() has visited a domain no call of its programs can
- * start there, and none is still running.  kgil_bpf_mutex orders
- * registration, SET_POLICY_NAMED and the fallback: a domain cannot pick
- * a policy that is being unregistered.
+ * Why the programs cannot run after that: a program is only ever called
+ * from kgil_policy_bpf's hooks, with dom->lock held and dom->bpf read
+ * under it.  The fallback rewrites dom->bpf under the same lock, so once
+ * the walk has visited a domain no call of its programs can start there,
+ * and none is still running.  SET_POLICY_NAMED checks under dom->lock
+ * that the entry is not gone, and the walk starts after it is marked
+ * gone, so a domain cannot pick it behind the walk.
  *
- * Lock order: kgil_bpf_mutex, then kgil_domains_lock (kgil_domain.c),
- * then dom->lock.
+ * Locks: kgil_bpf_mutex guards the two lists and the gone flag's
+ * writers; it is never held while a domain's lock is awaited (a domain's
+ * lock is held for as long as a program runs, and the mutex would stall
+ * every SET_POLICY_NAMED and unregistration in the system behind it), nor
+ * while user memory is touched.  kgil_domains_lock (kgil_domain.c) and
+ * dom->lock are not nested either (kgil_domains_each()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/mutex.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "kgil_bpf.h"
 #include "kgil_handoff.h"
+#include "kgil_trace.h"
 
 #ifdef KGIL_HAVE_BPF_STRUCT_OPS
 #include <linux/bpf.h>
@@ -40,21 +51,31 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 
-/* The registered policies, in registration order. */
-struct kgil_bpf_entry {
-	struct list_head node;
-	struct kgil_bpf_policy *ops;	/* the struct_ops map's kdata */
-};
-
+/* The registered policies, in registration order; the ejected ones. */
 static DEFINE_MUTEX(kgil_bpf_mutex);
 static LIST_HEAD(kgil_bpf_registry);	/* protected by kgil_bpf_mutex */
+static LIST_HEAD(kgil_bpf_ejected);	/* protected by kgil_bpf_mutex */
+
+static void kgil_bpf_entry_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct kgil_bpf_entry, ref));
+}
+
+/* Any context: the last reference may be a domain's, freed atomically. */
+void kgil_bpf_entry_put(struct kgil_bpf_entry *e)
+{
+	kref_put(&e->ref, kgil_bpf_entry_free);
+}
 
 /* ---- the policy's hooks, with the core's bounds; dom->lock held ------ */
+
+/* An ejected policy's domain, until the ejection reaches it: fifo. */
+static const struct kgil_bpf_policy kgil_bpf_none;
 
 static const struct kgil_bpf_policy *kgil_bpf_of(struct kgil_domain *dom)
 {
 	lockdep_assert_held(&dom->lock);
-	return dom->bpf;
+	return dom->bpf_ejected ? &kgil_bpf_none : dom->bpf->ops;
 }
 
 static void kgil_bpf_clamped(struct kgil_domain *dom)
@@ -62,32 +83,79 @@ static void kgil_bpf_clamped(struct kgil_domain *dom)
 	dom->c.policy_clamps++;
 }
 
+/*
+ * The run-time bound.  6.12 cannot stop a program that runs, so each
+ * call is timed, and a policy whose calls in a domain overrun the
+ * budget KGIL_BPF_OVERRUNS times within its last KGIL_BPF_WINDOW calls
+ * is ejected: at once in this domain (its hooks answer fifo's defaults),
+ * then in every domain by its work item.  Not at the first overrun: an
+ * interrupt, or under a hypervisor a vCPU descheduled in the middle of a
+ * call, makes any call look slow once in a while; a program that is
+ * slow by itself is slow every time.
+ */
+static void kgil_bpf_eject_work(struct work_struct *work);
+
+static void kgil_bpf_overrun(struct kgil_domain *dom, const char *hook,
+			     u64 ns)
+{
+	struct kgil_bpf_entry *e = dom->bpf;
+
+	if (hweight64(dom->bpf_window) < KGIL_BPF_OVERRUNS)
+		return;
+	dom->bpf_ejected = true;
+	if (test_and_set_bit(KGIL_BPF_EJECTING, &e->flags))
+		return;
+	pr_warn("BPF policy %s ejected: its %s took %llu ns, over bpf_budget_ns (%u) %d times in %d calls; its domains go to fifo\n",
+		e->name, hook, ns, READ_ONCE(kgil_bpf_budget_ns),
+		KGIL_BPF_OVERRUNS, KGIL_BPF_WINDOW);
+	trace_kgil_bpf_eject(dom, e->name, hook, ns);
+	kref_get(&e->ref);
+	schedule_work(&e->eject_work);
+}
+
+static u64 kgil_bpf_begin(void)
+{
+	return local_clock();
+}
+
+static void kgil_bpf_end(struct kgil_domain *dom, const char *hook, u64 t0)
+{
+	u64 ns = local_clock() - t0;
+	bool over = ns > READ_ONCE(kgil_bpf_budget_ns);
+
+	dom->bpf_window = (dom->bpf_window << 1) | over;
+	if (unlikely(over) && !dom->bpf_ejected)
+		kgil_bpf_overrun(dom, hook, ns);
+}
+
 static u64 kgil_bpf_handoff_due(struct kgil_domain *dom)
 {
 	const struct kgil_bpf_policy *b = kgil_bpf_of(dom);
 	struct kgil_waiter *head = kgil_first_waiter(dom);
-	u64 base, due, limit;
+	u64 due, t0;
 
 	if (!dom->holder || !head)
 		return KGIL_HANDOFF_NEVER;
-	base = max(dom->grant_ns, head->start_ns);
-	limit = base + KGIL_BPF_MAX_INTERVALS * dom->params.switch_interval_ns;
 	if (!b->handoff_due)
-		return base + dom->params.switch_interval_ns;
+		return max(dom->grant_ns, kgil_oldest_waiter(dom)->start_ns) +
+		       dom->params.switch_interval_ns;
+	/* The core clamps it (kgil_policy_handoff_due()). */
+	t0 = kgil_bpf_begin();
 	due = b->handoff_due(dom, dom->holder, head);
-	if (due > limit) {
-		kgil_bpf_clamped(dom);
-		due = limit;
-	}
+	kgil_bpf_end(dom, "handoff_due", t0);
 	return due;
 }
 
 static void kgil_bpf_activate(struct kgil_domain *dom)
 {
 	const struct kgil_bpf_policy *b = kgil_bpf_of(dom);
+	u64 t0;
 
-	if (b->init)
-		b->init(dom);
+	if (!b->init)
+		return;
+	t0 = kgil_bpf_begin();
+	b->init(dom);
+	kgil_bpf_end(dom, "init", t0);
 }
 
 /*
@@ -99,9 +167,14 @@ static void kgil_bpf_on_wait_start(struct kgil_domain *dom,
 {
 	const struct kgil_bpf_policy *b = kgil_bpf_of(dom);
 	struct kgil_waiter *pos;
-	u32 class;
+	u32 class = 0;
+	u64 t0;
 
-	class = b->wait_class ? b->wait_class(dom, w) : 0;
+	if (b->wait_class) {
+		t0 = kgil_bpf_begin();
+		class = b->wait_class(dom, w);
+		kgil_bpf_end(dom, "wait_class", t0);
+	}
 	w->ps.bpf.class = class;
 	if (!class)
 		return;
@@ -109,7 +182,7 @@ static void kgil_bpf_on_wait_start(struct kgil_domain *dom,
 		if (pos != w && pos->ps.bpf.class < class)
 			break;
 	list_move_tail(&w->node, &pos->node);
-	if (ktime_get_ns() >= kgil_bpf_handoff_due(dom)) {
+	if (ktime_get_ns() >= kgil_policy_handoff_due(dom)) {
 		kgil_request_drop(dom, w->t);
 		kgil_handoff_kick_spinner(dom, NULL);
 	} else if (kgil_handoff_timekeeper(dom) != w) {
@@ -123,9 +196,14 @@ static void kgil_bpf_on_release(struct kgil_domain *dom, struct kgil_thread *t,
 {
 	const struct kgil_bpf_policy *b = kgil_bpf_of(dom);
 	struct kgil_waiter *w;
-	u32 pos;
+	u32 pos = 0;
+	u64 t0;
 
-	pos = b->on_release ? b->on_release(dom, t, reason) : 0;
+	if (b->on_release) {
+		t0 = kgil_bpf_begin();
+		pos = b->on_release(dom, t, reason);
+		kgil_bpf_end(dom, "on_release", t0);
+	}
 	if (pos) {
 		list_for_each_entry(w, &dom->waiters, node)
 			if (!pos--)
@@ -142,19 +220,29 @@ static void kgil_bpf_on_grant(struct kgil_domain *dom, struct kgil_thread *t,
 			      struct kgil_waiter *w)
 {
 	const struct kgil_bpf_policy *b = kgil_bpf_of(dom);
+	u64 t0;
 
-	if (b->on_grant)
-		b->on_grant(dom, t, w);
+	if (!b->on_grant)
+		return;
+	t0 = kgil_bpf_begin();
+	b->on_grant(dom, t, w);
+	kgil_bpf_end(dom, "on_grant", t0);
 }
 
 static bool kgil_bpf_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	const struct kgil_bpf_policy *b = kgil_bpf_of(dom);
+	bool spin;
+	u64 t0;
 
 	if (kgil_handoff_may_spin(dom, w))
 		return true;
-	return w == kgil_first_waiter(dom) && b->may_spin &&
-	       b->may_spin(dom, w);
+	if (w != kgil_first_waiter(dom) || !b->may_spin)
+		return false;
+	t0 = kgil_bpf_begin();
+	spin = b->may_spin(dom, w);
+	kgil_bpf_end(dom, "may_spin", t0);
+	return spin;
 }
 
 const struct kgil_policy_ops kgil_policy_bpf = {
@@ -268,10 +356,24 @@ static const struct btf_kfunc_id_set kgil_bpf_kfunc_set = {
 
 /* ---- the verifier's rules --------------------------------------------- */
 
+/*
+ * The base helpers, less those that call back in a loop: bpf_loop() and
+ * its kind run a callback up to 2^23 times, and a callback may call them
+ * again; under dom->lock that is a frozen CPU.  The verifier then says
+ * "program of this type cannot use helper bpf_loop#181".
+ */
 static const struct bpf_func_proto *
 kgil_bpf_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
 {
-	return bpf_base_func_proto(func_id, prog);
+	switch (func_id) {
+	case BPF_FUNC_loop:
+	case BPF_FUNC_for_each_map_elem:
+	case BPF_FUNC_user_ringbuf_drain:
+	case BPF_FUNC_find_vma:
+		return NULL;
+	default:
+		return bpf_base_func_proto(func_id, prog);
+	}
 }
 
 /* The arguments, as BTF types; the context itself is never written. */
@@ -300,9 +402,13 @@ static const struct kgil_bpf_writable kgil_bpf_writable[] = {
 };
 
 /*
- * Writes through a BTF pointer: only into the policy's own words.  The
- * holder, the queue, the flags and the counters are the core's, and a
- * program that writes them is refused at load time.
+ * Writes through a BTF pointer: only into the policy's own words, and
+ * only through a pointer the hook was given (PTR_TRUSTED, not NULL).  A
+ * pointer the program walked to (dom->holder, w->t, ...) is neither:
+ * the holder is NULL in on_release, a waiter's thread may be going, and
+ * the verifier cannot tell, so a write through it could hit address 0
+ * or freed memory.  The holder, the queue, the flags and the counters
+ * are the core's.  Either way the program is refused at load time.
  */
 static int kgil_bpf_struct_access(struct bpf_verifier_log *log,
 				  const struct bpf_reg_state *reg,
@@ -313,6 +419,11 @@ static int kgil_bpf_struct_access(struct bpf_verifier_log *log,
 	const char *name = "a kernel object";
 	size_t i;
 
+	if (!(reg->type & PTR_TRUSTED) ||
+	    (reg->type & (PTR_MAYBE_NULL | PTR_UNTRUSTED | MEM_RCU))) {
+		bpf_log(log, "kgil: write through a pointer the hook was not given refused: a policy writes only the ps.bpf.data of its hook's own arguments\n");
+		return -EACCES;
+	}
 	for (i = 0; i < ARRAY_SIZE(kgil_bpf_writable); i++) {
 		const struct kgil_bpf_writable *a = &kgil_bpf_writable[i];
 
@@ -343,12 +454,61 @@ static int kgil_bpf_st_init(struct btf *btf)
 	return 0;
 }
 
+/*
+ * The kernel's open-coded iterators (bpf_for, bpf_repeat, bpf_for_each):
+ * the verifier checks one round of the loop, not how many there are, so
+ * one call can run 2^23 rounds, nested 2^46.  No iterator exists without
+ * its constructor; these are the ones Linux 6.12 has.
+ */
+BTF_ID_LIST(kgil_bpf_iter_ids)
+BTF_ID(func, bpf_iter_num_new)
+BTF_ID(func, bpf_iter_bits_new)
+BTF_ID(func, bpf_iter_task_new)
+BTF_ID(func, bpf_iter_task_vma_new)
+BTF_ID(func, bpf_iter_css_new)
+BTF_ID(func, bpf_iter_css_task_new)
+#define KGIL_BPF_NR_ITERS	6
+
+/* Why prog cannot run under a spinlock in bounded time, or NULL. */
+static const char *kgil_bpf_unbounded(const struct bpf_prog *prog)
+{
+	u32 i, j;
+
+	if (prog->sleepable)
+		return "it is sleepable";
+	for (i = 0; i < prog->len; i++) {
+		const struct bpf_insn *insn = &prog->insnsi[i];
+
+		if (insn->code == (BPF_JMP | BPF_JCOND))
+			return "it uses may_goto (can_loop), a loop of 2^23 rounds";
+		if (insn->code != (BPF_JMP | BPF_CALL) ||
+		    insn->src_reg != BPF_PSEUDO_KFUNC_CALL || insn->off)
+			continue;
+		for (j = 0; j < KGIL_BPF_NR_ITERS; j++)
+			if (kgil_bpf_iter_ids[j] &&
+			    insn->imm == kgil_bpf_iter_ids[j])
+				return "it uses an open-coded iterator (bpf_for, bpf_repeat), a loop of up to 2^23 rounds";
+	}
+	return NULL;
+}
+
+/*
+ * At load time, before the verifier walks the program: a hook runs under
+ * dom->lock, so it must not sleep or loop without a small bound.  The
+ * verifier's log then says "attach to unsupported member"; the reason
+ * goes to the kernel log, and libkgil adds it to its message.
+ */
 static int kgil_bpf_check_member(const struct btf_type *t,
 				 const struct btf_member *member,
 				 const struct bpf_prog *prog)
 {
-	/* They run under a spinlock. */
-	return prog->sleepable ? -EINVAL : 0;
+	const char *why = kgil_bpf_unbounded(prog);
+
+	if (!why)
+		return 0;
+	pr_warn_ratelimited("kgil refuses BPF program %s: %s; a kgil_bpf_policy hook runs under a spinlock\n",
+			    prog->aux->name, why);
+	return -EINVAL;
 }
 
 static int kgil_bpf_init_member(const struct btf_type *t,
@@ -388,23 +548,38 @@ static struct kgil_bpf_entry *kgil_bpf_find(const char *name)
 
 	lockdep_assert_held(&kgil_bpf_mutex);
 	list_for_each_entry(e, &kgil_bpf_registry, node)
-		if (!strncmp(e->ops->name, name, KGIL_POLICY_NAME_LEN))
+		if (!strncmp(e->name, name, KGIL_POLICY_NAME_LEN))
 			return e;
 	return NULL;
 }
 
+/*
+ * Only through a link.  A struct_ops map registered without one (its
+ * update, SEC(".struct_ops")) has no owner: it stays registered after
+ * its loader exits, nothing but a map delete removes it, and it pins the
+ * module.  With a link it goes when its last link does.
+ */
 static int kgil_bpf_reg(void *kdata, struct bpf_link *link)
 {
 	struct kgil_bpf_policy *ops = kdata;
 	struct kgil_bpf_entry *e;
 	int ret = 0;
 
+	if (!link) {
+		pr_warn_ratelimited("BPF policy %.*s refused: registered without a link (SEC(\".struct_ops\")); use SEC(\".struct_ops.link\")\n",
+				    KGIL_POLICY_NAME_LEN, ops->name);
+		return -EOPNOTSUPP;
+	}
 	if (kgil_bpf_validate(kdata))
 		return -EINVAL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
+	kref_init(&e->ref);
+	atomic_set(&e->users, 0);
 	e->ops = ops;
+	memcpy(e->name, ops->name, sizeof(e->name));
+	INIT_WORK(&e->eject_work, kgil_bpf_eject_work);
 	mutex_lock(&kgil_bpf_mutex);
 	if (kgil_bpf_find(ops->name))
 		ret = -EEXIST;
@@ -418,23 +593,73 @@ static int kgil_bpf_reg(void *kdata, struct bpf_link *link)
 	return ret;
 }
 
+/* The entry of ops, registered or ejected; kgil_bpf_mutex held. */
+static struct kgil_bpf_entry *kgil_bpf_entry_of(const void *ops)
+{
+	struct kgil_bpf_entry *e;
+
+	lockdep_assert_held(&kgil_bpf_mutex);
+	list_for_each_entry(e, &kgil_bpf_registry, node)
+		if (e->ops == ops)
+			return e;
+	list_for_each_entry(e, &kgil_bpf_ejected, node)
+		if (e->ops == ops)
+			return e;
+	return NULL;
+}
+
 static void kgil_bpf_unreg(void *kdata, struct bpf_link *link)
 {
-	struct kgil_bpf_policy *ops = kdata;
 	struct kgil_bpf_entry *e;
+	bool ejected = false;
 	u32 moved;
 
 	mutex_lock(&kgil_bpf_mutex);
-	e = kgil_bpf_find(ops->name);
-	if (e && e->ops == ops)
+	e = kgil_bpf_entry_of(kdata);
+	if (e) {
 		list_del(&e->node);
-	else
-		e = NULL;
-	moved = kgil_domains_leave_bpf(ops);
+		ejected = test_and_set_bit(KGIL_BPF_GONE, &e->flags);
+	}
 	mutex_unlock(&kgil_bpf_mutex);
-	kfree(e);
-	pr_info("BPF policy %s unregistered, %u domain(s) back to fifo\n",
-		ops->name, moved);
+	if (!e)
+		return;
+	moved = kgil_domains_leave_bpf(e);
+	/*
+	 * Once every domain has left it, nothing can queue the ejection
+	 * again; one queued meanwhile holds a reference of its own.
+	 */
+	if (cancel_work_sync(&e->eject_work))
+		kgil_bpf_entry_put(e);
+	pr_info("BPF policy %s unregistered%s, %u domain(s) back to fifo\n",
+		e->name, ejected ? " (it had been ejected)" : "", moved);
+	kgil_bpf_entry_put(e);
+}
+
+/*
+ * The ejection, in process context: off the registry (the name is free
+ * for a better version), marked gone, then out of every domain.  Its
+ * link stays until its loader lets go; kgil_bpf_unreg() finds it on
+ * kgil_bpf_ejected then.
+ */
+static void kgil_bpf_eject_work(struct work_struct *work)
+{
+	struct kgil_bpf_entry *e = container_of(work, struct kgil_bpf_entry,
+						eject_work);
+	bool first = false;
+	u32 moved;
+
+	mutex_lock(&kgil_bpf_mutex);
+	if (!test_and_set_bit(KGIL_BPF_GONE, &e->flags)) {
+		list_move_tail(&e->node, &kgil_bpf_ejected);
+		first = true;
+	}
+	mutex_unlock(&kgil_bpf_mutex);
+	if (first) {
+		moved = kgil_domains_leave_bpf(e);
+		pr_info("BPF policy %s ejected from %u domain(s)\n", e->name,
+			moved);
+	}
+	kgil_bpf_entry_put(e);
 }
 
 /*
@@ -525,48 +750,90 @@ bool kgil_bpf_available(void)
 /*
  * Nothing to undo: a struct_ops type lives as long as the module's BTF,
  * and a registered policy's map holds a module reference, so the module
- * cannot go while one is registered.
+ * cannot go while one is registered (or ejected: it is still registered
+ * with the kernel until its link goes), and unregistration waits for its
+ * ejection work.
  */
 void kgil_bpf_exit(void)
 {
 	WARN_ON_ONCE(!list_empty(&kgil_bpf_registry));
+	WARN_ON_ONCE(!list_empty(&kgil_bpf_ejected));
 }
 
+/*
+ * The entry is pinned, not locked: kgil_bpf_mutex is not held while the
+ * domain's lock is awaited.  Gone is checked under dom->lock, after this
+ * call counts itself among the policy's users; the walk that empties a
+ * gone policy's domains goes round until it has no users, so either it
+ * finds this domain using the policy, or this sees it gone.
+ */
 int kgil_bpf_set_policy(struct kgil_domain *dom, const struct kgil_policy *p,
 			const char *name)
 {
 	struct kgil_bpf_entry *e;
-	int ret;
-
-	if (!kgil_bpf_ready)
-		return -EOPNOTSUPP;
-	mutex_lock(&kgil_bpf_mutex);
-	e = kgil_bpf_find(name);
-	ret = e ? kgil_domain_switch(dom, p, &kgil_policy_bpf, e->ops) :
-		  -ENOENT;
-	mutex_unlock(&kgil_bpf_mutex);
-	return ret;
-}
-
-int kgil_bpf_list(char __user *names, u32 *count)
-{
-	struct kgil_bpf_entry *e;
-	u32 room = *count, n = 0;
 	int ret = 0;
 
 	if (!kgil_bpf_ready)
 		return -EOPNOTSUPP;
 	mutex_lock(&kgil_bpf_mutex);
-	list_for_each_entry(e, &kgil_bpf_registry, node) {
-		if (n < room &&
-		    copy_to_user(names + (size_t)n * KGIL_POLICY_NAME_LEN,
-				 e->ops->name, KGIL_POLICY_NAME_LEN)) {
-			ret = -EFAULT;
-			break;
-		}
-		n++;
-	}
+	e = kgil_bpf_find(name);
+	if (e)
+		kref_get(&e->ref);
 	mutex_unlock(&kgil_bpf_mutex);
+	if (!e)
+		return -ENOENT;
+	spin_lock(&dom->lock);
+	/* A user before the look at gone: kgil_domains_leave_bpf(). */
+	atomic_inc(&e->users);
+	smp_mb__after_atomic();
+	if (test_bit(KGIL_BPF_GONE, &e->flags) ||
+	    test_bit(KGIL_BPF_EJECTING, &e->flags))
+		ret = -ENOENT;
+	else
+		kgil_domain_switch_locked(dom, p, &kgil_policy_bpf, e);
+	atomic_dec(&e->users);
+	spin_unlock(&dom->lock);
+	kgil_bpf_entry_put(e);
+	return ret;
+}
+
+/*
+ * The names are copied out after kgil_bpf_mutex is let go: user memory
+ * may fault for ever (a FUSE-backed page that never answers), and with
+ * the mutex held every SET_POLICY_NAMED and unregistration would wait.
+ */
+int kgil_bpf_list(char __user *names, u32 *count)
+{
+	struct kgil_bpf_entry *e;
+	u32 room = *count, n = 0, copied;
+	char *buf = NULL;
+	int ret = 0;
+
+	if (!kgil_bpf_ready)
+		return -EOPNOTSUPP;
+	for (;;) {
+		mutex_lock(&kgil_bpf_mutex);
+		n = 0;
+		list_for_each_entry(e, &kgil_bpf_registry, node) {
+			if (buf && n < room)
+				memcpy(buf + (size_t)n * KGIL_POLICY_NAME_LEN,
+				       e->name, KGIL_POLICY_NAME_LEN);
+			n++;
+		}
+		mutex_unlock(&kgil_bpf_mutex);
+		copied = min(n, room);
+		if (buf || !copied)
+			break;
+		/* As many as there are now; one more loop fills them. */
+		room = copied;
+		buf = kcalloc(room, KGIL_POLICY_NAME_LEN, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	if (copied && copy_to_user(names, buf,
+				   (size_t)copied * KGIL_POLICY_NAME_LEN))
+		ret = -EFAULT;
+	kfree(buf);
 	*count = n;
 	return ret;
 }

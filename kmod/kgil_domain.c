@@ -12,9 +12,11 @@
 #include "kgil_trace.h"
 
 /*
- * Every live domain, for the one walk that needs them all: a BPF policy
- * going away (kgil_domains_leave_bpf()).  A spinlock, because the last
- * reference may be dropped in atomic context.  Order: before dom->lock.
+ * Every live domain, for the walks that need them all: a BPF policy
+ * going away or ejected (kgil_domains_each()).  A spinlock, because the
+ * last reference may be dropped in atomic context.  Never held while a
+ * dom->lock is taken: a domain's lock can be held for as long as a BPF
+ * program runs, and then every open() and every other walk would wait.
  */
 static LIST_HEAD(kgil_domains);
 static DEFINE_SPINLOCK(kgil_domains_lock);
@@ -49,6 +51,7 @@ struct kgil_domain *kgil_domain_alloc(kuid_t uid)
 	init_waitqueue_head(&dom->switch_wq);
 	INIT_LIST_HEAD(&dom->threads);
 	INIT_LIST_HEAD(&dom->waiters);
+	INIT_LIST_HEAD(&dom->arrivals);
 	dom->id = atomic64_inc_return(&kgil_next_domain_id);
 	dom->uid = uid;
 	kgil_policy_defaults(&dom->params);
@@ -70,6 +73,10 @@ static void kgil_domain_free(struct kref *ref)
 	spin_lock(&kgil_domains_lock);
 	list_del(&dom->node);
 	spin_unlock(&kgil_domains_lock);
+	if (dom->bpf) {
+		atomic_dec(&dom->bpf->users);
+		kgil_bpf_entry_put(dom->bpf);
+	}
 	free_page((unsigned long)dom->shared);
 	kfree(dom);
 	atomic_dec(&kgil_nr_domains);
@@ -84,19 +91,31 @@ void kgil_domain_put(struct kgil_domain *dom)
  * Safe under load: the parameters change under dom->lock, and every
  * waiter (and a holder waiting for a forced switch) is kicked so that it
  * re-evaluates under the new policy instead of sleeping on the old one's
- * terms.  p is valid; bpf is the BPF policy when ops is kgil_policy_bpf.
+ * terms.  p is valid; bpf is the BPF policy when ops is kgil_policy_bpf
+ * (the domain takes a reference; the caller makes sure it is not gone).
  */
-static void kgil_domain_switch_locked(struct kgil_domain *dom,
-				      const struct kgil_policy *p,
-				      const struct kgil_policy_ops *ops,
-				      const struct kgil_bpf_policy *bpf)
+void kgil_domain_switch_locked(struct kgil_domain *dom,
+			       const struct kgil_policy *p,
+			       const struct kgil_policy_ops *ops,
+			       struct kgil_bpf_entry *bpf)
 {
 	u32 old = dom->params.policy;
 
 	lockdep_assert_held(&dom->lock);
+	if (bpf) {
+		kref_get(&bpf->ref);
+		atomic_inc(&bpf->users);
+	}
+	if (dom->bpf) {
+		atomic_dec(&dom->bpf->users);
+		kgil_bpf_entry_put(dom->bpf);
+	}
 	dom->params = *p;
 	dom->ops = ops;
-	dom->bpf = bpf;
+	/* Read without the lock by kgil_domain_leave_bpf(). */
+	WRITE_ONCE(dom->bpf, bpf);
+	dom->bpf_window = 0;
+	dom->bpf_ejected = false;
 	dom->policy_gen++;
 	kgil_publish_policy(dom);
 	kgil_policy_activate(dom);
@@ -104,15 +123,6 @@ static void kgil_domain_switch_locked(struct kgil_domain *dom,
 	kgil_kick_waiters(dom);
 }
 
-int kgil_domain_switch(struct kgil_domain *dom, const struct kgil_policy *p,
-		       const struct kgil_policy_ops *ops,
-		       const struct kgil_bpf_policy *bpf)
-{
-	spin_lock(&dom->lock);
-	kgil_domain_switch_locked(dom, p, ops, bpf);
-	spin_unlock(&dom->lock);
-	return 0;
-}
 
 /*
  * name: NULL for SET_POLICY, the NUL-terminated name of SET_POLICY_NAMED
@@ -137,35 +147,97 @@ int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p,
 	ops = kgil_policy_find(p->policy);
 	if (name && name[0] && strcmp(name, ops->name))
 		return -EINVAL;
-	return kgil_domain_switch(dom, p, ops, NULL);
+	spin_lock(&dom->lock);
+	kgil_domain_switch_locked(dom, p, ops, NULL);
+	spin_unlock(&dom->lock);
+	return 0;
 }
 
 /*
- * A BPF policy is going away: its domains fall back to fifo with their
- * parameters.  Under dom->lock, as every call of its programs, so none
- * is running or can start once this returns.  The kick that every
- * switch makes re-evaluates each waiter under fifo: no lost wake-up.
+ * Call fn on every live domain, holding a reference to it and no lock,
+ * so that fn may take dom->lock and wait there without holding up
+ * open(), close() or another walk.  The domain being visited keeps its
+ * place in the list (it is only unlinked when freed), so the walk goes
+ * on from it; a domain whose last reference is going is skipped.
+ * Domains opened during the walk are visited if they come after.
  */
-u32 kgil_domains_leave_bpf(const struct kgil_bpf_policy *bpf)
+void kgil_domains_each(void (*fn)(struct kgil_domain *dom, void *arg),
+		       void *arg)
 {
-	struct kgil_domain *dom;
-	struct kgil_policy p;
-	u32 n = 0;
+	struct kgil_domain *dom, *prev = NULL;
 
 	spin_lock(&kgil_domains_lock);
-	list_for_each_entry(dom, &kgil_domains, node) {
-		spin_lock(&dom->lock);
-		if (dom->bpf == bpf) {
-			p = dom->params;
-			p.policy = KGIL_POLICY_FIFO;
-			kgil_domain_switch_locked(dom, &p, &kgil_policy_fifo,
-						  NULL);
-			n++;
-		}
-		spin_unlock(&dom->lock);
+	dom = list_first_entry(&kgil_domains, struct kgil_domain, node);
+	for (;;) {
+		while (!list_entry_is_head(dom, &kgil_domains, node) &&
+		       !kref_get_unless_zero(&dom->ref))
+			dom = list_next_entry(dom, node);
+		if (list_entry_is_head(dom, &kgil_domains, node))
+			break;
+		spin_unlock(&kgil_domains_lock);
+		/* The put may free prev, which takes kgil_domains_lock. */
+		if (prev)
+			kgil_domain_put(prev);
+		fn(dom, arg);
+		prev = dom;
+		spin_lock(&kgil_domains_lock);
+		dom = list_next_entry(dom, node);
 	}
 	spin_unlock(&kgil_domains_lock);
-	return n;
+	if (prev)
+		kgil_domain_put(prev);
+}
+
+struct kgil_leave_bpf {
+	const struct kgil_bpf_entry *bpf;
+	u32 moved;
+};
+
+static void kgil_domain_leave_bpf(struct kgil_domain *dom, void *arg)
+{
+	struct kgil_leave_bpf *l = arg;
+	struct kgil_policy p;
+
+	/*
+	 * A domain that does not use it is not waited for: its lock may be
+	 * held by another policy's long hook.  One that picks it behind this
+	 * look is counted in its users, and the walk goes round again.
+	 */
+	if (READ_ONCE(dom->bpf) != l->bpf)
+		return;
+	spin_lock(&dom->lock);
+	if (dom->bpf == l->bpf) {
+		p = dom->params;
+		p.policy = KGIL_POLICY_FIFO;
+		kgil_domain_switch_locked(dom, &p, &kgil_policy_fifo, NULL);
+		l->moved++;
+	}
+	spin_unlock(&dom->lock);
+}
+
+/*
+ * A BPF policy is going away (or is ejected): its domains fall back to
+ * fifo with their parameters.  Under dom->lock, as every call of its
+ * programs, so none is running or can start once this returns.  The
+ * kick that every switch makes re-evaluates each waiter under fifo: no
+ * lost wake-up.  The caller has marked it gone first, so no domain can
+ * pick it behind the walk (kgil_bpf_set_policy()).
+ */
+u32 kgil_domains_leave_bpf(struct kgil_bpf_entry *bpf)
+{
+	struct kgil_leave_bpf l = { .bpf = bpf };
+
+	/*
+	 * Pairs with kgil_bpf_set_policy(): it counts itself a user, then
+	 * looks at gone; this marked it gone, then looks at the users.
+	 * One of the two sees the other.
+	 */
+	smp_mb();
+	while (atomic_read(&bpf->users)) {
+		kgil_domains_each(kgil_domain_leave_bpf, &l);
+		cond_resched();
+	}
+	return l.moved;
 }
 
 /* dom->lock held, or a snapshot: the name of the policy, built-in or BPF. */

@@ -100,14 +100,27 @@ ktime_t kgil_handoff_wait_deadline(struct kgil_domain *dom,
 	return due == KGIL_HANDOFF_NEVER ? KTIME_MAX : ns_to_ktime(due);
 }
 
+/*
+ * The deadline w was armed with has passed (kgil_wait_note()).  In the
+ * same tenure that is the handoff the policy said was due: it stays
+ * due, whatever the policy would answer now.  Asking again instead let
+ * a policy that answers "now" and "never" in turn keep its timekeeper
+ * waking at once and asking for ever, without sleeping.  In another
+ * tenure the deadline was the last holder's: ask for this one's.
+ */
 void kgil_handoff_wait_timeout(struct kgil_domain *dom, struct kgil_waiter *w)
 {
-	u64 due = kgil_policy_handoff_due(dom);
+	u64 due;
 
-	if (due != KGIL_HANDOFF_NEVER && ktime_get_ns() >= due) {
-		kgil_request_drop(dom, w->t);
-		kgil_handoff_kick_spinner(dom, NULL);
+	if (!dom->holder)
+		return;
+	if (w->armed_tenure != dom->tenure) {
+		due = kgil_policy_handoff_due(dom);
+		if (due == KGIL_HANDOFF_NEVER || ktime_get_ns() < due)
+			return;
 	}
+	kgil_request_drop(dom, w->t);
+	kgil_handoff_kick_spinner(dom, NULL);
 }
 
 bool kgil_handoff_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
@@ -115,13 +128,29 @@ bool kgil_handoff_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 	return w == kgil_first_waiter(dom) && kgil_drop_requested(dom);
 }
 
+/*
+ * Hand the free lock to the head: the waiter the policy put first,
+ * unless the oldest waiter has waited KGIL_MAX_WAIT_INTERVALS switch
+ * intervals.  Then it goes first, whatever the policy's order (a BPF
+ * policy that always picks the tail, classes that let every arrival
+ * jump ahead, a flood of ioprio's I/O returns), counted as a clamp.
+ * With the bound on each tenure (kgil_policy_handoff_due()), no waiter
+ * waits more than KGIL_MAX_WAIT_INTERVALS + KGIL_MAX_TENURE_INTERVALS.
+ */
 void kgil_handoff_pass(struct kgil_domain *dom,
 		       enum kgil_release_reason reason)
 {
 	struct kgil_waiter *w = kgil_first_waiter(dom);
+	struct kgil_waiter *oldest = kgil_oldest_waiter(dom);
 
 	if (!w)
 		return;
+	if (oldest != w && ktime_get_ns() - oldest->start_ns >=
+	    KGIL_MAX_WAIT_INTERVALS * dom->params.switch_interval_ns) {
+		list_move(&oldest->node, &dom->waiters);
+		dom->c.policy_clamps++;
+		w = oldest;
+	}
 	kgil_grant_waiter(dom, w);
 	/*
 	 * A yielding holder queues again at the tail and, as the tail, times

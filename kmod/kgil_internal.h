@@ -25,7 +25,7 @@
 
 struct file;
 struct io_uring_cmd;
-struct kgil_bpf_policy;
+struct kgil_bpf_entry;
 
 /*
  * One lock domain: one open file description of /dev/kgil.
@@ -46,8 +46,16 @@ struct kgil_domain {
 
 	spinlock_t lock;		/* protects everything below */
 	const struct kgil_policy_ops *ops;
-	/* ops is kgil_policy_bpf: the BPF policy (kgil_bpf.c), else NULL */
-	const struct kgil_bpf_policy *bpf;
+	/*
+	 * ops is kgil_policy_bpf: the BPF policy (kgil_bpf.c, a counted
+	 * reference), else NULL.  bpf_window: one bit per call of its
+	 * programs, the last KGIL_BPF_WINDOW, set for a call over the
+	 * budget; bpf_ejected: too many were, the hooks answer fifo's
+	 * defaults until the ejection (a work item) switches the domain.
+	 */
+	struct kgil_bpf_entry *bpf;
+	u64 bpf_window;
+	bool bpf_ejected;
 	struct kgil_policy params;
 	u64 policy_gen;			/* bumped at every SET_POLICY */
 	struct kgil_thread *holder;	/* NULL when free */
@@ -66,7 +74,13 @@ struct kgil_domain {
 	struct list_head threads;	/* kgil_thread.dnode */
 	u32 nr_threads;
 	u32 next_id;
-	struct list_head waiters;	/* kgil_waiter.node, arrival order */
+	/*
+	 * kgil_waiter.node: the order the policy hands the lock in (arrival
+	 * order unless it reorders); kgil_waiter.anode: arrival order, the
+	 * first is the oldest waiter, whose wait the core bounds.
+	 */
+	struct list_head waiters;
+	struct list_head arrivals;
 	u32 nr_waiting;
 	u32 nr_switch_waiters;
 	struct kgil_counters c;
@@ -127,12 +141,14 @@ struct kgil_thread {
  */
 struct kgil_waiter {
 	struct list_head node;
+	struct list_head anode;		/* dom->arrivals */
 	struct kgil_thread *t;
 	struct task_struct *task;	/* the sleeping task, or NULL */
 	void (*notify)(struct kgil_domain *dom, struct kgil_waiter *w);
 	u64 start_ns;
 	/* whose wait_deadline was asked last, and its answer */
 	const struct kgil_policy_ops *armed_ops;
+	u64 armed_tenure;
 	ktime_t policy_deadline;
 	u64 spun_tenure;		/* dom->tenure it spun on */
 	u32 failed;			/* woke up, found it taken */
@@ -181,10 +197,13 @@ int kgil_domain_set_policy(struct kgil_domain *dom, const struct kgil_policy *p,
 void kgil_domain_get_policy(struct kgil_domain *dom, struct kgil_policy *p,
 			    char *name);
 const char *kgil_domain_policy_name(const struct kgil_domain *dom);
-int kgil_domain_switch(struct kgil_domain *dom, const struct kgil_policy *p,
-		       const struct kgil_policy_ops *ops,
-		       const struct kgil_bpf_policy *bpf);
-u32 kgil_domains_leave_bpf(const struct kgil_bpf_policy *bpf);
+void kgil_domain_switch_locked(struct kgil_domain *dom,
+			       const struct kgil_policy *p,
+			       const struct kgil_policy_ops *ops,
+			       struct kgil_bpf_entry *bpf);
+void kgil_domains_each(void (*fn)(struct kgil_domain *dom, void *arg),
+		       void *arg);
+u32 kgil_domains_leave_bpf(struct kgil_bpf_entry *bpf);
 int kgil_domain_stats(struct kgil_domain *dom, struct kgil_stats *st);
 
 /* kgil_thread.c */

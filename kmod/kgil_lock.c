@@ -140,6 +140,13 @@ struct kgil_waiter *kgil_first_waiter(struct kgil_domain *dom)
 					node);
 }
 
+struct kgil_waiter *kgil_oldest_waiter(struct kgil_domain *dom)
+{
+	lockdep_assert_held(&dom->lock);
+	return list_first_entry_or_null(&dom->arrivals, struct kgil_waiter,
+					anode);
+}
+
 void kgil_wake_waiter(struct kgil_domain *dom, struct kgil_waiter *w)
 {
 	lockdep_assert_held(&dom->lock);
@@ -197,6 +204,7 @@ static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 	/* Refused by kgil_acquire_refused(); queued, it could be granted. */
 	WARN_ON_ONCE(w->t->detached);
 	list_add_tail(&w->node, &dom->waiters);
+	list_add_tail(&w->anode, &dom->arrivals);
 	w->t->waiter = w;
 	dom->nr_waiting++;
 	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
@@ -209,6 +217,7 @@ static void kgil_dequeue(struct kgil_domain *dom, struct kgil_waiter *w)
 	if (list_empty(&w->node))
 		return;
 	list_del_init(&w->node);
+	list_del(&w->anode);
 	w->t->waiter = NULL;
 	dom->nr_waiting--;
 	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
@@ -376,6 +385,7 @@ ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
 	w->woken = false;
 	w->kicked = false;
 	w->armed_ops = dom->ops;
+	w->armed_tenure = dom->tenure;
 	w->policy_deadline = kgil_policy_wait_deadline(dom, w, now);
 	return w->policy_deadline;
 }

@@ -51,6 +51,17 @@ MODULE_PARM_DESC(max_threads, "Threads per domain, 1..65536 (default 1024): ATTA
 module_param_named(max_domains_per_user, kgil_max_domains_per_user, uint, 0644);
 MODULE_PARM_DESC(max_domains_per_user, "Open domains per user, 0 = unlimited (default 1024): open beyond it fails with EMFILE");
 
+/*
+ * A BPF policy's hook runs under a domain's spinlock: a policy whose
+ * calls overrun this, KGIL_BPF_OVERRUNS times in KGIL_BPF_WINDOW calls,
+ * is ejected (kgil_bpf.c).  A hook's call costs about a microsecond
+ * natively and tens under qemu's TCG (docs/bpf.md): 250 us leaves room
+ * for an interrupt in the middle, not for a loop.
+ */
+unsigned int kgil_bpf_budget_ns = 250000;
+module_param_named(bpf_budget_ns, kgil_bpf_budget_ns, uint, 0644);
+MODULE_PARM_DESC(bpf_budget_ns, "Longest call of a BPF policy's hook, in ns (default 250000): a policy over it 8 times in 64 calls is ejected, its domains go to fifo");
+
 atomic_t kgil_nr_domains = ATOMIC_INIT(0);
 atomic_t kgil_nr_threads = ATOMIC_INIT(0);
 

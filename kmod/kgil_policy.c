@@ -151,8 +151,26 @@ bool kgil_policy_switch_wait(struct kgil_domain *dom, struct kgil_thread *t,
 	return dom->ops->switch_wait && dom->ops->switch_wait(dom, t, reason);
 }
 
+/*
+ * The policy's due time, within the handoff layer's bound on a tenure:
+ * counted from the oldest waiter's arrival (or the grant, if later), so
+ * that waiters a policy puts ahead of it cannot move the bound (a later
+ * answer past it is overruled and counted, kgil_counters.policy_clamps).
+ */
 u64 kgil_policy_handoff_due(struct kgil_domain *dom)
 {
-	return dom->ops->handoff_due ? dom->ops->handoff_due(dom) :
-				       KGIL_HANDOFF_NEVER;
+	struct kgil_waiter *oldest = kgil_oldest_waiter(dom);
+	u64 due, limit;
+
+	if (!dom->ops->handoff_due)
+		return KGIL_HANDOFF_NEVER;
+	due = dom->ops->handoff_due(dom);
+	if (!dom->holder || !oldest)
+		return due;
+	limit = max(dom->grant_ns, oldest->start_ns) +
+		KGIL_MAX_TENURE_INTERVALS * dom->params.switch_interval_ns;
+	if (due <= limit)
+		return due;
+	dom->c.policy_clamps++;
+	return limit;
 }

@@ -193,6 +193,19 @@ struct kgil_policy_ops {
 /* Nothing is due: no holder, or nobody waits (@handoff_due). */
 #define KGIL_HANDOFF_NEVER	U64_MAX
 
+/*
+ * The handoff layer's bounds, whatever a policy answers (kgil_handoff.c),
+ * in switch intervals: while others wait, no tenure lasts more than
+ * KGIL_MAX_TENURE_INTERVALS after max(grant, the oldest waiter's
+ * arrival), and a waiter that has waited KGIL_MAX_WAIT_INTERVALS gets the
+ * lock at the next release.  So nobody waits more than their sum, plus
+ * the holder's way to its next check.  The second is loose on purpose: a
+ * policy's order (a lottery's long odds, ioprio's I/O returns first)
+ * stands unless it becomes starvation.
+ */
+#define KGIL_MAX_TENURE_INTERVALS	4
+#define KGIL_MAX_WAIT_INTERVALS		16
+
 /* The policies (one file each). */
 extern const struct kgil_policy_ops kgil_policy_legacy;
 extern const struct kgil_policy_ops kgil_policy_newgil;
@@ -218,6 +231,15 @@ void kgil_policy_defaults(struct kgil_policy *p);
  * head), or NULL if nobody waits.
  */
 struct kgil_waiter *kgil_first_waiter(struct kgil_domain *dom);
+
+/**
+ * kgil_oldest_waiter() - the waiter that has waited longest
+ * @dom: the domain
+ *
+ * Return: the first of the waiters in arrival order, wherever a policy
+ * placed it in the queue, or NULL if nobody waits.
+ */
+struct kgil_waiter *kgil_oldest_waiter(struct kgil_domain *dom);
 
 /**
  * kgil_wake_waiter() - signal a waiter: it wakes and competes for the lock

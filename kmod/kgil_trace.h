@@ -259,6 +259,30 @@ TRACE_EVENT(kgil_policy_change,
 		  __entry->switch_interval_ns, __entry->flags)
 );
 
+/*
+ * A BPF policy's hooks overran kgil.bpf_budget_ns too often in this
+ * domain (kgil_bpf.c): it is ejected from every domain, which go to fifo.
+ */
+TRACE_EVENT(kgil_bpf_eject,
+	TP_PROTO(const struct kgil_domain *dom, const char *name,
+		 const char *hook, u64 ns),
+	TP_ARGS(dom, name, hook, ns),
+	TP_STRUCT__entry(
+		__field(u64, domain)
+		__field(u64, ns)
+		__array(char, name, KGIL_POLICY_NAME_LEN)
+		__array(char, hook, 16)
+	),
+	TP_fast_assign(
+		__entry->domain = dom->id;
+		__entry->ns = ns;
+		strscpy_pad(__entry->name, name, KGIL_POLICY_NAME_LEN);
+		strscpy_pad(__entry->hook, hook, sizeof(__entry->hook));
+	),
+	TP_printk("domain=%llu name=%s hook=%s ns=%llu",
+		  __entry->domain, __entry->name, __entry->hook, __entry->ns)
+);
+
 #endif /* _KGIL_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -11,7 +11,12 @@
  */
 #include <criterion/criterion.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +28,7 @@
 #include "clock.h"
 #include "dt.h"
 #include "kgil.h"
+#include "modparam.h"
 #include "raw.h"
 
 static int fd = -1;
@@ -38,8 +44,13 @@ static void setup(void)
 	have_bpf = f.features & KGIL_FEAT_BPF;
 }
 
+/* A test that lowered kgil.bpf_budget_ns and failed: put it back. */
+static char saved_budget[32];
+
 static void teardown(void)
 {
+	if (saved_budget[0])
+		modparam_set("bpf_budget_ns", saved_budget);
 	dt_domain_close(&fd, &sh);
 }
 
@@ -74,16 +85,26 @@ static struct kgil_bpf *load(const char *name, bool test)
 	return bp;
 }
 
-static int named(uint32_t policy, const char *name)
+static int named_as(uint32_t policy, const char *name, uint64_t interval_ns,
+		    uint64_t spin_ns)
 {
 	struct kgil_policy_named n;
 
 	memset(&n, 0, sizeof(n));
 	cr_assert_eq(kgil_policy_default(KGIL_POLICY_FIFO, &n.p), 0);
 	n.p.policy = policy;
-	n.p.switch_interval_ns = 2000000;
+	n.p.switch_interval_ns = interval_ns;
+	n.p.spin_ns = spin_ns;
 	strncpy(n.name, name, sizeof(n.name) - 1);
 	return raw_ioctl(fd, KGIL_IOC_SET_POLICY_NAMED, &n);
+}
+
+static int named(uint32_t policy, const char *name)
+{
+	struct kgil_policy p;
+
+	cr_assert_eq(kgil_policy_default(KGIL_POLICY_FIFO, &p), 0);
+	return named_as(policy, name, 2000000, p.spin_ns);
 }
 
 static void expect_name(const char *want, uint32_t want_id)
@@ -265,6 +286,72 @@ Test(bpf, verifier_refuses_an_unbounded_loop)
 	refused("bad_loop", -EINVAL, "infinite loop detected");
 }
 
+/*
+ * A pointer the program walked to (dom->holder) is not the hook's own:
+ * it may be NULL, and writing through it oopsed the kernel.
+ */
+Test(bpf, verifier_refuses_a_write_through_a_walked_pointer)
+{
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	refused("walk_write", -EACCES, "kgil: write through a pointer");
+}
+
+/* bpf_loop() and the open-coded iterators can run 2^23 times a call. */
+Test(bpf, verifier_refuses_bpf_loop)
+{
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	refused("loop_helper", -EINVAL, "cannot use helper bpf_loop");
+}
+
+Test(bpf, verifier_refuses_an_open_coded_iterator)
+{
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	refused("loop_iter", -EINVAL, "kgil refuses");
+}
+
+/*
+ * A struct_ops map without a link would stay registered after its
+ * loader, `kgil policy unload` and block rmmod: the module refuses it,
+ * and libkgil says why before trying.
+ */
+Test(bpf, a_policy_without_a_link_is_refused)
+{
+	char path[600], log[4096] = "";
+	struct bpf_object *o;
+	struct bpf_link *l;
+	struct bpf_map *m;
+	struct kgil_bpf *bp = NULL;
+	int ret;
+
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	ret = kgil_bpf_load(obj("no_link", true, path, sizeof(path)), log,
+			    sizeof(log), &bp);
+	cr_assert_eq(ret, -EINVAL, "%d\n%s", ret, log);
+	cr_assert(strstr(log, ".struct_ops.link"), "%s", log);
+	/* Past libkgil, straight to the kernel. */
+	o = bpf_object__open_file(path, NULL);
+	cr_assert_not_null(o);
+	cr_assert_eq(bpf_object__load(o), 0);
+	m = bpf_object__find_map_by_name(o, "no_link");
+	cr_assert_not_null(m);
+	l = bpf_map__attach_struct_ops(m);
+	ret = l ? 0 : -errno;
+	if (l) {
+		uint32_t zero = 0;
+
+		/* Registered: take it out again, or rmmod fails. */
+		bpf_map_delete_elem(bpf_map__fd(m), &zero);
+		bpf_link__destroy(l);
+	}
+	bpf_object__close(o);
+	cr_assert_eq(ret, -EOPNOTSUPP, "registration without a link: %d", ret);
+	cr_assert_not(listed("no_link"));
+}
+
 Test(bpf, verifier_refuses_an_unchecked_nullable_waiter)
 {
 	if (!have_bpf)
@@ -413,7 +500,7 @@ static void spin_all(struct spinner *s, int n, uint64_t run_ns,
 /*
  * greedy.bpf.o answers "never" for the handoff and a position far past
  * the queue at every release: the core bounds the tenure at
- * KGIL_BPF_MAX_INTERVALS switch intervals and hands over to the head,
+ * KGIL_MAX_TENURE_INTERVALS switch intervals and hands over to the head,
  * counting each overruled answer.  Every thread gets turns.
  */
 Test(bpf, bad_answers_are_clamped_and_counted)
@@ -437,6 +524,362 @@ Test(bpf, bad_answers_are_clamped_and_counted)
 		    (unsigned long long)st.c.handoffs,
 		    (unsigned long long)st.c.policy_clamps);
 	kgil_bpf_unload(bp);
+}
+
+/*
+ * Each release goes to the tail, or each arrival jumps to the head: the
+ * core bounds the wait of the oldest waiter all the same (every thread
+ * gets turns, and nobody waits more than the bound, KGIL_MAX_WAIT_INTERVALS
+ * + KGIL_MAX_TENURE_INTERVALS (20) intervals of 2 ms, with room for TCG).
+ */
+static void starves_nobody(const char *name)
+{
+	struct spinner s[SPIN_THREADS];
+	struct kgil_stats st;
+	struct kgil_bpf *bp;
+
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	bp = load(name, true);
+	cr_assert_eq(named(KGIL_POLICY_BPF, name), 0);
+	spin_all(s, SPIN_THREADS, 1000000000ull, NULL, NULL);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	cr_log_info("%s: turns %ld, %ld, %ld; longest wait %.1f ms; %llu clamps\n",
+		    name, s[0].tenures, s[1].tenures, s[2].tenures,
+		    st.c.max_wait_ns / 1e6,
+		    (unsigned long long)st.c.policy_clamps);
+	for (int i = 0; i < SPIN_THREADS; i++)
+		cr_assert_geq(s[i].tenures, 3, "%s: thread %d had %ld turns",
+			      name, i, s[i].tenures);
+	cr_assert_lt(st.c.max_wait_ns, 200000000ull,
+		     "%s: a waiter waited %.1f ms", name, st.c.max_wait_ns / 1e6);
+	kgil_bpf_unload(bp);
+}
+
+Test(bpf, release_to_the_tail_starves_nobody)
+{
+	starves_nobody("tail_pick");
+}
+
+Test(bpf, arrivals_jumping_ahead_starve_nobody)
+{
+	starves_nobody("climb");
+}
+
+/*
+ * handoff_due flapping between "now" and "never": a past due time is due
+ * now, so the timekeeper asks it about once per handoff instead of
+ * looping on it without sleeping.
+ */
+Test(bpf, a_past_due_time_is_due_now)
+{
+	struct spinner s[2];
+	struct kgil_stats st;
+	struct kgil_bpf *bp;
+	uint32_t key = 0;
+	uint64_t calls = 0;
+	int map;
+
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	bp = load("flap_due", true);
+	map = kgil_bpf_map_fd(bp, "calls");
+	cr_assert_geq(map, 0);
+	cr_assert_eq(named_as(KGIL_POLICY_BPF, "flap_due", 20000000, 0), 0);
+	spin_all(s, 2, 500000000ull, NULL, NULL);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	cr_assert_eq(bpf_map_lookup_elem(map, &key, &calls), 0);
+	cr_log_info("flap_due: %llu calls for %llu handoffs\n",
+		    (unsigned long long)calls,
+		    (unsigned long long)st.c.handoffs);
+	cr_assert_geq(st.c.handoffs, 4);
+	cr_assert_leq(calls, 8 * (st.c.handoffs + 1),
+		      "%llu calls of handoff_due for %llu handoffs",
+		      (unsigned long long)calls,
+		      (unsigned long long)st.c.handoffs);
+	kgil_bpf_unload(bp);
+}
+
+/* Whether the trace buffer holds needle. */
+static bool traced(const char *needle)
+{
+	static char buf[1 << 20];
+	ssize_t n;
+	int tfd;
+
+	tfd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	if (tfd < 0)
+		return false;
+	n = read(tfd, buf, sizeof(buf) - 1);
+	close(tfd);
+	buf[n > 0 ? n : 0] = 0;
+	return strstr(buf, needle);
+}
+
+static void trace_event(const char *event, bool on)
+{
+	char path[256];
+	int tfd;
+
+	if (on) {
+		tfd = open("/sys/kernel/tracing/trace", O_WRONLY | O_TRUNC);
+		if (tfd >= 0)
+			close(tfd);
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/kgil/%s/enable",
+		 event);
+	tfd = open(path, O_WRONLY);
+	cr_assert_geq(tfd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(write(tfd, on ? "1" : "0", 1), 1);
+	close(tfd);
+}
+
+/*
+ * A hook that overruns kgil.bpf_budget_ns is ejected: its domains go to
+ * fifo, with a tracepoint naming it, and the lock goes on working.
+ */
+Test(bpf, a_hook_over_budget_is_ejected_to_fifo)
+{
+	struct spinner s[2];
+	struct kgil_bpf *bp;
+
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	cr_assert_eq(modparam_get("bpf_budget_ns", saved_budget,
+				  sizeof(saved_budget)), 0,
+		     "no module parameter bpf_budget_ns");
+	bp = load("slow", true);
+	cr_assert_eq(named(KGIL_POLICY_BPF, "slow"), 0);
+	trace_event("kgil_bpf_eject", true);
+	cr_assert_eq(modparam_set("bpf_budget_ns", "20000"), 0);
+	spin_all(s, 2, 1000000000ull, NULL, NULL);
+	cr_assert_eq(modparam_set("bpf_budget_ns", saved_budget), 0);
+	saved_budget[0] = 0;
+	trace_event("kgil_bpf_eject", false);
+	expect_name("fifo", KGIL_POLICY_FIFO);
+	cr_assert(traced("name=slow"),
+		  "no kgil_bpf_eject event naming the policy");
+	cr_assert_not(listed("slow"), "an ejected policy cannot be chosen");
+	cr_assert_eq(named(KGIL_POLICY_BPF, "slow"), -ENOENT);
+	for (int i = 0; i < 2; i++)
+		cr_assert_geq(s[i].tenures, 2);
+	kgil_bpf_unload(bp);
+}
+
+/* ---- global locks never wait for a domain ----------------------------- */
+
+struct opener {
+	atomic_int stop;
+	uint64_t max_ns;
+	long opens;
+};
+
+static void *open_close_loop(void *arg)
+{
+	struct opener *o = arg;
+
+	while (!atomic_load(&o->stop)) {
+		uint64_t t0 = now_ns();
+		int dfd = open("/dev/kgil", O_RDWR | O_CLOEXEC);
+		uint64_t ns = now_ns() - t0;
+
+		if (dfd >= 0)
+			close(dfd);
+		if (ns > o->max_ns)
+			o->max_ns = ns;
+		o->opens++;
+	}
+	return NULL;
+}
+
+struct unloader {
+	struct kgil_bpf *bp;
+	uint64_t ns;
+};
+
+static void *unload_later(void *arg)
+{
+	struct unloader *u = arg;
+	uint64_t t0;
+
+	usleep(50000);			/* into the crawl */
+	t0 = now_ns();
+	kgil_bpf_unload(u->bp);
+	u->ns = now_ns() - t0;
+	return NULL;
+}
+
+#define CRAWL_WAITERS	512
+
+/* Attach, wait for the lock without a time limit, hand it on. */
+static void *crawl_waiter(void *arg)
+{
+	struct blocked *b = arg;
+	int ret = raw_attach(fd);
+
+	if (ret < 0) {
+		b->err = ret;
+		return NULL;
+	}
+	ret = raw_acquire(fd, 0, 0, NULL);
+	if (!ret)
+		ret = raw_release(fd);
+	b->err = ret;
+	raw_detach(fd);
+	return NULL;
+}
+
+/*
+ * Unloading a policy walks every domain.  It used to hold the global
+ * list's lock while it waited for each domain's lock, so a domain busy
+ * in a slow (but allowed) hook stalled every open() of /dev/kgil behind
+ * an unrelated unload, for as long as the hook ran.  Here the holder's
+ * release runs crawl.bpf.o's on_release, a walk of 512 waiters 60,000
+ * times (a few hundred ms), while an unrelated policy is unloaded and a
+ * thread opens and closes /dev/kgil in a loop.
+ */
+Test(bpf, unload_never_holds_open_behind_a_busy_domain, .timeout = 300)
+{
+	static struct blocked b[CRAWL_WAITERS];
+	static pthread_t pt[CRAWL_WAITERS];
+	struct unloader u = { 0 };
+	struct opener o = { 0 };
+	struct kgil_bpf *bp;
+	pthread_t opt, ut;
+	uint32_t key = 0, n;
+	uint64_t t0, release_ns, max_open;
+	int map;
+
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	/* The budget would eject crawl (a module before it had none). */
+	if (!modparam_get("bpf_budget_ns", saved_budget, sizeof(saved_budget)))
+		cr_assert_eq(modparam_set("bpf_budget_ns", "4000000000"), 0);
+	bp = load("crawl", true);
+	u.bp = load("greedy", true);		/* unrelated, unused */
+	map = kgil_bpf_map_fd(bp, "rounds");
+	cr_assert_geq(map, 0);
+	cr_assert_eq(named(KGIL_POLICY_BPF, "crawl"), 0);
+	cr_assert_geq(raw_attach(fd), 1);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	for (int i = 0; i < CRAWL_WAITERS; i++)
+		cr_assert_eq(pthread_create(&pt[i], NULL, crawl_waiter, &b[i]), 0);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, CRAWL_WAITERS, true,
+			      60000000000ull));
+	n = 60000;
+	cr_assert_eq(bpf_map_update_elem(map, &key, &n, BPF_ANY), 0);
+	pthread_create(&opt, NULL, open_close_loop, &o);
+	usleep(100000);
+	o.max_ns = 0;			/* from here on */
+	pthread_create(&ut, NULL, unload_later, &u);
+	t0 = now_ns();
+	cr_assert_eq(raw_release(fd), 0);
+	release_ns = now_ns() - t0;
+	n = 0;				/* the other releases go fast */
+	cr_assert_eq(bpf_map_update_elem(map, &key, &n, BPF_ANY), 0);
+	pthread_join(ut, NULL);
+	max_open = o.max_ns;
+	atomic_store(&o.stop, 1);
+	pthread_join(opt, NULL);
+	for (int i = 0; i < CRAWL_WAITERS; i++) {
+		pthread_join(pt[i], NULL);
+		cr_assert_eq(b[i].err, 0, "waiter %d: %s", i, strerror(-b[i].err));
+	}
+	if (saved_budget[0])
+		cr_assert_eq(modparam_set("bpf_budget_ns", saved_budget), 0);
+	saved_budget[0] = 0;
+	cr_log_info("release in the crawl %.1f ms, unrelated unload %.1f ms, longest open %.1f ms\n",
+		    release_ns / 1e6, u.ns / 1e6, max_open / 1e6);
+	cr_assert_geq(release_ns, 100000000ull,
+		      "the crawl took %.1f ms: too short to tell", release_ns / 1e6);
+	cr_assert_lt(u.ns, release_ns / 4,
+		     "unloading an unused policy waited %.1f ms for a domain busy for %.1f ms",
+		     u.ns / 1e6, release_ns / 1e6);
+	cr_assert_lt(max_open, release_ns / 4,
+		     "an open() waited %.1f ms behind an unload that waited %.1f ms for a domain busy for %.1f ms",
+		     max_open / 1e6, u.ns / 1e6, release_ns / 1e6);
+	cr_assert_eq(raw_detach(fd), 0);
+	kgil_bpf_unload(bp);
+}
+
+/*
+ * BPF_POLICIES copies the names out after letting the registry go: a
+ * caller whose buffer faults for ever (a userfaultfd page nobody
+ * serves) holds up nobody's SET_POLICY_NAMED.
+ */
+struct lister {
+	char *names;
+	int ret;
+	atomic_int done;
+};
+
+static void *list_into(void *arg)
+{
+	struct lister *l = arg;
+	struct kgil_bpf_policies req = { .count = 4 };
+
+	req.names = (uintptr_t)l->names;
+	l->ret = raw_ioctl(fd, KGIL_IOC_BPF_POLICIES, &req);
+	atomic_store(&l->done, 1);
+	return NULL;
+}
+
+static void *select_named(void *arg)
+{
+	atomic_int *done = arg;
+	int dfd = open("/dev/kgil", O_RDWR | O_CLOEXEC);
+	struct kgil_policy_named n;
+
+	memset(&n, 0, sizeof(n));
+	kgil_policy_default(KGIL_POLICY_FIFO, &n.p);
+	n.p.policy = KGIL_POLICY_BPF;
+	strcpy(n.name, "bpf_fifo");
+	if (dfd >= 0) {
+		atomic_store(done, raw_ioctl(dfd, KGIL_IOC_SET_POLICY_NAMED, &n) ? 2 : 1);
+		close(dfd);
+	}
+	return NULL;
+}
+
+Test(bpf, a_list_into_a_stuck_page_blocks_nobody)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct lister l = { 0 };
+	atomic_int selected = 0;
+	pthread_t lt, st;
+	struct kgil_bpf *bp;
+	long page = sysconf(_SC_PAGESIZE);
+	int uffd;
+
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	bp = load("fifo", false);
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	cr_assert_geq(uffd, 0, "userfaultfd: %s", strerror(errno));
+	cr_assert_eq(ioctl(uffd, UFFDIO_API, &api), 0);
+	l.names = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(l.names, MAP_FAILED);
+	reg.range.start = (uintptr_t)l.names;
+	reg.range.len = (uint64_t)page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	cr_assert_eq(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+	pthread_create(&lt, NULL, list_into, &l);
+	usleep(300000);		/* the list is stuck in its fault */
+	cr_assert_eq(atomic_load(&l.done), 0, "the list did not fault");
+	pthread_create(&st, NULL, select_named, &selected);
+	for (int i = 0; i < 300 && !atomic_load(&selected); i++)
+		usleep(10000);
+	int got = atomic_load(&selected);
+
+	close(uffd);		/* the fault ends (-EFAULT), the list returns */
+	pthread_join(lt, NULL);
+	pthread_join(st, NULL);
+	cr_assert_eq(got, 1, "SET_POLICY_NAMED waited for a stuck BPF_POLICIES (%d)",
+		     got);
+	kgil_bpf_unload(bp);
+	munmap(l.names, (size_t)page);
 }
 
 static void give_tickets(struct spinner *s, int n, void *arg)
@@ -486,6 +929,16 @@ Test(bpf, lottery_follows_the_tickets_userspace_sets)
 			  "8 tickets against 1: %.2f times the turns (1.78 expected)",
 			  r);
 	}
-	cr_assert_eq(st.c.policy_clamps, 0);
+	/*
+	 * The draws are never out of range; the core overrules one only
+	 * when a thread has lost for KGIL_MAX_WAIT_INTERVALS (16) intervals:
+	 * about 7 losses in a row at these odds, one wait in 700, but under
+	 * TCG a tenure lasts 2 to 3 intervals (14 clamps in 304 handoffs
+	 * seen), so the limit is loose.
+	 */
+	cr_assert_leq(st.c.policy_clamps, st.c.handoffs / 10 + 1,
+		      "%llu clamps in %llu handoffs",
+		      (unsigned long long)st.c.policy_clamps,
+		      (unsigned long long)st.c.handoffs);
 	kgil_bpf_unload(bp);
 }

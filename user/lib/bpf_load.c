@@ -23,6 +23,8 @@
 #include "libkgil.h"
 
 #define KGIL_BPF_TYPE	"kgil_bpf_policy"
+/* BPF_F_LINK (Linux 6.4), which Debian 12's 6.1 UAPI headers lack. */
+#define KGIL_BPF_F_LINK	(1U << 13)
 
 /* An unlink in bpffs: the kernel drops the link when nothing else holds it. */
 int kgil_bpf_unpin(const char *path)
@@ -119,6 +121,17 @@ static int find_policy(struct kgil_bpf_log *log, const char *path,
 				  bpf_map__name(found), KGIL_POLICY_NAME_LEN - 1);
 		return -EINVAL;
 	}
+	/*
+	 * The module refuses a map registered without a link: nothing would
+	 * own it, and it would outlive its loader (and block rmmod).
+	 */
+	if (!(bpf_map__map_flags(found) & KGIL_BPF_F_LINK)) {
+		kgil__bpf_log_say(log, "%s: map '%s' is in SEC(\".struct_ops\"): a kgil "
+				  "policy is registered through a link, put it in "
+				  "SEC(\".struct_ops.link\")\n", path,
+				  bpf_map__name(found));
+		return -EINVAL;
+	}
 	memcpy(name, data + off, KGIL_POLICY_NAME_LEN);
 	*out = found;
 	return 0;
@@ -168,6 +181,12 @@ static int load(struct kgil_bpf_log *log, const char *path, struct kgil_bpf *bp)
 	if (ret) {
 		ret = bpf_errno(ret);
 		kgil__bpf_log_say(log, "%s: load failed: %s\n", path, strerror(-ret));
+		if (kgil__bpf_log_has(log, "attach to unsupported member"))
+			kgil__bpf_log_say(log, "%s: kgil refuses a hook that may sleep or "
+					  "loop without a small bound (open-coded "
+					  "iterators such as bpf_for, may_goto): the "
+					  "kernel log says which (docs/bpf.md, Bounds)\n",
+					  path);
 		return ret;
 	}
 	bp->link = bpf_map__attach_struct_ops(map);

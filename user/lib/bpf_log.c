@@ -9,6 +9,7 @@
  * serialised: the callback is global.  Nothing is printed.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,6 +87,17 @@ void kgil__bpf_log_say(struct kgil_bpf_log *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vsay(l, fmt, ap);
 	va_end(ap);
+}
+
+/* Whether what was said so far (the part kept) holds needle. */
+bool kgil__bpf_log_has(const struct kgil_bpf_log *l, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; n && i + n <= l->len; i++)
+		if (!memcmp(l->keep + i, needle, n))
+			return true;
+	return false;
 }
 
 #ifdef KGIL_HAVE_LIBBPF

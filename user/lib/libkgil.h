@@ -118,6 +118,7 @@ struct kgil_bpf_log *kgil__bpf_log_begin(char *log, size_t log_size);
 void kgil__bpf_log_say(struct kgil_bpf_log *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void kgil__bpf_log_end(struct kgil_bpf_log *l);
+bool kgil__bpf_log_has(const struct kgil_bpf_log *l, const char *needle);
 
 #pragma GCC visibility pop
 
