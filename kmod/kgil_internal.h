@@ -83,13 +83,12 @@ struct kgil_thread {
 	struct kref ref;
 	struct hlist_node hnode;	/* registry hash, kgil_hash_lock + RCU */
 	struct rcu_head rcu;
-	/* hash key; valid while attached (exit detaches before it dies) */
-	struct task_struct *task;
 	/*
-	 * The files_struct at attach: which "process" a close concerns;
-	 * compared, never dereferenced.
+	 * hash key; valid while attached (exit detaches before it dies);
+	 * its file table, read under task_lock() at a close, says which
+	 * "process" the close concerns (kgil_detach_files())
 	 */
-	const void *files;
+	struct task_struct *task;
 	struct kgil_domain *dom;	/* counted reference */
 	pid_t tid;
 	u32 id;				/* >= 1, unique in the domain */

@@ -23,6 +23,7 @@
 #include <linux/hashtable.h>
 #include <linux/kprobes.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -106,7 +107,6 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 	kref_init(&t->ref);
 	INIT_LIST_HEAD(&t->dnode);
 	t->task = current;
-	t->files = current->files;
 	t->tid = task_pid_nr(current);
 
 	spin_lock(&dom->lock);
@@ -219,14 +219,33 @@ int kgil_thread_detach(struct kgil_domain *dom)
 }
 
 /*
+ * Whether t's file table is files: the table as it is now, not at attach,
+ * since unshare(CLONE_FILES) (or exec) can give a thread a table of its
+ * own at any time.  t is attached (dom->lock held), so its task has not
+ * yet gone through exit_files(); task_lock() orders the read against a
+ * concurrent unshare.  Compared, never dereferenced.
+ */
+static bool kgil_thread_has_files(struct kgil_thread *t, const void *files)
+{
+	bool same;
+
+	task_lock(t->task);
+	same = t->task->files == files;
+	task_unlock(t->task);
+	return same;
+}
+
+/*
  * The threads of one process leave dom (reason close): those whose file
  * table is files, which closed its last descriptor of dom (->flush), or
  * every thread when files is NULL (->release; close also refuses new
- * attaches).  Returns how many left.  The holder goes last: released
- * while the others still queue, it could hand the lock to one of them,
- * which would then release it again on its own way out: a grant, a
- * handoff and a wake-up for nothing, and a holder in the trace that
- * never ran.
+ * attaches).  A "process" here is the set of tasks sharing a file table:
+ * a thread that unshared its table is one of its own, and only a close
+ * in its own table concerns it.  Returns how many left.  The holder goes
+ * last: released while the others still queue, it could hand the lock
+ * to one of them, which would then release it again on its own way out:
+ * a grant, a handoff and a wake-up for nothing, and a holder in the
+ * trace that never ran.
  */
 u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
 {
@@ -239,12 +258,12 @@ u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
 		dom->closed = true;
 	holder = dom->holder;
 	list_for_each_entry_safe(t, tmp, &dom->threads, dnode) {
-		if (t == holder || (files && t->files != files))
+		if (t == holder || (files && !kgil_thread_has_files(t, files)))
 			continue;
 		kgil_detach_locked(dom, t, KGIL_REL_CLOSE, &reap);
 		nr++;
 	}
-	if (holder && (!files || holder->files == files)) {
+	if (holder && (!files || kgil_thread_has_files(holder, files))) {
 		kgil_detach_locked(dom, holder, KGIL_REL_CLOSE, &reap);
 		nr++;
 	}
