@@ -197,6 +197,8 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id);
 int kgil_thread_detach(struct kgil_domain *dom);
 u32 kgil_detach_files(struct kgil_domain *dom, const void *files,
 		      bool close);
+/* task (current, or exiting) leaves every domain, reason exit. */
+void kgil_thread_exit_task(struct task_struct *task);
 
 /* kgil_lock.c: the lock itself */
 struct kgil_lock_req {

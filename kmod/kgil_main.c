@@ -129,9 +129,17 @@ static int kgil_same_file(const void *file, struct file *f, unsigned int fd)
  * other descriptor of this domain, its process has closed the domain: its
  * threads leave it (kgil_detach_files()).  At exit, the threads are already
  * gone through the exit probe, which runs before exit_files().
+ *
+ * A close by a task in execve() is its close-on-exec, which runs past
+ * the point of no return but may run before exec_mm_release(), where
+ * the exec probe detaches it: its program image is dying, so it leaves
+ * every domain now as it would there, an owner death if it holds, not
+ * a close (kgil_thread.c, "exit and exec").
  */
 static int kgil_flush(struct file *file, fl_owner_t id)
 {
+	if (current->in_execve)
+		kgil_thread_exit_task(current);
 	if (!id || iterate_fd(id, 0, kgil_same_file, file))
 		return 0;
 	kgil_detach_files(file->private_data, id, false);
