@@ -48,6 +48,7 @@ struct kgil_domain *kgil_domain_alloc(kuid_t uid)
 	spin_lock_init(&dom->lock);
 	init_waitqueue_head(&dom->switch_wq);
 	INIT_LIST_HEAD(&dom->threads);
+	xa_init_flags(&dom->ids, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&dom->waiters);
 	dom->id = atomic64_inc_return(&kgil_next_domain_id);
 	dom->uid = uid;
@@ -70,6 +71,8 @@ static void kgil_domain_free(struct kref *ref)
 	spin_lock(&kgil_domains_lock);
 	list_del(&dom->node);
 	spin_unlock(&kgil_domains_lock);
+	/* Empty: every thread freed its id at detach. */
+	xa_destroy(&dom->ids);
 	free_page((unsigned long)dom->shared);
 	kfree(dom);
 	atomic_dec(&kgil_nr_domains);

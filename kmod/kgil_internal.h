@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <uapi/linux/kgil.h>
 
 #include "kgil_policy.h"
@@ -43,6 +44,14 @@ struct kgil_domain {
 	/* constant pointer; its fields are written under lock, WRITE_ONCE */
 	struct kgil_shared *shared;
 	wait_queue_head_t switch_wq;	/* holders waiting for a forced switch */
+	/*
+	 * The ids of attached threads (-> the thread), under its own lock:
+	 * allocated cyclically from next_id (also under it) up to
+	 * max_thread_id, skipping ids in use, so that an id names one
+	 * attached thread even after the count wraps.  Freed at detach.
+	 */
+	struct xarray ids;
+	u32 next_id;
 
 	spinlock_t lock;		/* protects everything below */
 	const struct kgil_policy_ops *ops;
@@ -65,7 +74,6 @@ struct kgil_domain {
 	bool closed;			/* ->release ran: no new threads */
 	struct list_head threads;	/* kgil_thread.dnode */
 	u32 nr_threads;
-	u32 next_id;
 	struct list_head waiters;	/* kgil_waiter.node, arrival order */
 	u32 nr_waiting;
 	u32 nr_switch_waiters;
@@ -164,6 +172,7 @@ static inline void kgil_waiter_notify(struct kgil_domain *dom,
 /* Module parameters (kgil_main.c). */
 extern unsigned int kgil_max_threads;
 extern unsigned int kgil_max_domains_per_user;
+extern unsigned int kgil_max_thread_id;
 
 /* Live objects, checked at module exit (a leak prints "kgil: leak"). */
 extern atomic_t kgil_nr_domains;

@@ -93,7 +93,7 @@ struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
 int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 {
 	struct kgil_thread *t;
-	int ret = 0;
+	int ret;
 
 	/* Only current attaches current, so nothing races with this test. */
 	t = kgil_thread_get(dom);
@@ -108,22 +108,29 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 	INIT_LIST_HEAD(&t->dnode);
 	t->task = current;
 	t->tid = task_pid_nr(current);
+	/* The id first, outside dom->lock, as it may allocate. */
+	ret = xa_alloc_cyclic(&dom->ids, &t->id, t,
+			      XA_LIMIT(1, READ_ONCE(kgil_max_thread_id)),
+			      &dom->next_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		kfree(t);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
 
 	spin_lock(&dom->lock);
+	ret = 0;
 	if (dom->closed)
 		ret = -EBADF;
 	else if (dom->nr_threads >= READ_ONCE(kgil_max_threads))
 		ret = -ENOSPC;
 	if (ret) {
 		spin_unlock(&dom->lock);
+		xa_erase(&dom->ids, t->id);
 		kfree(t);
 		return ret;
 	}
 	kref_get(&dom->ref);
 	t->dom = dom;
-	if (!++dom->next_id)
-		++dom->next_id;
-	t->id = dom->next_id;
 	list_add_tail(&t->dnode, &dom->threads);
 	dom->nr_threads++;
 	spin_lock(&kgil_hash_lock);
@@ -175,6 +182,7 @@ static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		dom->last_holder = NULL;
 	list_move_tail(&t->dnode, reap);
 	dom->nr_threads--;
+	xa_erase(&dom->ids, t->id);
 	spin_lock(&kgil_hash_lock);
 	hash_del_rcu(&t->hnode);
 	spin_unlock(&kgil_hash_lock);

@@ -191,6 +191,17 @@ static __inline__ int kgil_policy_invalid(const struct kgil_policy *p)
 
 /* ---- threads -------------------------------------------------------- */
 
+/*
+ * ATTACH: the calling thread joins the domain and gets its id, which
+ * names it in STATS, the shared page's holder_id and the tracepoints.
+ * Ids count up from 1 to 2^32 - 1 (the module parameter max_thread_id
+ * lowers the top, for tests) and then start again from 1, skipping the
+ * ids of threads still attached: at any time an id names at most one
+ * attached thread, and an id is given again only after its thread left.
+ * Errors: -EINVAL (flags or reserved not zero), -EEXIST (already
+ * attached), -ENOSPC (max_threads threads are attached, or every id up
+ * to max_thread_id is taken), -EBADF (the domain is being released).
+ */
 struct kgil_attach {
 	__u32 flags;		/* in: 0 */
 	__u32 id;		/* out: the thread's id in this domain, >= 1 */
