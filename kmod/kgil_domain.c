@@ -50,6 +50,7 @@ struct kgil_domain *kgil_domain_alloc(kuid_t uid)
 	spin_lock_init(&dom->lock);
 	init_waitqueue_head(&dom->switch_wq);
 	INIT_LIST_HEAD(&dom->threads);
+	xa_init_flags(&dom->ids, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&dom->waiters);
 	INIT_LIST_HEAD(&dom->arrivals);
 	dom->id = atomic64_inc_return(&kgil_next_domain_id);
@@ -77,6 +78,8 @@ static void kgil_domain_free(struct kref *ref)
 		atomic_dec(&dom->bpf->users);
 		kgil_bpf_entry_put(dom->bpf);
 	}
+	/* Empty: every thread freed its id at detach. */
+	xa_destroy(&dom->ids);
 	free_page((unsigned long)dom->shared);
 	kfree(dom);
 	atomic_dec(&kgil_nr_domains);

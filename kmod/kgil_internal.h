@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <uapi/linux/kgil.h>
 
 #include "kgil_policy.h"
@@ -43,6 +44,14 @@ struct kgil_domain {
 	/* constant pointer; its fields are written under lock, WRITE_ONCE */
 	struct kgil_shared *shared;
 	wait_queue_head_t switch_wq;	/* holders waiting for a forced switch */
+	/*
+	 * The ids of attached threads (-> the thread), under its own lock:
+	 * allocated cyclically from next_id (also under it) up to
+	 * max_thread_id, skipping ids in use, so that an id names one
+	 * attached thread even after the count wraps.  Freed at detach.
+	 */
+	struct xarray ids;
+	u32 next_id;
 
 	spinlock_t lock;		/* protects everything below */
 	const struct kgil_policy_ops *ops;
@@ -73,7 +82,6 @@ struct kgil_domain {
 	bool closed;			/* ->release ran: no new threads */
 	struct list_head threads;	/* kgil_thread.dnode */
 	u32 nr_threads;
-	u32 next_id;
 	/*
 	 * kgil_waiter.node: the order the policy hands the lock in (arrival
 	 * order unless it reorders); kgil_waiter.anode: arrival order, the
@@ -97,13 +105,12 @@ struct kgil_thread {
 	struct kref ref;
 	struct hlist_node hnode;	/* registry hash, kgil_hash_lock + RCU */
 	struct rcu_head rcu;
-	/* hash key; valid while attached (exit detaches before it dies) */
-	struct task_struct *task;
 	/*
-	 * The files_struct at attach: which "process" a close concerns;
-	 * compared, never dereferenced.
+	 * hash key; valid while attached (exit detaches before it dies);
+	 * its file table, read under task_lock() at a close, says which
+	 * "process" the close concerns (kgil_detach_files())
 	 */
-	const void *files;
+	struct task_struct *task;
 	struct kgil_domain *dom;	/* counted reference */
 	pid_t tid;
 	u32 id;				/* >= 1, unique in the domain */
@@ -181,6 +188,7 @@ static inline void kgil_waiter_notify(struct kgil_domain *dom,
 /* Module parameters (kgil_main.c). */
 extern unsigned int kgil_max_threads;
 extern unsigned int kgil_max_domains_per_user;
+extern unsigned int kgil_max_thread_id;
 
 /* Live objects, checked at module exit (a leak prints "kgil: leak"). */
 extern atomic_t kgil_nr_domains;
@@ -217,6 +225,8 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id);
 int kgil_thread_detach(struct kgil_domain *dom);
 u32 kgil_detach_files(struct kgil_domain *dom, const void *files,
 		      bool close);
+/* task (current, or exiting) leaves every domain, reason exit. */
+void kgil_thread_exit_task(struct task_struct *task);
 
 /* kgil_lock.c: the lock itself */
 struct kgil_lock_req {

@@ -82,7 +82,11 @@
  *     - the workqueue pool lock: queue_work() of its re-evaluation
  *       (cancel_work_sync() is never called under dom->lock);
  *     - io_uring's task_work: io_uring_cmd_complete_in_task() of its
- *       completion.
+ *       completion;
+ *     - task_lock() of an attached thread's task: a close compares its
+ *       file table (kgil_detach_files());
+ *     - the lock of dom->ids: detach frees the thread's id (attach
+ *       allocates one with no kgil lock held).
  * files->file_lock (iterate_fd() in ->flush) is taken with no kgil lock.
  * The io_uring cancel path (kgil_uring_cancel()) takes dom->lock inside
  * the ring's lock; nothing takes a ring's lock inside dom->lock

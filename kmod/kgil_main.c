@@ -34,6 +34,7 @@
 
 unsigned int kgil_max_threads = 1024;
 unsigned int kgil_max_domains_per_user = 1024;
+unsigned int kgil_max_thread_id = UINT_MAX;
 
 static int kgil_set_max_threads(const char *val, const struct kernel_param *kp)
 {
@@ -48,6 +49,24 @@ static const struct kernel_param_ops kgil_max_threads_ops = {
 /* Writable by root at run time; a change applies to later attaches/opens. */
 module_param_cb(max_threads, &kgil_max_threads_ops, &kgil_max_threads, 0644);
 MODULE_PARM_DESC(max_threads, "Threads per domain, 1..65536 (default 1024): ATTACH beyond it fails with ENOSPC");
+/*
+ * Where a domain's thread ids wrap: 2^32 - 1, lowered only to reach the
+ * wrap in a test without billions of attaches.  Read at each attach.
+ */
+static int kgil_set_max_thread_id(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, UINT_MAX);
+}
+
+static const struct kernel_param_ops kgil_max_thread_id_ops = {
+	.set = kgil_set_max_thread_id,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_thread_id, &kgil_max_thread_id_ops, &kgil_max_thread_id,
+		0644);
+MODULE_PARM_DESC(max_thread_id, "The highest thread id a domain gives, 1..4294967295 (the default): ids start again from 1 after it, skipping those of attached threads; with all taken ATTACH fails with ENOSPC");
 module_param_named(max_domains_per_user, kgil_max_domains_per_user, uint, 0644);
 MODULE_PARM_DESC(max_domains_per_user, "Open domains per user, 0 = unlimited (default 1024): open beyond it fails with EMFILE");
 
@@ -140,9 +159,17 @@ static int kgil_same_file(const void *file, struct file *f, unsigned int fd)
  * other descriptor of this domain, its process has closed the domain: its
  * threads leave it (kgil_detach_files()).  At exit, the threads are already
  * gone through the exit probe, which runs before exit_files().
+ *
+ * A close by a task in execve() is its close-on-exec, which runs past
+ * the point of no return but may run before exec_mm_release(), where
+ * the exec probe detaches it: its program image is dying, so it leaves
+ * every domain now as it would there, an owner death if it holds, not
+ * a close (kgil_thread.c, "exit and exec").
  */
 static int kgil_flush(struct file *file, fl_owner_t id)
 {
+	if (current->in_execve)
+		kgil_thread_exit_task(current);
 	if (!id || iterate_fd(id, 0, kgil_same_file, file))
 		return 0;
 	kgil_detach_files(file->private_data, id, false);

@@ -8,21 +8,23 @@
  * read under RCU and written under kgil_hash_lock (inside dom->lock; see
  * the locking order in kgil_lock.c).
  *
- * Modules get no task-exit notifier, so the registry hooks do_exit():
- * a kprobe at exit_mm_release() and the sched_process_exit tracepoint
- * (see "exit" below for why both), each in the exiting task's own
- * context before exit_files(), for every task in the system, with
- * preemption disabled.  The common case (the task is attached
+ * Modules get no task-exit notifier, so the registry hooks do_exit() and
+ * execve(): kprobes at exit_mm_release() and exec_mm_release(), and the
+ * sched_process_exit and sched_process_exec tracepoints (see "exit and
+ * exec" below for why both), each in the task's own context, for every
+ * task in the system, with preemption disabled.  The common case (the task is attached
  * nowhere) costs one atomic read when no thread at all is attached and one
  * RCU hash-bucket walk otherwise; no lock is taken.  __tracepoint_*
- * symbols are not exported, so the tracepoint is looked up by name with
- * for_each_kernel_tracepoint().
+ * symbols are not exported, so the tracepoints are looked up by name
+ * with for_each_kernel_tracepoint().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/binfmts.h>
 #include <linux/hashtable.h>
 #include <linux/kprobes.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -36,7 +38,6 @@ static DEFINE_HASHTABLE(kgil_thread_hash, KGIL_HASH_BITS);
 static DEFINE_SPINLOCK(kgil_hash_lock);
 /* Attached threads in all domains: the exit probe's fast way out. */
 static atomic_t kgil_nr_attached = ATOMIC_INIT(0);
-static struct tracepoint *kgil_exit_tp;
 
 static void kgil_thread_free(struct kref *ref)
 {
@@ -92,7 +93,7 @@ struct kgil_thread *kgil_thread_get_task(struct kgil_domain *dom,
 int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 {
 	struct kgil_thread *t;
-	int ret = 0;
+	int ret;
 
 	/* Only current attaches current, so nothing races with this test. */
 	t = kgil_thread_get(dom);
@@ -106,24 +107,30 @@ int kgil_thread_attach(struct kgil_domain *dom, u32 *id)
 	kref_init(&t->ref);
 	INIT_LIST_HEAD(&t->dnode);
 	t->task = current;
-	t->files = current->files;
 	t->tid = task_pid_nr(current);
+	/* The id first, outside dom->lock, as it may allocate. */
+	ret = xa_alloc_cyclic(&dom->ids, &t->id, t,
+			      XA_LIMIT(1, READ_ONCE(kgil_max_thread_id)),
+			      &dom->next_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		kfree(t);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
 
 	spin_lock(&dom->lock);
+	ret = 0;
 	if (dom->closed)
 		ret = -EBADF;
 	else if (dom->nr_threads >= READ_ONCE(kgil_max_threads))
 		ret = -ENOSPC;
 	if (ret) {
 		spin_unlock(&dom->lock);
+		xa_erase(&dom->ids, t->id);
 		kfree(t);
 		return ret;
 	}
 	kref_get(&dom->ref);
 	t->dom = dom;
-	if (!++dom->next_id)
-		++dom->next_id;
-	t->id = dom->next_id;
 	list_add_tail(&t->dnode, &dom->threads);
 	dom->nr_threads++;
 	spin_lock(&kgil_hash_lock);
@@ -175,6 +182,7 @@ static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		dom->last_holder = NULL;
 	list_move_tail(&t->dnode, reap);
 	dom->nr_threads--;
+	xa_erase(&dom->ids, t->id);
 	spin_lock(&kgil_hash_lock);
 	hash_del_rcu(&t->hnode);
 	spin_unlock(&kgil_hash_lock);
@@ -219,14 +227,33 @@ int kgil_thread_detach(struct kgil_domain *dom)
 }
 
 /*
+ * Whether t's file table is files: the table as it is now, not at attach,
+ * since unshare(CLONE_FILES) (or exec) can give a thread a table of its
+ * own at any time.  t is attached (dom->lock held), so its task has not
+ * yet gone through exit_files(); task_lock() orders the read against a
+ * concurrent unshare.  Compared, never dereferenced.
+ */
+static bool kgil_thread_has_files(struct kgil_thread *t, const void *files)
+{
+	bool same;
+
+	task_lock(t->task);
+	same = t->task->files == files;
+	task_unlock(t->task);
+	return same;
+}
+
+/*
  * The threads of one process leave dom (reason close): those whose file
  * table is files, which closed its last descriptor of dom (->flush), or
  * every thread when files is NULL (->release; close also refuses new
- * attaches).  Returns how many left.  The holder goes last: released
- * while the others still queue, it could hand the lock to one of them,
- * which would then release it again on its own way out: a grant, a
- * handoff and a wake-up for nothing, and a holder in the trace that
- * never ran.
+ * attaches).  A "process" here is the set of tasks sharing a file table:
+ * a thread that unshared its table is one of its own, and only a close
+ * in its own table concerns it.  Returns how many left.  The holder goes
+ * last: released while the others still queue, it could hand the lock
+ * to one of them, which would then release it again on its own way out:
+ * a grant, a handoff and a wake-up for nothing, and a holder in the
+ * trace that never ran.
  */
 u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
 {
@@ -239,12 +266,12 @@ u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
 		dom->closed = true;
 	holder = dom->holder;
 	list_for_each_entry_safe(t, tmp, &dom->threads, dnode) {
-		if (t == holder || (files && t->files != files))
+		if (t == holder || (files && !kgil_thread_has_files(t, files)))
 			continue;
 		kgil_detach_locked(dom, t, KGIL_REL_CLOSE, &reap);
 		nr++;
 	}
-	if (holder && (!files || holder->files == files)) {
+	if (holder && (!files || kgil_thread_has_files(holder, files))) {
 		kgil_detach_locked(dom, holder, KGIL_REL_CLOSE, &reap);
 		nr++;
 	}
@@ -253,7 +280,7 @@ u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
 	return nr;
 }
 
-/* ---- exit ----------------------------------------------------------- */
+/* ---- exit and exec ------------------------------------------------- */
 
 /*
  * A thread that exits attached leaves its domains, releasing a lock it
@@ -266,16 +293,31 @@ u32 kgil_detach_files(struct kgil_domain *dom, const void *files, bool close)
  * entry of exit_mm_release() with a kprobe, the place where robust
  * futexes are released, giving the same guarantee.
  *
+ * execve() is the death of the program image: the new one knows nothing
+ * of the domain, and the kernel releases robust futexes for it too, in
+ * exec_mm_release(), past the point of no return (the old image never
+ * runs again).  The thread leaves its domains there in the same way,
+ * reason exit: a lock it held is an owner death, released before the
+ * vfork parent is woken and before the new image runs.  A descriptor
+ * that survives the exec stays open: the new image may attach again.
+ * One that is close-on-exec may be closed before exec_mm_release() (it
+ * is in both kernels tested): ->flush sees the task in execve and lets
+ * it leave here first (kgil_flush()), or the close would release its
+ * lock as a mere close, and the next owner would not be told.  The
+ * sched_process_exec tracepoint, after the exec, is the backstop, as
+ * sched_process_exit is for exit.
+ *
  * Only an ftrace-based kprobe is used (the function's fentry site): its
- * handler runs in the exiting task's context with preemption disabled,
- * like the tracepoint probe.  An int3-based one would run in NMI-like
+ * handler runs in the task's own context with preemption disabled, like
+ * the tracepoint probes.  An int3-based one would run in NMI-like
  * context, where dom->lock must not be taken; without ftrace kprobes
- * (or kprobes at all) the module keeps only the tracepoint, and the
- * ordering guarantee is lost (docs/design.md).  The tracepoint stays in
- * either case: it catches a task that exits without an mm to release,
- * and costs nothing when the kprobe has already detached everything.
+ * (or kprobes at all) the module keeps only the tracepoints, and the
+ * ordering guarantee is lost (docs/design.md).  The tracepoints stay in
+ * either case: sched_process_exit catches a task that exits without an
+ * mm to release, and both cost nothing when the kprobe has already
+ * detached everything.
  */
-static void kgil_exit_task(struct task_struct *task)
+void kgil_thread_exit_task(struct task_struct *task)
 {
 	struct kgil_thread *t;
 
@@ -290,68 +332,105 @@ static void kgil_exit_task(struct task_struct *task)
 
 static void kgil_exit_probe(void *data, struct task_struct *task)
 {
-	kgil_exit_task(task);
+	kgil_thread_exit_task(task);
 }
 
+static void kgil_exec_probe(void *data, struct task_struct *task,
+			    pid_t old_pid, struct linux_binprm *bprm)
+{
+	kgil_thread_exit_task(task);
+}
+
+/* Both functions are called by the task on itself (current). */
 static int kgil_exit_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	kgil_exit_task(current);
+	kgil_thread_exit_task(current);
 	return 0;
 }
 
-static struct kprobe kgil_exit_kprobe = {
-	.symbol_name = "exit_mm_release",
-	.pre_handler = kgil_exit_kprobe_pre,
+static struct kprobe kgil_kprobes[] = {
+	{ .symbol_name = "exit_mm_release", .pre_handler = kgil_exit_kprobe_pre },
+	{ .symbol_name = "exec_mm_release", .pre_handler = kgil_exit_kprobe_pre },
 };
-static bool kgil_exit_kprobe_on;
+static bool kgil_kprobe_on[ARRAY_SIZE(kgil_kprobes)];
 
-static void kgil_exit_kprobe_register(void)
+static void kgil_kprobe_register(unsigned int i)
 {
-	int ret = register_kprobe(&kgil_exit_kprobe);
+	struct kprobe *kp = &kgil_kprobes[i];
+	int ret = register_kprobe(kp);
 
 	if (ret) {
-		pr_warn("no kprobe on exit_mm_release (%d): a thread that exits holding releases after pthread_join() may return\n",
-			ret);
+		pr_warn("no kprobe on %s (%d): a thread that exits or execs holding releases after its end can be seen\n",
+			kp->symbol_name, ret);
 		return;
 	}
-	if (!(kgil_exit_kprobe.flags & KPROBE_FLAG_FTRACE)) {
-		unregister_kprobe(&kgil_exit_kprobe);
-		pr_warn("exit_mm_release kprobe is not ftrace-based: a thread that exits holding releases after pthread_join() may return\n");
+	if (!(kp->flags & KPROBE_FLAG_FTRACE)) {
+		unregister_kprobe(kp);
+		pr_warn("%s kprobe is not ftrace-based: a thread that exits or execs holding releases after its end can be seen\n",
+			kp->symbol_name);
 		return;
 	}
-	kgil_exit_kprobe_on = true;
+	kgil_kprobe_on[i] = true;
 }
 
-static void kgil_find_exit_tp(struct tracepoint *tp, void *priv)
+/* The tracepoints, found by name: __tracepoint_* is not exported. */
+static struct kgil_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+} kgil_tps[] = {
+	{ "sched_process_exit", (void *)kgil_exit_probe },
+	{ "sched_process_exec", (void *)kgil_exec_probe },
+};
+
+static void kgil_find_tp(struct tracepoint *tp, void *priv)
 {
-	if (!strcmp(tp->name, "sched_process_exit"))
-		*(struct tracepoint **)priv = tp;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kgil_tps); i++)
+		if (!strcmp(tp->name, kgil_tps[i].name))
+			kgil_tps[i].tp = tp;
+}
+
+static void kgil_tps_unregister(unsigned int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(kgil_tps[n].tp, kgil_tps[n].probe,
+					    NULL);
+	/* No probe may still be running when the module text goes away. */
+	tracepoint_synchronize_unregister();
 }
 
 int kgil_thread_registry_init(void)
 {
+	unsigned int i;
 	int ret;
 
-	for_each_kernel_tracepoint(kgil_find_exit_tp, &kgil_exit_tp);
-	if (!kgil_exit_tp) {
-		pr_err("tracepoint sched_process_exit not found\n");
-		return -ENOENT;
+	for_each_kernel_tracepoint(kgil_find_tp, NULL);
+	for (i = 0; i < ARRAY_SIZE(kgil_tps); i++) {
+		ret = -ENOENT;
+		if (kgil_tps[i].tp)
+			ret = tracepoint_probe_register(kgil_tps[i].tp,
+							kgil_tps[i].probe,
+							NULL);
+		if (ret) {
+			pr_err("cannot hook %s: %d\n", kgil_tps[i].name, ret);
+			kgil_tps_unregister(i);
+			return ret;
+		}
 	}
-	ret = tracepoint_probe_register(kgil_exit_tp, kgil_exit_probe, NULL);
-	if (ret) {
-		pr_err("cannot hook sched_process_exit: %d\n", ret);
-		return ret;
-	}
-	kgil_exit_kprobe_register();
+	for (i = 0; i < ARRAY_SIZE(kgil_kprobes); i++)
+		kgil_kprobe_register(i);
 	return 0;
 }
 
 void kgil_thread_registry_exit(void)
 {
+	unsigned int i;
+
 	/* unregister_kprobe() waits for running handlers (synchronize_rcu). */
-	if (kgil_exit_kprobe_on)
-		unregister_kprobe(&kgil_exit_kprobe);
-	tracepoint_probe_unregister(kgil_exit_tp, kgil_exit_probe, NULL);
-	/* No probe may still be running when the module text goes away. */
-	tracepoint_synchronize_unregister();
+	for (i = 0; i < ARRAY_SIZE(kgil_kprobes); i++)
+		if (kgil_kprobe_on[i])
+			unregister_kprobe(&kgil_kprobes[i]);
+	kgil_tps_unregister(ARRAY_SIZE(kgil_tps));
 }

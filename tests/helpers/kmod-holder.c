@@ -7,6 +7,13 @@
  *     hold         attach, acquire, report, then sleep until killed
  *     hold-exit    attach, acquire, report, exit without releasing
  *     attach-exit  attach, report, exit (holding nothing)
+ *     hold-exec    attach, acquire, then execve() this program again in
+ *                  mode "execd ID", FD still open (not close-on-exec)
+ *     hold-exec-cloexec  the same with FD close-on-exec
+ *     execd ID     (the new image) report "<tid> ID <ret>", ret being
+ *                  STATS of the caller's own thread on FD (it should no
+ *                  longer be attached: -ENOENT, or -EBADF when FD was
+ *                  closed at exec), then sleep until killed
  *     serve        report (id 0: not attached), then run the commands read
  *                  from standard input, one a line, each answered by one
  *                  line on READY_FD: a peer the test drives (dt_peer_*)
@@ -33,6 +40,7 @@
  * act on (signal, stop, close) while it waits.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,13 +54,53 @@
 #include "clock.h"
 #include "raw.h"
 
-static void report(int ready_fd, unsigned int id)
+static void report_line(int ready_fd, const char *line)
 {
-	char line[64];
-	int n = snprintf(line, sizeof(line), "%d %u\n", (int)gettid(), id);
+	ssize_t n = (ssize_t)strlen(line);
 
 	if (write(ready_fd, line, (size_t)n) != n)
 		exit(3);
+}
+
+static void report(int ready_fd, unsigned int id)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%d %u\n", (int)gettid(), id);
+	report_line(ready_fd, line);
+}
+
+/*
+ * Run this program again, holding the lock, in mode "execd ID": the new
+ * image knows nothing of the domain.  argv[0] is the path the test
+ * spawned us by.
+ */
+static int hold_exec(char **argv, int fd, unsigned int id, bool cloexec)
+{
+	char mode[32];
+	char *args[] = { argv[0], argv[1], argv[2], mode, NULL };
+
+	snprintf(mode, sizeof(mode), "execd %u", id);
+	if (cloexec && fcntl(fd, F_SETFD, FD_CLOEXEC))
+		return 3;
+	execv("/proc/self/exe", args);
+	fprintf(stderr, "kmod-holder: execv: %s\n", strerror(errno));
+	return 3;
+}
+
+/* The image hold_exec() started: is its thread still attached? */
+static _Noreturn void execd(int fd, int ready_fd, unsigned int id)
+{
+	struct kgil_stats st = { .scope = KGIL_STATS_THREAD };
+	char line[64];
+
+	alarm(300);
+	snprintf(line, sizeof(line), "%d %u %d\n", (int)gettid(), id,
+		 raw_ioctl(fd, KGIL_IOC_STATS, &st));
+	report_line(ready_fd, line);
+	close(ready_fd);
+	for (;;)
+		pause();
 }
 
 /* One command of serve mode; its answer, without the newline, in out. */
@@ -148,6 +196,8 @@ int main(int argc, char **argv)
 	mode = argv[3];
 	if (!strcmp(mode, "serve"))
 		return serve(fd, ready_fd);
+	if (!strncmp(mode, "execd ", 6))
+		execd(fd, ready_fd, (unsigned int)atoi(mode + 6));
 	if (ioctl(fd, KGIL_IOC_ATTACH, &at)) {
 		fprintf(stderr, "kmod-holder: attach: %s\n", strerror(errno));
 		return 3;
@@ -160,6 +210,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmod-holder: acquire: %s\n", strerror(errno));
 		return 3;
 	}
+	if (!strncmp(mode, "hold-exec", 9))
+		return hold_exec(argv, fd, at.id,
+				 !strcmp(mode, "hold-exec-cloexec"));
 	report(ready_fd, at.id);
 	close(ready_fd);
 	if (!strcmp(mode, "hold-exit"))

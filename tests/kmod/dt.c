@@ -190,29 +190,49 @@ static pid_t dt_spawn_fds(const char *helper, int fd, const char *mode,
 	return ret ? -ret : pid;
 }
 
-pid_t dt_spawn_helper(const char *helper, int fd, const char *mode,
-		      pid_t *tid, uint32_t *id)
+int dt_spawn_report(const char *helper, int fd, const char *mode,
+		    pid_t *pid, long long *v, int n)
 {
-	char line[64];
-	int pipefd[2];
-	ssize_t n = 0, r;
-	pid_t pid;
+	char line[128];
+	int pipefd[2], got = 0;
+	ssize_t len = 0, r;
+	char *p = line, *end;
 
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -errno;
-	pid = dt_spawn_fds(helper, fd, mode, -1, pipefd[1]);
+	*pid = dt_spawn_fds(helper, fd, mode, -1, pipefd[1]);
 	close(pipefd[1]);
-	if (pid < 0) {
+	if (*pid < 0) {
 		close(pipefd[0]);
-		return pid;
+		return *pid;
 	}
-	while (n < (ssize_t)sizeof(line) - 1 &&
-	       (r = read(pipefd[0], line + n, sizeof(line) - 1 - (size_t)n)) > 0)
-		n += r;
+	while (len < (ssize_t)sizeof(line) - 1 &&
+	       (r = read(pipefd[0], line + len,
+			 sizeof(line) - 1 - (size_t)len)) > 0)
+		len += r;
 	close(pipefd[0]);
-	line[n] = 0;
-	if (sscanf(line, "%d %u", tid, id) != 2)
+	line[len] = 0;
+	for (; got < n; got++, p = end) {
+		v[got] = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+	}
+	return got;
+}
+
+pid_t dt_spawn_helper(const char *helper, int fd, const char *mode,
+		      pid_t *tid, uint32_t *id)
+{
+	long long v[2];
+	pid_t pid;
+	int n = dt_spawn_report(helper, fd, mode, &pid, v, 2);
+
+	if (n < 0)
+		return n;
+	if (n != 2)
 		return -EPROTO;
+	*tid = (pid_t)v[0];
+	*id = (uint32_t)v[1];
 	return pid;
 }
 

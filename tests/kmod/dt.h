@@ -71,6 +71,12 @@ pid_t dt_spawn_holder(int fd, const char *mode, pid_t *tid, uint32_t *id);
 /* The same for another helper with kmod-holder's calling convention. */
 pid_t dt_spawn_helper(const char *helper, int fd, const char *mode,
 		      pid_t *tid, uint32_t *id);
+/*
+ * The same, for a report of up to n numbers into v: how many were read
+ * (the helper is spawned, *pid set, whenever this is >= 0), or -errno.
+ */
+int dt_spawn_report(const char *helper, int fd, const char *mode,
+		    pid_t *pid, long long *v, int n);
 
 /*
  * A peer: kmod-holder in serve mode on domain fd (inherited), a second

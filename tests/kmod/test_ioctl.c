@@ -22,12 +22,15 @@
 static int fd = -1;
 static char saved_max_threads[32];
 static char saved_max_domains[32];
+static char saved_max_thread_id[32];
 
 static void setup(void)
 {
 	modparam_get("max_threads", saved_max_threads, sizeof(saved_max_threads));
 	modparam_get("max_domains_per_user", saved_max_domains,
 		     sizeof(saved_max_domains));
+	modparam_get("max_thread_id", saved_max_thread_id,
+		     sizeof(saved_max_thread_id));
 	fd = raw_open(O_CLOEXEC);
 	cr_assert_geq(fd, 0, "open: %s", strerror(-fd));
 }
@@ -39,6 +42,8 @@ static void teardown(void)
 		modparam_set("max_threads", saved_max_threads);
 	if (saved_max_domains[0])
 		modparam_set("max_domains_per_user", saved_max_domains);
+	if (saved_max_thread_id[0])
+		modparam_set("max_thread_id", saved_max_thread_id);
 	if (fd >= 0)
 		close(fd);
 }
@@ -384,6 +389,52 @@ Test(ioctl, attach_beyond_max_threads_is_enospc)
 	pthread_join(th2, &res);
 	cr_assert_gt((intptr_t)res, s.id);
 	cr_assert_eq(modparam_set("max_threads", old), 0);
+}
+
+/*
+ * Thread ids count up to max_thread_id (2^32 - 1 unless a test lowers it
+ * to get there without billions of attaches), then start again from 1,
+ * skipping the ids of attached threads: an id names one attached thread.
+ */
+Test(ioctl, thread_ids_wrap_skipping_attached_threads)
+{
+	struct stay_arg s[3] = { { .fd = fd }, { .fd = fd }, { .fd = fd } };
+	pthread_t th[3], th2;
+	char buf[32];
+	void *res;
+
+	cr_assert_eq(modparam_get("max_thread_id", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "4294967295");
+	cr_assert_eq(modparam_set("max_thread_id", "0"), -EINVAL);
+	cr_assert_eq(modparam_set("max_thread_id", "3"), 0);
+	cr_assert_eq(raw_attach(fd), 1);
+	for (int i = 0; i < 2; i++) {
+		pthread_create(&th[i], NULL, stay_thread, &s[i]);
+		while (!s[i].attached)
+			sleep_ns(100000);
+		cr_assert_eq(s[i].id, i + 2);
+	}
+	s[0].leave = 1;
+	pthread_join(th[0], NULL);
+	cr_assert(dt_wait_gone(fd, 2, 0));
+	/* Past 3: back to 1, which we hold, so 2, which is free again. */
+	pthread_create(&th[2], NULL, stay_thread, &s[2]);
+	while (!s[2].attached)
+		sleep_ns(100000);
+	/* 1, 2 and 3 all taken: no id left. */
+	pthread_create(&th2, NULL, attach_thread, &fd);
+	pthread_join(th2, &res);
+	s[1].leave = s[2].leave = 1;
+	pthread_join(th[1], NULL);
+	pthread_join(th[2], NULL);
+	cr_assert_eq(s[2].id, 2, "after the wrap: id %d (ours is 1)", s[2].id);
+	cr_assert_eq((intptr_t)res, -ENOSPC, "every id taken: %d",
+		     (int)(intptr_t)res);
+	cr_assert(dt_wait_gone(fd, 0, 1));
+	cr_assert_eq(raw_detach(fd), 0);
+	/* Nobody attached now: the count goes on from the last one given. */
+	cr_assert_eq(raw_attach(fd), 3);
+	cr_assert_eq(modparam_set("max_thread_id", saved_max_thread_id), 0);
 }
 
 Test(ioctl, open_beyond_max_domains_per_user_is_emfile)

@@ -460,6 +460,57 @@ Test(lifecycle, try_after_waitpid_of_sigkilled_holder)
 	cr_assert_eq(st.nr_threads, 1);
 }
 
+/*
+ * execve() of a holder: the new image knows nothing of the domain, so the
+ * old one's lock is released as at its death (where the kernel releases
+ * robust futexes, exec_mm_release()), before the new image runs, with
+ * KGIL_ACQUIRED_OWNER_DEAD, whether the descriptor survives the exec or
+ * is closed by it.  The exec'd process lives on, detached; its report
+ * (sent from the new image) says what it sees on the descriptor.
+ */
+static void try_after_exec_of_holder(const char *mode, int want_stats)
+{
+	int me = raw_attach(fd), status, n, ret = 0, alive;
+	struct kgil_acquire a = { 0 };
+	struct kgil_stats st = { 0 };
+	long long v[3] = { 0 };
+	pid_t pid;
+
+	cr_assert_geq(me, 1);
+	n = dt_spawn_report("kmod-holder", fd, mode, &pid, v, 3);
+	cr_assert_geq(n, 0, "kmod-holder %s: %s", mode, strerror(-n));
+	if (n == 3) {
+		ret = raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a);
+		cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	}
+	/* Reaped before any verdict: it holds the domain open for 300 s. */
+	alive = waitpid(pid, &status, WNOHANG) == 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	cr_assert_eq(n, 3, "no report from the new image");
+	cr_assert(alive, "the exec'd process is gone: the test proves nothing");
+	cr_assert_eq(ret, 0, "TRY once the new image runs: %s (holder id %u, "
+		     "the exec'd thread's %lld)", strerror(-ret), st.holder_id,
+		     v[1]);
+	cr_assert_eq(a.result, KGIL_ACQUIRED_OWNER_DEAD);
+	cr_assert_eq(st.c.owner_deaths, 1);
+	cr_assert_eq(v[2], want_stats, "the exec'd image's own STATS: %s",
+		     strerror((int)-v[2]));
+	cr_assert_eq(raw_thread_stats(fd, (uint32_t)v[1], &st), -ENOENT,
+		     "the exec'd thread is still attached");
+	cr_assert_eq(raw_release(fd), 0);
+}
+
+Test(lifecycle, exec_of_holder_is_an_owner_death)
+{
+	try_after_exec_of_holder("hold-exec", -ENOENT);
+}
+
+Test(lifecycle, exec_of_holder_closing_the_domain_is_an_owner_death)
+{
+	try_after_exec_of_holder("hold-exec-cloexec", -EBADF);
+}
+
 /* ---- 4: signals into a waiter ---------------------------------------- */
 
 /* Wait (bounded) for a child's stop (WUNTRACED) or continue (WCONTINUED). */

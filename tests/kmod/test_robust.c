@@ -8,7 +8,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -238,4 +241,102 @@ Test(robust, closing_one_of_two_descriptors_changes_nothing)
 	cr_assert_eq(raw_domain_stats(fd, &st), 0);
 	cr_assert_eq(st.nr_threads, 1);
 	cr_assert_eq(raw_release(fd), 0);
+}
+
+/*
+ * A thread that unshares its file table (unshare(CLONE_FILES)) is, for
+ * the close rule, a process of its own: what counts is the table a
+ * thread has when a descriptor is closed, not the one it had when it
+ * attached.
+ */
+struct unsharer {
+	int fd;			/* the number, valid in both tables */
+	bool close_own;		/* close its copy, or wait for ours to go */
+	int id;
+	int unshare_ret, close_ret;
+	int stats_ret, release_ret;	/* after our close (!close_own) */
+	uint32_t nr_threads;
+	atomic_int step;	/* 1: it holds in its own table; 2: checked */
+	atomic_int go;		/* ours is closed (!close_own); leave */
+};
+
+static void *unshare_and_hold(void *p)
+{
+	struct unsharer *u = p;
+	struct kgil_stats st;
+
+	u->id = raw_attach(u->fd);
+	if (u->id < 1 || raw_acquire(u->fd, 0, 0, NULL))
+		u->id = -1;
+	u->unshare_ret = unshare(CLONE_FILES) ? -errno : 0;
+	if (u->close_own)
+		u->close_ret = close(u->fd) ? -errno : 0;
+	atomic_store(&u->step, 1);
+	if (!u->close_own) {
+		dt_wait_flag(&u->go, 1, 20000000000ull);
+		u->stats_ret = raw_thread_stats(u->fd, 0, &st);
+		u->release_ret = raw_release(u->fd);
+		if (!raw_domain_stats(u->fd, &st))
+			u->nr_threads = st.nr_threads;
+		close(u->fd);
+		atomic_store(&u->step, 2);
+	}
+	/* Alive until told: its exit would detach it anyway. */
+	dt_wait_flag(&u->go, 2, 20000000000ull);
+	return NULL;
+}
+
+Test(robust, closing_an_unshared_copy_detaches_its_thread)
+{
+	struct unsharer u = { .fd = fd, .close_own = true };
+	struct kgil_acquire a;
+	struct kgil_stats st;
+	int me = raw_attach(fd), ret;
+	pthread_t th;
+
+	cr_assert_geq(me, 1);
+	pthread_create(&th, NULL, unshare_and_hold, &u);
+	cr_assert(dt_wait_flag(&u.step, 1, 20000000000ull));
+	cr_assert_geq(u.id, 1);
+	cr_assert_eq(u.unshare_ret, 0, "unshare: %s", strerror(-u.unshare_ret));
+	cr_assert_eq(u.close_ret, 0);
+	/* Its table's last descriptor is gone: it left, releasing (close). */
+	ret = raw_acquire(fd, KGIL_ACQUIRE_TRY, 0, &a);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	atomic_store(&u.go, 2);
+	pthread_join(th, NULL);
+	cr_assert_eq(ret, 0, "TRY: %s (holder id %u, the closer's %d)",
+		     strerror(-ret), st.holder_id, u.id);
+	cr_assert_eq(a.result, 0, "a close is not an owner death");
+	cr_assert_eq(st.nr_threads, 1);
+	cr_assert_eq(st.c.owner_deaths, 0);
+	cr_assert_eq(raw_release(fd), 0);
+}
+
+Test(robust, closing_the_shared_table_spares_a_thread_that_unshared)
+{
+	struct unsharer u = { .fd = fd };
+	uint32_t held;
+	pthread_t th;
+
+	cr_assert_geq(raw_attach(fd), 1);
+	pthread_create(&th, NULL, unshare_and_hold, &u);
+	cr_assert(dt_wait_flag(&u.step, 1, 20000000000ull));
+	cr_assert_geq(u.id, 1);
+	cr_assert_eq(u.unshare_ret, 0, "unshare: %s", strerror(-u.unshare_ret));
+	/* Our table's last descriptor: we leave, the unsharer keeps its own. */
+	cr_assert_eq(close(fd), 0);
+	fd = -1;
+	held = sh->holder_id;
+	atomic_store(&u.go, 1);
+	cr_assert(dt_wait_flag(&u.step, 2, 20000000000ull));
+	atomic_store(&u.go, 2);
+	pthread_join(th, NULL);
+	cr_assert_eq(held, (uint32_t)u.id, "the unsharer lost the lock");
+	cr_assert_eq(u.stats_ret, 0, "the unsharer was detached: %s",
+		     strerror(-u.stats_ret));
+	cr_assert_eq(u.release_ret, 0);
+	cr_assert_eq(u.nr_threads, 1, "we are still attached");
+	/* Its close ended the domain; the page says it is free. */
+	cr_assert_eq(sh->holder_id, 0);
 }

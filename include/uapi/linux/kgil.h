@@ -191,6 +191,17 @@ static __inline__ int kgil_policy_invalid(const struct kgil_policy *p)
 
 /* ---- threads -------------------------------------------------------- */
 
+/*
+ * ATTACH: the calling thread joins the domain and gets its id, which
+ * names it in STATS, the shared page's holder_id and the tracepoints.
+ * Ids count up from 1 to 2^32 - 1 (the module parameter max_thread_id
+ * lowers the top, for tests) and then start again from 1, skipping the
+ * ids of threads still attached: at any time an id names at most one
+ * attached thread, and an id is given again only after its thread left.
+ * Errors: -EINVAL (flags or reserved not zero), -EEXIST (already
+ * attached), -ENOSPC (max_threads threads are attached, or every id up
+ * to max_thread_id is taken), -EBADF (the domain is being released).
+ */
 struct kgil_attach {
 	__u32 flags;		/* in: 0 */
 	__u32 id;		/* out: the thread's id in this domain, >= 1 */
@@ -240,10 +251,18 @@ struct kgil_attach {
  *
  * A thread that exits holding the lock releases it before its exit can
  * be seen (before pthread_join() returns, as a robust futex): the next
- * acquirer gets KGIL_ACQUIRED_OWNER_DEAD.  When a process closes its last
- * descriptor of a domain, its threads leave it: waiters return -EBADF,
- * never the lock, and a holder among them releases it to the threads of
- * the other processes that share the domain.
+ * acquirer gets KGIL_ACQUIRED_OWNER_DEAD.  execve() counts as the death
+ * of the thread's program image: past the exec's point of no return the
+ * thread leaves every domain, a lock it held is released as at exit
+ * (KGIL_ACQUIRED_OWNER_DEAD for the next owner), before the new image
+ * runs, whether its descriptor is close-on-exec or survives the exec (the
+ * new image may then ATTACH again, as a new thread).  When a process
+ * closes its last descriptor of a domain, its threads leave it: waiters
+ * return -EBADF, never the lock, and a holder among them releases it to
+ * the threads of the other processes that share the domain.  "Process"
+ * means the threads sharing the file table the descriptor was closed
+ * from, as it is at the close: a thread that called unshare(CLONE_FILES)
+ * is one of its own.
  */
 struct kgil_acquire {
 	__u32 flags;		/* in: KGIL_ACQUIRE_* */
@@ -320,7 +339,7 @@ enum kgil_release_reason {
 	KGIL_REL_IO = 2,	/* KGIL_IOC_IO_BEGIN */
 	KGIL_REL_DETACH = 3,	/* DETACH while holding */
 	KGIL_REL_CLOSE = 4,	/* the holder's process closed the domain */
-	KGIL_REL_EXIT = 5,	/* the holder exited or was killed */
+	KGIL_REL_EXIT = 5,	/* the holder exited, was killed, or exec'd */
 	KGIL_REL_MAX = 5,
 };
 
