@@ -554,10 +554,13 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 	}
 }
 
-/* ACQUIRE with dom->lock held (and held again on return). */
+/*
+ * ACQUIRE with dom->lock held (and held again on return); yielded: the
+ * re-acquire of a CHECK that gave the lock away.
+ */
 static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 			       const struct kgil_lock_req *req,
-			       struct kgil_lock_res *res)
+			       struct kgil_lock_res *res, bool yielded)
 	__must_hold(&dom->lock)
 {
 	struct kgil_waiter w = {
@@ -578,6 +581,15 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 					  ns_to_ktime(min_t(u64, req->timeout_ns,
 							    KTIME_MAX)));
 	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
+	/*
+	 * A handoff policy leaves the timing of the holder this CHECK has
+	 * just made to the yielder, which would queue at the tail here
+	 * (kgil_handoff.c, "Liveness").  A yielder that did not queue (TRY,
+	 * or refused) hands that duty on, as a waiter leaving the queue
+	 * does; one that queued and left has done so in kgil_abandon().
+	 */
+	if (yielded && (!w.begun || ret == -EBUSY))
+		kgil_policy_wait_abort(dom, &w);
 	if (!w.begun)
 		return ret;
 	kgil_wait_end(dom, &w, ret);
@@ -606,7 +618,7 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 	int ret;
 
 	spin_lock(&dom->lock);
-	ret = kgil_acquire_locked(dom, t, req, res);
+	ret = kgil_acquire_locked(dom, t, req, res, false);
 	spin_unlock(&dom->lock);
 	return ret;
 }
@@ -741,7 +753,7 @@ reacquire:
 	 * and break the strict rotation.
 	 */
 	if (dom->holder) {
-		ret = kgil_acquire_locked(dom, t, req, res);
+		ret = kgil_acquire_locked(dom, t, req, res, true);
 		goto unlock;
 	}
 	spin_unlock(&dom->lock);
