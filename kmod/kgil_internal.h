@@ -202,8 +202,8 @@ u32 kgil_detach_files(struct kgil_domain *dom, const void *files,
 /* kgil_lock.c: the lock itself */
 struct kgil_lock_req {
 	u32 flags;			/* KGIL_ACQUIRE_* */
-	u64 timeout_ns;
-	u64 deadline_ns;		/* absolute: a restarted wait's */
+	/* the call's, absolute (CLOCK_MONOTONIC); KTIME_MAX: none */
+	ktime_t deadline;
 	bool io;			/* IO_END */
 };
 
@@ -211,8 +211,6 @@ struct kgil_lock_res {
 	u32 result;			/* KGIL_ACQUIRED_OWNER_DEAD */
 	bool switched;			/* the grant changed the holder */
 	u64 wait_ns;
-	u64 left_ns;			/* -EINTR with a timeout: time left */
-	u64 deadline_ns;		/* ... and the deadline, absolute */
 	u32 failed;
 };
 
