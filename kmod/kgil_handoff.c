@@ -25,6 +25,22 @@
  * exit), or when the timekeeper leaves the queue without the lock, the
  * new tail is kicked once so that it times the new holder.
  *
+ * Liveness: after every grant, while anyone waits, some waiter times the
+ * new holder, whatever the thread that released does next.  A waiter
+ * that armed while the drop request was up sleeps untimed (the request
+ * is out, nothing to time), and the grant clears the request, so each
+ * grant must make a timekeeper arm again: kgil_handoff_pass() kicks the
+ * timekeeper, except after a CHECK without spinning.  There the
+ * yielder's re-acquire follows under the same dom->lock hold: queued at
+ * the tail it is the timekeeper and arms before it sleeps; queued
+ * elsewhere (ioprio's I/O return, a BPF class) it kicks the tail; queued
+ * and gone (timeout, signal) it kicks the tail on leaving
+ * (on_wait_abort); and if it does not queue at all (CHECK with TRY: the
+ * lock is taken, -EBUSY) the core reports it as a waiter that gave up,
+ * on_wait_abort again (kgil_acquire_locked()).  Without that last rule
+ * CHECK|TRY left every waiter untimed and a holder that yields only when
+ * asked kept the lock for ever.
+ *
  * With spin_ns set, the head times the holder, raises the drop request
  * itself and spins from there to the grant (kgil_lock.c), so the handoff
  * waits for no wake-up on another CPU.  The price is one wake-up per
@@ -154,8 +170,9 @@ void kgil_handoff_pass(struct kgil_domain *dom,
 	kgil_grant_waiter(dom, w);
 	/*
 	 * A yielding holder queues again at the tail and, as the tail, times
-	 * its successor.  With spinning the timekeeper is the new head: wake
-	 * it now, while its new holder runs, so that it is awake when due.
+	 * its successor, or hands that on if it does not ("Liveness" above).
+	 * With spinning the timekeeper is the new head: wake it now, while
+	 * its new holder runs, so that it is awake when due.
 	 */
 	if (reason != KGIL_REL_CHECK || dom->params.spin_ns)
 		kgil_handoff_kick_timekeeper(dom);

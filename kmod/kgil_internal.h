@@ -231,8 +231,8 @@ void kgil_thread_exit_task(struct task_struct *task);
 /* kgil_lock.c: the lock itself */
 struct kgil_lock_req {
 	u32 flags;			/* KGIL_ACQUIRE_* */
-	u64 timeout_ns;
-	u64 deadline_ns;		/* absolute: a restarted wait's */
+	/* the call's, absolute (CLOCK_MONOTONIC); KTIME_MAX: none */
+	ktime_t deadline;
 	bool io;			/* IO_END */
 };
 
@@ -240,8 +240,6 @@ struct kgil_lock_res {
 	u32 result;			/* KGIL_ACQUIRED_OWNER_DEAD */
 	bool switched;			/* the grant changed the holder */
 	u64 wait_ns;
-	u64 left_ns;			/* -EINTR with a timeout: time left */
-	u64 deadline_ns;		/* ... and the deadline, absolute */
 	u32 failed;
 };
 

@@ -133,6 +133,22 @@ static long kgil_ioctl_attach(struct kgil_domain *dom, void __user *uarg)
 	return 0;
 }
 
+/*
+ * The call's absolute deadline (KTIME_MAX: none), fixed as it starts, so
+ * that a restart keeps it whichever of its waits a signal cut: a
+ * restarted call's deadline_ns, else now + timeout_ns.  Both saturate at
+ * KTIME_MAX, which is no deadline at all: a wait that long cannot end.
+ */
+static ktime_t kgil_lock_deadline(const struct kgil_acquire *a)
+{
+	if (!(a->flags & KGIL_ACQUIRE_TIMEOUT))
+		return KTIME_MAX;
+	if (a->deadline_ns)
+		return ns_to_ktime(min_t(u64, a->deadline_ns, KTIME_MAX));
+	return ktime_add_safe(ktime_get(),
+			      ns_to_ktime(min_t(u64, a->timeout_ns, KTIME_MAX)));
+}
+
 /* ACQUIRE, CHECK and IO_END share struct kgil_acquire. */
 static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 			    void __user *uarg)
@@ -156,8 +172,7 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 		return -ENOENT;
 
 	req.flags = a.flags;
-	req.timeout_ns = a.timeout_ns;
-	req.deadline_ns = a.deadline_ns;
+	req.deadline = kgil_lock_deadline(&a);
 	req.io = cmd == KGIL_IOC_IO_END;
 	if (cmd == KGIL_IOC_CHECK) {
 		ret = kgil_check(dom, t, &req, &res);
@@ -175,11 +190,14 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 	if (ret == -EINTR) {
 		/*
 		 * Restarted unless a handler runs (kgil_lock.c, "Signals"),
-		 * with the same deadline.
+		 * with the same deadline, KTIME_MAX (none) included: a zero
+		 * deadline_ns would make the restart time the call afresh.
 		 */
 		if (a.flags & KGIL_ACQUIRE_TIMEOUT) {
-			a.timeout_ns = res.left_ns;
-			a.deadline_ns = res.deadline_ns;
+			a.deadline_ns = ktime_to_ns(req.deadline);
+			a.timeout_ns = req.deadline == KTIME_MAX ? U64_MAX :
+				max_t(s64, 0, ktime_to_ns(ktime_sub(req.deadline,
+								    ktime_get())));
 		}
 		ret = -ERESTARTNOHAND;
 	}

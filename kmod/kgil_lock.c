@@ -120,10 +120,12 @@
  * (SIGSTOP/SIGCONT, an ignored one, a debugger attaching, io_uring task
  * work) restarts the call transparently, as a futex wait does, and one
  * whose handler runs ends it with -EINTR whatever SA_RESTART says, so
- * the caller can act on it.  A timed wait reports its absolute deadline
- * (kgil_lock_res.deadline_ns), which the ioctl writes back into the
- * caller's struct, so a restart keeps the deadline however long the
- * thread was stopped in between (a restart block in user memory: the
+ * the caller can act on it.  A timed call's absolute deadline is fixed
+ * by the ioctl when the call starts (kgil_lock_req.deadline) and written
+ * back into the caller's struct whatever wait the signal cut (CHECK's
+ * forced-switch wait as well as the wait for the lock), so a restart
+ * keeps it however long the thread was stopped in between, and an
+ * infinite one stays infinite (a restart block in user memory: the
  * kernel's own restart_block would point into this module's text, which
  * could be unloaded before the restart).
  */
@@ -568,10 +570,13 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 	}
 }
 
-/* ACQUIRE with dom->lock held (and held again on return). */
+/*
+ * ACQUIRE with dom->lock held (and held again on return); yielded: the
+ * re-acquire of a CHECK that gave the lock away.
+ */
 static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 			       const struct kgil_lock_req *req,
-			       struct kgil_lock_res *res)
+			       struct kgil_lock_res *res, bool yielded)
 	__must_hold(&dom->lock)
 {
 	struct kgil_waiter w = {
@@ -579,29 +584,25 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		.task = current,
 		.io = req->io,
 	};
-	ktime_t now = ktime_get();
-	ktime_t deadline = KTIME_MAX;
 	int ret;
 
 	INIT_LIST_HEAD(&w.node);
-	w.start_ns = ktime_to_ns(now);
-	if (req->deadline_ns)
-		deadline = ns_to_ktime(min_t(u64, req->deadline_ns, KTIME_MAX));
-	else if (req->flags & KGIL_ACQUIRE_TIMEOUT)
-		deadline = ktime_add_safe(now,
-					  ns_to_ktime(min_t(u64, req->timeout_ns,
-							    KTIME_MAX)));
-	ret = kgil_wait_and_take(dom, &w, req->flags, deadline);
+	w.start_ns = ktime_get_ns();
+	ret = kgil_wait_and_take(dom, &w, req->flags, req->deadline);
+	/*
+	 * A handoff policy leaves the timing of the holder this CHECK has
+	 * just made to the yielder, which would queue at the tail here
+	 * (kgil_handoff.c, "Liveness").  A yielder that did not queue (TRY,
+	 * or refused) hands that duty on, as a waiter leaving the queue
+	 * does; one that queued and left has done so in kgil_abandon().
+	 */
+	if (yielded && (!w.begun || ret == -EBUSY))
+		kgil_policy_wait_abort(dom, &w);
 	if (!w.begun)
 		return ret;
 	kgil_wait_end(dom, &w, ret);
 	res->wait_ns = ktime_get_ns() - w.start_ns;
 	res->failed = w.failed;
-	if (ret == -EINTR && deadline != KTIME_MAX) {
-		res->left_ns = max_t(s64, 0, ktime_to_ns(ktime_sub(deadline,
-							       ktime_get())));
-		res->deadline_ns = ktime_to_ns(deadline);
-	}
 	if (!ret) {
 		if (w.owner_dead)
 			res->result |= KGIL_ACQUIRED_OWNER_DEAD;
@@ -620,7 +621,7 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 	int ret;
 
 	spin_lock(&dom->lock);
-	ret = kgil_acquire_locked(dom, t, req, res);
+	ret = kgil_acquire_locked(dom, t, req, res, false);
 	spin_unlock(&dom->lock);
 	return ret;
 }
@@ -755,7 +756,7 @@ reacquire:
 	 * and break the strict rotation.
 	 */
 	if (dom->holder) {
-		ret = kgil_acquire_locked(dom, t, req, res);
+		ret = kgil_acquire_locked(dom, t, req, res, true);
 		goto unlock;
 	}
 	spin_unlock(&dom->lock);

@@ -141,9 +141,10 @@ enum kgil_check_action {
  *	(newgil raises the drop request here).  Not called if the domain
  *	changed policy since the deadline was asked.  Default: nothing.
  * @on_wait_abort: @w left the queue without the lock (timeout, signal,
- *	detach, a cancelled io_uring acquire); a policy that lets only
- *	some waiters time the holder hands that duty on here.  Default:
- *	nothing.
+ *	detach, a cancelled io_uring acquire), or is the re-acquire of a
+ *	CHECK that gave the lock away and did not queue at all (TRY); a
+ *	policy that lets only some waiters time the holder hands that
+ *	duty on here.  Default: nothing.
  * @on_release: @t has just released (the lock is free): pass it on,
  *	either by signalling a waiter, which then competes for the free
  *	lock (kgil_wake_waiter(), kgil_wake_one()), or by handing it over

@@ -24,8 +24,11 @@
  * serve's commands and their answers (ret is 0 or -errno):
  *   attach                 ret id
  *   detach | release       ret
- *   acquire FLAGS TIMEOUT  ret result timeout_ns t_start t_end
- *   check FLAGS TIMEOUT    (the same; FLAGS and TIMEOUT default to 0)
+ *   acquire FLAGS TIMEOUT [DEADLINE]
+ *                          ret result timeout_ns t_start t_end (DEADLINE:
+ *                          the struct's deadline_ns, default 0)
+ *   check FLAGS TIMEOUT [DEADLINE]
+ *                          (the same; FLAGS and TIMEOUT default to 0)
  *   checks N               CHECK (flags 0) up to N times back to back,
  *                          until one fails or reports SWITCHED: the last
  *                          one's answer as above, and how many ran
@@ -106,11 +109,11 @@ static _Noreturn void execd(int fd, int ready_fd, unsigned int id)
 /* One command of serve mode; its answer, without the newline, in out. */
 static int serve_one(int fd, const char *line, char *out, size_t len)
 {
-	unsigned long long a1 = 0, a2 = 0;
+	unsigned long long a1 = 0, a2 = 0, a3 = 0;
 	char cmd[16] = "";
 	int ret;
 
-	if (sscanf(line, "%15s %llu %llu", cmd, &a1, &a2) < 1)
+	if (sscanf(line, "%15s %llu %llu %llu", cmd, &a1, &a2, &a3) < 1)
 		return snprintf(out, len, "%d", -EINVAL);
 	if (!strcmp(cmd, "attach")) {
 		struct kgil_attach at = { 0 };
@@ -134,6 +137,7 @@ static int serve_one(int fd, const char *line, char *out, size_t len)
 			memset(&aq, 0, sizeof(aq));
 			aq.flags = loop ? 0 : (uint32_t)a1;
 			aq.timeout_ns = loop ? 0 : a2;
+			aq.deadline_ns = loop ? 0 : a3;
 			t0 = now_ns();
 			ret = raw_ioctl(fd, cmd[0] == 'a' ? KGIL_IOC_ACQUIRE :
 				     KGIL_IOC_CHECK, &aq);

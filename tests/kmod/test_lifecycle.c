@@ -530,20 +530,30 @@ static bool wait_child(pid_t pid, int options)
 	return false;
 }
 
+/* Stop the peer, then continue it (no handler runs). */
+static void stop_and_continue(struct dt_peer *q)
+{
+	cr_assert_eq(kill(q->pid, SIGSTOP), 0);
+	cr_assert(wait_child(q->pid, WUNTRACED), "the peer never stopped");
+	cr_assert_eq(kill(q->pid, SIGCONT), 0);
+	cr_assert(wait_child(q->pid, WCONTINUED), "the peer never continued");
+}
+
 /*
  * The test holds; the peer attaches and blocks in ACQUIRE (flags,
- * timeout): returns once it is queued.
+ * timeout_ns, deadline_ns): returns once it is queued.
  */
 static void peer_blocks(struct dt_peer *q, uint32_t *qid, uint32_t flags,
-			uint64_t timeout_ns)
+			uint64_t timeout_ns, uint64_t deadline_ns)
 {
 	int me = raw_attach(fd);
 
 	cr_assert_geq(me, 1);
 	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
 	start_peer(q, qid);
-	cr_assert_eq(dt_peer_send(q, "acquire %u %llu", flags,
-				  (unsigned long long)timeout_ns), 0);
+	cr_assert_eq(dt_peer_send(q, "acquire %u %llu %llu", flags,
+				  (unsigned long long)timeout_ns,
+				  (unsigned long long)deadline_ns), 0);
 	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
 		  "the peer never queued");
 }
@@ -586,13 +596,41 @@ Test(lifecycle, sigstop_sigcont_does_not_end_the_wait)
 	struct dt_peer q;
 	uint32_t qid;
 
-	peer_blocks(&q, &qid, 0, 0);
-	cr_assert_eq(kill(q.pid, SIGSTOP), 0);
-	cr_assert(wait_child(q.pid, WUNTRACED), "the peer never stopped");
-	cr_assert_eq(kill(q.pid, SIGCONT), 0);
-	cr_assert(wait_child(q.pid, WCONTINUED), "the peer never continued");
+	peer_blocks(&q, &qid, 0, 0, 0);
+	stop_and_continue(&q);
 	peer_still_waits_then_gets_it(&q, qid, "SIGSTOP and SIGCONT");
 	dt_peer_stop(&q);
+}
+
+/*
+ * Issue 24 (10): a timeout too long for ktime (UINT64_MAX) or a deadline
+ * past KTIME_MAX is no deadline at all, and stays none across a restart;
+ * the restart must not turn it into "time left: 0".
+ */
+static void infinite_wait_survives_a_stop(uint64_t timeout_ns,
+					  uint64_t deadline_ns,
+					  const char *after)
+{
+	struct dt_peer q;
+	uint32_t qid;
+
+	peer_blocks(&q, &qid, KGIL_ACQUIRE_TIMEOUT, timeout_ns, deadline_ns);
+	stop_and_continue(&q);
+	peer_still_waits_then_gets_it(&q, qid, after);
+	dt_peer_stop(&q);
+}
+
+Test(lifecycle, sigstop_keeps_an_infinite_timeout_waiting)
+{
+	infinite_wait_survives_a_stop(UINT64_MAX, 0, "SIGSTOP and SIGCONT "
+				      "(timeout_ns UINT64_MAX)");
+}
+
+Test(lifecycle, sigstop_keeps_a_deadline_past_ktime_max_waiting)
+{
+	infinite_wait_survives_a_stop(0, (uint64_t)INT64_MAX + 1,
+				      "SIGSTOP and SIGCONT (deadline_ns "
+				      "KTIME_MAX + 1)");
 }
 
 /* A debugger attaches (and stops the thread), then goes away. */
@@ -601,7 +639,7 @@ Test(lifecycle, ptrace_attach_does_not_end_the_wait)
 	struct dt_peer q;
 	uint32_t qid;
 
-	peer_blocks(&q, &qid, 0, 0);
+	peer_blocks(&q, &qid, 0, 0, 0);
 	cr_assert_eq(ptrace(PTRACE_SEIZE, q.pid, 0, 0), 0, "PTRACE_SEIZE: %s",
 		     strerror(errno));
 	cr_assert_eq(ptrace(PTRACE_INTERRUPT, q.pid, 0, 0), 0);
@@ -627,7 +665,7 @@ Test(lifecycle, sigstop_keeps_the_timeout_deadline)
 	uint32_t qid;
 	int n;
 
-	peer_blocks(&q, &qid, KGIL_ACQUIRE_TIMEOUT, timeout);
+	peer_blocks(&q, &qid, KGIL_ACQUIRE_TIMEOUT, timeout, 0);
 	sleep_ns(stop_at);
 	t_stop = now_ns();
 	cr_assert_eq(kill(q.pid, SIGSTOP), 0);
@@ -1040,10 +1078,7 @@ Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
 	cr_assert(waiting, "the peer's CHECKs never gave the lock to B (%d "
 		  "numbers: CHECK %s, %lld of them)", n, strerror((int)-v[0]),
 		  v[5]);
-	cr_assert_eq(kill(q.pid, SIGSTOP), 0);
-	cr_assert(wait_child(q.pid, WUNTRACED), "the peer never stopped");
-	cr_assert_eq(kill(q.pid, SIGCONT), 0);
-	cr_assert(wait_child(q.pid, WCONTINUED), "the peer never continued");
+	stop_and_continue(&q);
 	n = dt_peer_reply(&q, QUIET_NS, v, 6);
 	cr_assert_eq(n, -ETIMEDOUT, "after SIGSTOP and SIGCONT, no handler ran, "
 		     "the peer's CHECK ended with %s (%lld) instead of waiting "
@@ -1056,6 +1091,141 @@ Test(lifecycle, sigstop_in_check_retake_does_not_end_it)
 	cr_assert(v[1] & KGIL_ACQUIRED_SWITCHED, "result %#llx: the lock went "
 		  "to B meanwhile", v[1]);
 	cr_assert_eq(sh->holder_id, qid, "the peer holds after its CHECK");
+	pthread_join(tb, NULL);
+	cr_assert_eq(b.ret, 0);
+	cr_assert_eq(dt_peer_call(&q, v, 1, "release"), 1);
+	cr_assert_eq(v[0], 0);
+	dt_peer_stop(&q);
+}
+
+/*
+ * Issue 24 (10), the CHECK half: under newgil with forced switching a
+ * CHECK that yields waits, released, until another thread has taken the
+ * lock.  Stopped there, it restarts; its timeout must still run from the
+ * call, not become "no time left": once B takes the lock, the restarted
+ * CHECK waits to take it back (10 s), and gets it when B lets go.
+ *
+ * B is kept from taking the lock while the peer sits in that wait by a
+ * SCHED_FIFO thread that occupies B's CPU (the peer and this thread run
+ * on the other one); the hog ends itself after HOG_NS whatever happens,
+ * well inside the RT throttling's 950 ms a second, and the test checks
+ * B did not slip in before it looks at the peer's answer.
+ */
+#define HOG_NS		600000000ull
+
+struct hog {
+	int cpu;
+	int err;
+	atomic_int state;	/* 1 running, 2 done, -1 failed */
+	atomic_int stop;
+};
+
+static void pin_to(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	cr_assert_eq(sched_setaffinity(tid, sizeof(set), &set), 0,
+		     "pin %d to CPU %d: %s", (int)tid, cpu, strerror(errno));
+}
+
+static void pin_thread(pthread_t th, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	cr_assert_eq(pthread_setaffinity_np(th, sizeof(set), &set), 0);
+}
+
+static void *hog_run(void *p)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct hog *h = p;
+	uint64_t end;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(h->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) ||
+	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp)) {
+		h->err = errno;
+		atomic_store(&h->state, -1);
+		return NULL;
+	}
+	end = now_ns() + HOG_NS;
+	atomic_store(&h->state, 1);
+	while (!atomic_load(&h->stop) && now_ns() < end)
+		;
+	atomic_store(&h->state, 2);
+	return NULL;
+}
+
+Test(lifecycle, sigstop_in_newgil_switch_wait_keeps_the_check_deadline)
+{
+	static struct blocker b;	/* static: outlive a failed assert */
+	static struct hog h = { .cpu = 1 };
+	long long v[6] = { 0 }, interrupts = 0;
+	bool in_switch_wait = false;
+	struct dt_peer q;
+	pthread_t tb, th;
+	uint32_t qid;
+	uint64_t end;
+	int n;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("needs two CPUs");
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_NEWGIL,
+				   KGIL_POLICY_FORCE_SWITCH, 1000000), 0);
+	pin_to(0, 0);
+	start_peer(&q, &qid);
+	pin_to(q.pid, 0);
+	cr_assert_eq(dt_peer_call(&q, v, 5, "acquire 0 0"), 5);
+	cr_assert_eq(v[0], 0, "the peer's ACQUIRE: %s", strerror((int)-v[0]));
+	pthread_create(&tb, NULL, blocker_run, &b);
+	pin_thread(tb, 1);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+		  "B never queued");
+	/* B times the peer out: the drop request the CHECK will honour. */
+	cr_assert_neq(dt_spin_until_drop(sh, LONG_NS), 0, "no drop request");
+	pthread_create(&th, NULL, hog_run, &h);
+	cr_assert(dt_wait_flag(&h.state, 1, LONG_NS) && h.state == 1,
+		  "no SCHED_FIFO thread on CPU 1: %s", strerror(h.err));
+	cr_assert_eq(dt_peer_send(&q, "check %u %llu", KGIL_ACQUIRE_TIMEOUT,
+				  (unsigned long long)LONG_NS), 0);
+	/* Released, B woken but unable to run: the forced-switch wait. */
+	end = now_ns() + HOG_NS / 3;
+	while (!in_switch_wait && now_ns() < end) {
+		in_switch_wait = sh->holder_id == 0 && sh->nr_waiting == 1;
+		if (!in_switch_wait)
+			sleep_ns(100000);
+	}
+	cr_assert(in_switch_wait, "the peer's CHECK never released (holder "
+		  "%u, %u waiting)", sh->holder_id, sh->nr_waiting);
+	stop_and_continue(&q);
+	cr_assert(sh->holder_id == 0 && atomic_load(&h.state) == 1,
+		  "B took the lock while the peer was stopped (hog %s): the "
+		  "test did not cut the switch wait",
+		  h.state == 1 ? "running" : "over");
+	atomic_store(&h.stop, 1);
+	pthread_join(th, NULL);
+	cr_assert(dt_wait_flag(&b.stage, 2, LONG_NS), "B never took the lock");
+	n = dt_peer_reply(&q, QUIET_NS, v, 6);
+	cr_assert_eq(n, -ETIMEDOUT, "the peer's 10 s CHECK, stopped in the "
+		     "forced-switch wait, ended with %s (%lld) %.3f s after the "
+		     "call instead of waiting to take the lock back",
+		     strerror((int)-v[0]), v[0], (v[4] - v[3]) / 1e9);
+	cr_assert_eq(sh->holder_id, (uint32_t)b.id);
+	cr_assert_eq(sh->nr_waiting, 1, "the peer is not waiting");
+	atomic_store(&b.go, 1);
+	n = dt_peer_reply(&q, LONG_NS, v, 6);
+	cr_assert_eq(n, 6, "the peer's CHECK never got the lock back");
+	cr_assert_eq(v[0], 0, "the peer's CHECK: %s", strerror((int)-v[0]));
+	cr_assert(v[1] & KGIL_ACQUIRED_SWITCHED, "result %#llx", v[1]);
+	cr_assert_eq(sh->holder_id, qid, "the peer holds after its CHECK");
+	cr_assert_eq(peer_thread_stats(&q, qid, &interrupts), 0);
+	cr_assert_geq(interrupts, 1, "the stop did not cut the wait");
 	pthread_join(tb, NULL);
 	cr_assert_eq(b.ret, 0);
 	cr_assert_eq(dt_peer_call(&q, v, 1, "release"), 1);

@@ -316,6 +316,136 @@ Test(policy_fifo, timekeeper_duty_passes_on_when_it_leaves)
 	cr_assert_eq(w1.ret, 0);
 }
 
+/*
+ * Issue 24 (9): a CHECK with KGIL_ACQUIRE_TRY hands the lock to the head
+ * and does not queue again.  Without spinning the yielder was the one
+ * meant to time its successor (as the new tail); the other waiters were
+ * armed untimed while the drop request was up.  H holds, A and B queue
+ * (B, the tail, times H and raises the drop request), H's CHECK|TRY
+ * hands to A: someone must still time A, or A, which yields only when
+ * asked, keeps the lock and B's 2 s ACQUIRE times out.
+ */
+struct yielder_succ {
+	int id;
+	int ret;		/* A: its ACQUIRE, then its first failing CHECK */
+	atomic_int stage;	/* 1 attached, 2 got the lock */
+	atomic_int stop;	/* A: release and leave */
+};
+
+/* A: holds, works, and CHECKs only when asked to drop. */
+static void *succ_run(void *p)
+{
+	struct yielder_succ *a = p;
+
+	a->id = raw_attach(fd);
+	atomic_store(&a->stage, 1);
+	if (a->id < 1)
+		return NULL;
+	a->ret = raw_acquire(fd, 0, 0, NULL);
+	if (!a->ret)
+		atomic_store(&a->stage, 2);
+	while (!a->ret && !atomic_load(&a->stop)) {
+		if (sh->drop_request)
+			a->ret = raw_check(fd, NULL);
+		else
+			busy_work(64);
+	}
+	if (!a->ret)
+		raw_release(fd);
+	raw_detach(fd);
+	return NULL;
+}
+
+struct timed_waiter {
+	int id;
+	int ret;
+	uint32_t holder_seen;	/* sh->holder_id once its ACQUIRE returned */
+	uint64_t waited_ns;
+	atomic_int stage;	/* 1 attached, 2 ACQUIRE returned */
+	atomic_int go;		/* 1 release and leave */
+};
+
+/* B: a 2 s ACQUIRE; holds until told. */
+static void *timed_waiter_run(void *p)
+{
+	struct timed_waiter *b = p;
+	uint64_t t0;
+
+	b->id = raw_attach(fd);
+	atomic_store(&b->stage, 1);
+	if (b->id < 1)
+		return NULL;
+	t0 = now_ns();
+	b->ret = raw_acquire(fd, KGIL_ACQUIRE_TIMEOUT, 2000000000ull, NULL);
+	b->waited_ns = now_ns() - t0;
+	b->holder_seen = sh->holder_id;
+	atomic_store(&b->stage, 2);
+	if (!b->ret) {
+		dt_wait_flag(&b->go, 1, LONG_NS);
+		raw_release(fd);
+	}
+	raw_detach(fd);
+	return NULL;
+}
+
+static void check_try_hands_over_timed(uint32_t policy)
+{
+	static struct yielder_succ a;	/* static: outlive a failed assert */
+	static struct timed_waiter b;
+	struct kgil_acquire ca;
+	struct kgil_stats st;
+	pthread_t ta, tb;
+	int me = raw_attach(fd), ret;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	cr_assert_geq(me, 1);
+	cr_assert_eq(dt_set_policy_spin(fd, policy, 1000000, 0), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	pthread_create(&ta, NULL, succ_run, &a);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS),
+		  "A never queued");
+	pthread_create(&tb, NULL, timed_waiter_run, &b);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 2, true, LONG_NS),
+		  "B never queued");
+	/* B, the tail, times H: then both sleep untimed until a grant. */
+	cr_assert_neq(dt_spin_until_drop(sh, LONG_NS), 0, "no drop request");
+	ret = raw_lock(fd, KGIL_IOC_CHECK, KGIL_ACQUIRE_TRY, 0, &ca);
+	cr_assert_eq(ret, -EBUSY, "H's CHECK|TRY: %s, not -EBUSY (handed over)",
+		     strerror(-ret));
+	cr_assert_neq(sh->holder_id, (uint32_t)me, "H's CHECK kept the lock");
+	cr_assert(dt_wait_flag(&a.stage, 2, LONG_NS), "the lock did not go "
+		  "to A, the head");
+	cr_assert(dt_wait_flag(&b.stage, 2, LONG_NS), "B's ACQUIRE hung");
+	cr_log_info("B: %s after %.3f s\n", strerror(-b.ret),
+		    b.waited_ns / 1e9);
+	cr_assert_eq(b.ret, 0, "B's 2 s ACQUIRE: %s after %.3f s: nobody timed "
+		     "A, the holder H's CHECK|TRY made", strerror(-b.ret),
+		     b.waited_ns / 1e9);
+	cr_assert_eq(b.holder_seen, (uint32_t)b.id);
+	cr_assert_eq(sh->holder_id, (uint32_t)b.id);
+	cr_assert_eq(raw_domain_stats(fd, &st), 0);
+	cr_assert_eq(st.holder_id, (uint32_t)b.id);
+	cr_assert_eq(st.c.timeouts, 0);
+	cr_assert_eq(a.ret, 0, "A: %s", strerror(-a.ret));
+	atomic_store(&b.go, 1);
+	atomic_store(&a.stop, 1);
+	pthread_join(tb, NULL);
+	pthread_join(ta, NULL);
+	cr_assert_eq(a.ret, 0, "A: %s", strerror(-a.ret));
+	cr_assert_eq(sh->holder_id, 0);
+}
+
+Test(policy_fifo, check_try_leaves_the_new_holder_timed)
+{
+	check_try_hands_over_timed(KGIL_POLICY_FIFO);
+}
+
+Test(policy_fifo, ioprio_check_try_leaves_the_new_holder_timed)
+{
+	check_try_hands_over_timed(KGIL_POLICY_IOPRIO);
+}
+
 struct flipper {
 	int fd;
 	atomic_int stop;

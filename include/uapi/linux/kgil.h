@@ -226,16 +226,26 @@ struct kgil_attach {
  * pending.  On any error the caller does not hold the lock (-EDEADLK:
  * it still does).
  *
+ * Timeout: with KGIL_ACQUIRE_TIMEOUT the call's deadline is fixed when
+ * it starts: deadline_ns if nonzero (absolute, CLOCK_MONOTONIC), else the
+ * call's start plus timeout_ns.  A deadline at or past INT64_MAX ns (the
+ * kernel's KTIME_MAX; timeout_ns = UINT64_MAX always is) is none: the
+ * wait never times out.  A CHECK's deadline also counts from its start;
+ * it bounds the wait to take the lock back, not the forced-switch wait
+ * before it.
+ *
  * Signals: a signal whose handler runs ends the wait with -EINTR, with or
  * without SA_RESTART, so the caller can act on it.  A signal whose
  * handler does not run (SIGSTOP/SIGCONT, an ignored signal, a debugger
  * attaching) does not end it: the call restarts transparently.  With
  * KGIL_ACQUIRE_TIMEOUT the deadline stays the same, however long the
- * thread was stopped: an interrupted wait writes its absolute deadline
- * into deadline_ns, which the restarted call (or the caller's own next
- * call with the struct as the kernel left it, after -EINTR) keeps, and
- * the time it had left into timeout_ns, for information.  Every other
- * outcome writes deadline_ns back as 0, so the struct can be reused.
+ * thread was stopped and whichever wait was cut (CHECK's forced-switch
+ * wait too): an interrupted call writes its absolute deadline into
+ * deadline_ns (INT64_MAX for none), which the restarted call (or the
+ * caller's own next call with the struct as the kernel left it, after
+ * -EINTR) keeps, and the time it had left into timeout_ns, for
+ * information (UINT64_MAX for none).  Every other outcome writes
+ * deadline_ns back as 0, so the struct can be reused.
  * A restart repeats the call on the same descriptor number: a thread
  * whose descriptor another thread closed (or replaced) while it waited
  * gets what any restarted system call would, -EBADF (or the other
@@ -267,14 +277,19 @@ struct kgil_attach {
 struct kgil_acquire {
 	__u32 flags;		/* in: KGIL_ACQUIRE_* */
 	__u32 result;		/* out: KGIL_ACQUIRED_* */
-	__u64 timeout_ns;	/* in: relative, with KGIL_ACQUIRE_TIMEOUT */
+	/*
+	 * in: relative to the call's start, with KGIL_ACQUIRE_TIMEOUT
+	 * (UINT64_MAX: no limit); out after -EINTR: the time that was left
+	 */
+	__u64 timeout_ns;
 	__u64 wait_ns;		/* out: time spent waiting */
 	__u32 failed_attempts;	/* out: woke up, found it taken, slept again */
 	__u32 reserved0;
 	/*
 	 * in/out: 0, or (with KGIL_ACQUIRE_TIMEOUT) the CLOCK_MONOTONIC
-	 * deadline of a wait a signal interrupted, which a restart keeps;
-	 * nonzero without the flag: -EINVAL (KGIL_FEAT_RESTART)
+	 * deadline of a call a signal interrupted, which a restart keeps
+	 * (INT64_MAX and beyond: none); nonzero without the flag: -EINVAL
+	 * (KGIL_FEAT_RESTART)
 	 */
 	__u64 deadline_ns;
 	__u64 reserved[1];
