@@ -113,15 +113,26 @@ static void kgil_bpf_overrun(struct kgil_domain *dom, const char *hook,
 	schedule_work(&e->eject_work);
 }
 
-static u64 kgil_bpf_begin(void)
+static u64 kgil_bpf_begin(struct kgil_domain *dom)
 {
+	dom->bpf_steps = 0;
+	dom->bpf_credit_ns = 0;
 	return local_clock();
 }
 
+/*
+ * A call's time, less the first wake-up its kfuncs made: waking a
+ * sleeping waiter is the core's work, and under a hypervisor an IPI can
+ * take milliseconds.  Only the first: a program that loops on the kfuncs
+ * pays for the rest.
+ */
 static void kgil_bpf_end(struct kgil_domain *dom, const char *hook, u64 t0)
 {
 	u64 ns = local_clock() - t0;
-	bool over = ns > READ_ONCE(kgil_bpf_budget_ns);
+	bool over;
+
+	ns -= min(ns, dom->bpf_credit_ns);
+	over = ns > READ_ONCE(kgil_bpf_budget_ns);
 
 	dom->bpf_window = (dom->bpf_window << 1) | over;
 	if (unlikely(over) && !dom->bpf_ejected)
@@ -140,7 +151,7 @@ static u64 kgil_bpf_handoff_due(struct kgil_domain *dom)
 		return max(dom->grant_ns, kgil_oldest_waiter(dom)->start_ns) +
 		       dom->params.switch_interval_ns;
 	/* The core clamps it (kgil_policy_handoff_due()). */
-	t0 = kgil_bpf_begin();
+	t0 = kgil_bpf_begin(dom);
 	due = b->handoff_due(dom, dom->holder, head);
 	kgil_bpf_end(dom, "handoff_due", t0);
 	return due;
@@ -153,7 +164,7 @@ static void kgil_bpf_activate(struct kgil_domain *dom)
 
 	if (!b->init)
 		return;
-	t0 = kgil_bpf_begin();
+	t0 = kgil_bpf_begin(dom);
 	b->init(dom);
 	kgil_bpf_end(dom, "init", t0);
 }
@@ -171,7 +182,7 @@ static void kgil_bpf_on_wait_start(struct kgil_domain *dom,
 	u64 t0;
 
 	if (b->wait_class) {
-		t0 = kgil_bpf_begin();
+		t0 = kgil_bpf_begin(dom);
 		class = b->wait_class(dom, w);
 		kgil_bpf_end(dom, "wait_class", t0);
 	}
@@ -200,7 +211,7 @@ static void kgil_bpf_on_release(struct kgil_domain *dom, struct kgil_thread *t,
 	u64 t0;
 
 	if (b->on_release) {
-		t0 = kgil_bpf_begin();
+		t0 = kgil_bpf_begin(dom);
 		pos = b->on_release(dom, t, reason);
 		kgil_bpf_end(dom, "on_release", t0);
 	}
@@ -224,7 +235,7 @@ static void kgil_bpf_on_grant(struct kgil_domain *dom, struct kgil_thread *t,
 
 	if (!b->on_grant)
 		return;
-	t0 = kgil_bpf_begin();
+	t0 = kgil_bpf_begin(dom);
 	b->on_grant(dom, t, w);
 	kgil_bpf_end(dom, "on_grant", t0);
 }
@@ -239,7 +250,7 @@ static bool kgil_bpf_may_spin(struct kgil_domain *dom, struct kgil_waiter *w)
 		return true;
 	if (w != kgil_first_waiter(dom) || !b->may_spin)
 		return false;
-	t0 = kgil_bpf_begin();
+	t0 = kgil_bpf_begin(dom);
 	spin = b->may_spin(dom, w);
 	kgil_bpf_end(dom, "may_spin", t0);
 	return spin;
@@ -271,13 +282,23 @@ __bpf_kfunc_start_defs();
  *
  * The first waiter is woken to spin for the handoff if spin_ns allows.
  */
+/* The first waking kfunc of a hook's call: its time is not the program's. */
+static void kgil_bpf_credit(struct kgil_domain *dom, u64 t0)
+{
+	if (!dom->bpf_credit_ns)
+		dom->bpf_credit_ns = max_t(u64, local_clock() - t0, 1);
+}
+
 __bpf_kfunc void kgil_bpf_request_drop(struct kgil_domain *dom)
 {
+	u64 t0 = local_clock();
+
 	lockdep_assert_held(&dom->lock);
 	if (!dom->holder)
 		return;
 	kgil_request_drop(dom, dom->holder);
 	kgil_handoff_kick_spinner(dom, NULL);
+	kgil_bpf_credit(dom, t0);
 }
 
 /**
@@ -291,11 +312,13 @@ __bpf_kfunc void kgil_bpf_request_drop(struct kgil_domain *dom)
 __bpf_kfunc void kgil_bpf_kick_spinner(struct kgil_domain *dom)
 {
 	struct kgil_waiter *head;
+	u64 t0 = local_clock();
 
 	lockdep_assert_held(&dom->lock);
 	head = kgil_first_waiter(dom);
 	kgil_handoff_kick_spinner(dom, head && head->t == dom->holder ?
 				       head : NULL);
+	kgil_bpf_credit(dom, t0);
 }
 
 /**
@@ -303,8 +326,14 @@ __bpf_kfunc void kgil_bpf_kick_spinner(struct kgil_domain *dom)
  * @dom: the domain of the hook's call
  * @pos: 0 for the head
  *
+ * It walks the queue to @pos: a program's calls in one hook call may walk
+ * bpf_waiter_steps entries in all (a module parameter, 2^20 by default:
+ * a draw over a queue of 1024 threads); past that it answers 0, so that
+ * a loop of calls cannot hold the domain's lock for long.
+ *
  * Return: the waiting thread's Linux thread id (gettid()), which a
- * userspace that fills a map by thread knows; 0 past the end of the queue.
+ * userspace that fills a map by thread knows; 0 past the end of the
+ * queue, or once the hook's call has walked its steps.
  */
 __bpf_kfunc u32 kgil_bpf_waiter_tid(struct kgil_domain *dom, u32 pos)
 {
@@ -313,6 +342,9 @@ __bpf_kfunc u32 kgil_bpf_waiter_tid(struct kgil_domain *dom, u32 pos)
 	lockdep_assert_held(&dom->lock);
 	if (pos >= dom->nr_waiting)
 		return 0;
+	if (dom->bpf_steps + pos > READ_ONCE(kgil_bpf_waiter_steps))
+		return 0;
+	dom->bpf_steps += pos + 1;
 	list_for_each_entry(w, &dom->waiters, node)
 		if (!pos--)
 			return w->t->tid;
@@ -476,6 +508,17 @@ static const char *kgil_bpf_unbounded(const struct bpf_prog *prog)
 
 	if (prog->sleepable)
 		return "it is sleepable";
+	/*
+	 * The verifier walks a global function once, whatever calls it: a
+	 * loop of 2200 calling one that loops 2200 times calling another
+	 * passes in a few thousand steps and runs 10^10 (it held a domain's
+	 * lock for 45 s).  A static function is walked at each call, inside
+	 * the caller's loop, so its cost counts against the verifier's
+	 * million instructions.
+	 */
+	for (i = 1; i < prog->aux->func_info_cnt; i++)
+		if (prog->aux->func_info_aux[i].linkage == BTF_FUNC_GLOBAL)
+			return "it calls a global function (make it static: a global one is verified once, not for each call)";
 	for (i = 0; i < prog->len; i++) {
 		const struct bpf_insn *insn = &prog->insnsi[i];
 

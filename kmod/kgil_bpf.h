@@ -127,8 +127,9 @@ struct kgil_bpf_entry {
 #define KGIL_BPF_WINDOW		64
 #define KGIL_BPF_OVERRUNS	8
 
-/* Module parameter bpf_budget_ns (kgil_main.c). */
+/* Module parameters bpf_budget_ns, bpf_waiter_steps (kgil_main.c). */
 extern unsigned int kgil_bpf_budget_ns;
+extern unsigned int kgil_bpf_waiter_steps;
 
 /*
  * kgil_bpf_init() registers the struct_ops type; if the kernel refuses

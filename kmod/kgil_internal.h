@@ -65,6 +65,9 @@ struct kgil_domain {
 	struct kgil_bpf_entry *bpf;
 	u64 bpf_window;
 	bool bpf_ejected;
+	/* in the hook's call being run: queue steps walked, time credited */
+	u64 bpf_steps;
+	u64 bpf_credit_ns;
 	struct kgil_policy params;
 	u64 policy_gen;			/* bumped at every SET_POLICY */
 	struct kgil_thread *holder;	/* NULL when free */

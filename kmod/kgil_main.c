@@ -73,13 +73,22 @@ MODULE_PARM_DESC(max_domains_per_user, "Open domains per user, 0 = unlimited (de
 /*
  * A BPF policy's hook runs under a domain's spinlock: a policy whose
  * calls overrun this, KGIL_BPF_OVERRUNS times in KGIL_BPF_WINDOW calls,
- * is ejected (kgil_bpf.c).  A hook's call costs about a microsecond
- * natively and tens under qemu's TCG (docs/bpf.md): 250 us leaves room
- * for an interrupt in the middle, not for a loop.
+ * is ejected (kgil_bpf.c).  The example policies' hooks average 0.4 to
+ * 5.7 us a call even under qemu's TCG (docs/bpf.md, Bounds on time):
+ * 250 us leaves room for an interrupt in the middle, not for a loop.
  */
 unsigned int kgil_bpf_budget_ns = 250000;
 module_param_named(bpf_budget_ns, kgil_bpf_budget_ns, uint, 0644);
 MODULE_PARM_DESC(bpf_budget_ns, "Longest call of a BPF policy's hook, in ns (default 250000): a policy over it 8 times in 64 calls is ejected, its domains go to fifo");
+
+/*
+ * kgil_bpf_waiter_tid() walks the queue: what one hook's call may walk in
+ * all, so that a loop of calls (the verifier allows 10^5 of them) is not
+ * 10^5 walks of a thousand waiters under the domain's lock.
+ */
+unsigned int kgil_bpf_waiter_steps = 1 << 20;
+module_param_named(bpf_waiter_steps, kgil_bpf_waiter_steps, uint, 0644);
+MODULE_PARM_DESC(bpf_waiter_steps, "Queue entries kgil_bpf_waiter_tid() may walk in one call of a BPF hook, in all (default 1048576); past it, it answers 0");
 
 atomic_t kgil_nr_domains = ATOMIC_INIT(0);
 atomic_t kgil_nr_threads = ATOMIC_INIT(0);

@@ -5,9 +5,14 @@
 #    ioprio, checked against the domain's own counters
 #    (tests/python/smoke.sh --kernel);
 #  - CPython's own thread, signal, switch-interval, socket and embedding
-#    tests under the same four policies, the part of them in
-#    tests/python/vm-subset.txt (the whole modules take ~12 minutes a
-#    policy under TCG): tests/python/cpython-tests.sh --kernel.
+#    tests, the part of them in tests/python/vm-subset.txt (the whole
+#    modules take ~12 minutes a policy under TCG):
+#    tests/python/cpython-tests.sh --kernel.  Under the same four policies
+#    on the newest kernel; on the others under newgil (CPython's own
+#    rules) and ioprio (the most paths: I/O returns, priority, demotion).
+#    What differs between kernels is the core's compat layer (exit and
+#    exec hooks, io_uring), which any policy goes through; the policies'
+#    code is the same.  That saves about 3 minutes of make test.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 if [ ! -x build/cpython/python ]; then
@@ -16,5 +21,12 @@ if [ ! -x build/cpython/python ]; then
 fi
 fail=0
 tests/python/smoke.sh --kernel || fail=1
-tests/python/cpython-tests.sh --kernel --subset tests/python/vm-subset.txt || fail=1
+newest=$(ls /lib/modules | sort -V | tail -1)
+if [ "$(uname -r)" = "$newest" ]; then
+	backends="legacy newgil fifo ioprio"
+else
+	backends="newgil ioprio"
+fi
+tests/python/cpython-tests.sh --kernel --backends "$backends" \
+	--subset tests/python/vm-subset.txt || fail=1
 exit $fail

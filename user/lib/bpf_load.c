@@ -184,8 +184,9 @@ static int load(struct kgil_bpf_log *log, const char *path, struct kgil_bpf *bp)
 		if (kgil__bpf_log_has(log, "attach to unsupported member"))
 			kgil__bpf_log_say(log, "%s: kgil refuses a hook that may sleep or "
 					  "loop without a small bound (open-coded "
-					  "iterators such as bpf_for, may_goto): the "
-					  "kernel log says which (docs/bpf.md, Bounds)\n",
+					  "iterators such as bpf_for, may_goto, global "
+					  "functions: make them static): the kernel log "
+					  "says which (docs/bpf.md, Bounds on time)\n",
 					  path);
 		return ret;
 	}
