@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <liburing.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -431,4 +432,171 @@ Test(uring, library_io_acquire)
 	cr_assert_eq(kgil_open(KGIL_BACKEND_USER_NEWGIL, &u), 0);
 	cr_assert_eq(kgil_uring_prep_acquire(&spare, u), -EOPNOTSUPP);
 	cr_assert_eq(kgil_close(u), 0);
+}
+
+/*
+ * The io-wq races (issue 24, finding 8): the acquire issued by an io-wq
+ * worker (IOSQE_ASYNC) while the request can already be completed and
+ * freed by somebody else.  Each loop runs KGIL_URING_LOOP_SECONDS (2 by
+ * default; scripts/debug-kernel.sh gives the KASAN kernel longer).  Half
+ * of the rounds put the worker on the submitter's CPU, where a woken
+ * submitter can preempt the worker (preempt=full) right after the
+ * completion is queued; the other half let them run side by side.
+ */
+static uint64_t loop_ns(void)
+{
+	return (uint64_t)dt_env_long("KGIL_URING_LOOP_SECONDS", 2) *
+	       1000000000ULL;
+}
+
+/* This thread, and the ring's io-wq workers when same, on one CPU. */
+static int pin_round(struct io_uring *ring, int cpu, bool same)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	if (!same)
+		return 0;
+	return io_uring_register_iowq_aff(ring, sizeof(set), &set);
+}
+
+static int nr_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+struct closer {
+	int fd;
+	uint64_t end;
+	int rounds, queued;	/* rounds run; how many the module queued */
+	int err;		/* the first thing that went wrong */
+	const char *what;
+};
+
+/*
+ * Submit the acquire through io-wq and close the ring at once: the ring's
+ * teardown cancels the request (IO_URING_F_CANCEL, 6.7+) while the
+ * worker may still be in kgil_uring_cmd(), marking it cancelable.
+ */
+static void *closer_run(void *p)
+{
+	struct closer *c = p;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int ret = raw_attach(c->fd);
+
+	if (ret < 0) {
+		c->err = ret;
+		c->what = "attach";
+		return NULL;
+	}
+	while (now_ns() < c->end) {
+		ret = io_uring_queue_init(4, &ring, 0);
+		if (ret < 0) {
+			c->what = "ring";
+			break;
+		}
+		ret = pin_round(&ring, c->rounds % nr_cpus(), c->rounds & 1);
+		if (ret < 0) {
+			io_uring_queue_exit(&ring);
+			c->what = "pin";
+			break;
+		}
+		sqe = dt_uring_prep_acquire(&ring, c->fd, ACQ_DATA);
+		sqe->flags |= IOSQE_ASYNC;
+		ret = io_uring_submit(&ring);
+		io_uring_queue_exit(&ring);
+		if (ret != 1) {
+			ret = ret < 0 ? ret : -EIO;
+			c->what = "submit";
+			break;
+		}
+		c->rounds++;
+		/* Cancelled (-ECANCELED, no CQE left to read): off the queue. */
+		if (!dt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS)) {
+			ret = -ETIMEDOUT;
+			c->what = "the request of a closed ring stayed queued";
+			break;
+		}
+		ret = 0;
+	}
+	c->err = ret;
+	raw_detach(c->fd);
+	return NULL;
+}
+
+Test(uring, async_acquire_vs_ring_close_loop, .timeout = 600)
+{
+	struct closer c = { .fd = fd };
+	pthread_t th;
+	int me = raw_attach(fd);
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_FIFO, 0, 5000000), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	c.end = now_ns() + loop_ns();
+	pthread_create(&th, NULL, closer_run, &c);
+	pthread_join(th, NULL);
+	cr_log_info("%d rounds of acquire-then-close\n", c.rounds);
+	cr_assert_eq(c.err, 0, "round %d: %s: %s", c.rounds, c.what,
+		     strerror(-c.err));
+	cr_assert_gt(c.rounds, 0);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS));
+	cr_assert_eq(sh->holder_id, (uint32_t)me, "a cancelled request took it");
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(sh->holder_id, 0);
+}
+
+static void *die_holding(void *p)
+{
+	int dfd = *(int *)p;
+
+	if (raw_attach(dfd) >= 1)
+		raw_acquire(dfd, 0, 0, NULL);
+	return NULL;		/* attached and holding: the exit probe */
+}
+
+/*
+ * The holder died: the free lock is taken inline by the io-wq worker,
+ * whose completion (KGIL_ACQUIRED_OWNER_DEAD) the submitter, waiting for
+ * it, may run and free before the worker has left kgil_uring_cmd().
+ */
+Test(uring, async_acquire_after_owner_death_loop, .timeout = 600)
+{
+	uint64_t end = now_ns() + loop_ns();
+	int me = raw_attach(fd), rounds = 0;
+
+	cr_assert_geq(me, 1);
+	while (now_ns() < end) {
+		struct io_uring_sqe *sqe;
+		struct io_uring ring;
+		pthread_t th;
+		int res;
+
+		pthread_create(&th, NULL, die_holding, &fd);
+		pthread_join(th, NULL);
+		cr_assert(dt_wait_u32(&sh->holder_id, 0, true, LONG_NS),
+			  "round %d: the dead holder still holds", rounds);
+		cr_assert_eq(io_uring_queue_init(4, &ring, 0), 0);
+		cr_assert_eq(pin_round(&ring, rounds % nr_cpus(),
+				       !(rounds & 1)), 0);
+		sqe = dt_uring_prep_acquire(&ring, fd, ACQ_DATA);
+		sqe->flags |= IOSQE_ASYNC;
+		cr_assert_eq(io_uring_submit(&ring), 1);
+		res = dt_uring_next_cqe(&ring, LONG_NS, NULL);
+		io_uring_queue_exit(&ring);
+		cr_assert_eq(res, KGIL_ACQUIRED_OWNER_DEAD, "round %d: res %d",
+			     rounds, res);
+		cr_assert_eq(sh->holder_id, (uint32_t)me);
+		cr_assert_eq(raw_release(fd), 0);
+		rounds++;
+	}
+	cr_log_info("%d rounds of owner death then an io-wq acquire\n", rounds);
 }
