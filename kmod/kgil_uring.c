@@ -46,6 +46,12 @@
  * the grant, or the CQE simply ignored) still leaves its thread holding
  * the lock, as a returned ACQUIRE would: the thread must release it.
  *
+ * Submitted before an IO_BEGIN (libkgil's kgil_uring_io_acquire()), the
+ * acquire can be issued by io-wq while its thread sleeps in a forced
+ * switch wait after that release; if it takes the free lock, that wait
+ * ends (kgil_wait_switch()).  A CHECK whose switch wait ends that way
+ * returns -EDEADLK: the thread holds the lock, through the request.
+ *
  * Lifetime: the request pins its thread (and so the domain); io_uring
  * holds the file, and so the module, until the request is completed.
  * Once completion is decided (done, under dom->lock) nothing re-arms the
