@@ -113,7 +113,8 @@
  *
  * Error rule for ACQUIRE, CHECK and IO_END: on any error the caller does
  * not hold the lock, except -EDEADLK (ACQUIRE, IO_END: it already held
- * it) and -EPERM (CHECK: it did not hold it to begin with).
+ * it; CHECK: its own io_uring acquire took it back during the forced
+ * switch wait) and -EPERM (CHECK: it did not hold it to begin with).
  *
  * Signals: a wait cut by a signal returns -EINTR here; the ioctl layer
  * turns it into -ERESTARTNOHAND, so a signal whose handler does not run
@@ -298,9 +299,14 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 		dom->last_id = t->id;
 		WRITE_ONCE(sh->switch_number, sh->switch_number + 1);
 		w->switched = true;
-		if (dom->nr_switch_waiters)
-			wake_up_all(&dom->switch_wq);
 	}
+	/*
+	 * A switch ends the forced-switch waits; so does a grant to a
+	 * thread sleeping in one: its own io_uring acquire, issued by io-wq
+	 * meanwhile (kgil_wait_switch()).
+	 */
+	if (dom->nr_switch_waiters)
+		wake_up_all(&dom->switch_wq);
 	kgil_clear_drop(dom);
 	t->owes_lock = false;
 	t->owes_switch = false;
@@ -631,7 +637,12 @@ int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,
 /*
  * After releasing, wait until another thread has taken the lock (forced
  * switch), or until nobody is left to take it, the thread is detached or
- * the policy changed.  Called and returns with dom->lock held.
+ * the policy changed.  Or until the thread holds the lock again: its own
+ * io_uring acquire, submitted before the release and issued by io-wq
+ * while it sleeps here, can take the free lock first (newgil lets anybody
+ * take a free lock), and then no switch comes: sleeping on, it would
+ * hold the lock while every waiter waits.  Called and returns with
+ * dom->lock held.
  */
 static int kgil_wait_switch(struct kgil_domain *dom, struct kgil_thread *t)
 	__must_hold(&dom->lock)
@@ -646,7 +657,8 @@ static int kgil_wait_switch(struct kgil_domain *dom, struct kgil_thread *t)
 			kgil_count(dom, t, forced_switches);
 			break;
 		}
-		if (!dom->nr_waiting || t->detached || dom->policy_gen != gen)
+		if (!dom->nr_waiting || t->detached || dom->policy_gen != gen ||
+		    dom->holder == t)
 			break;
 		if (signal_pending(current)) {
 			kgil_count(dom, t, interrupts);

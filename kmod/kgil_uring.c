@@ -46,10 +46,23 @@
  * the grant, or the CQE simply ignored) still leaves its thread holding
  * the lock, as a returned ACQUIRE would: the thread must release it.
  *
+ * Submitted before an IO_BEGIN (libkgil's kgil_uring_io_acquire()), the
+ * acquire can be issued by io-wq while its thread sleeps in a forced
+ * switch wait after that release; if it takes the free lock, that wait
+ * ends (kgil_wait_switch()).  A CHECK whose switch wait ends that way
+ * returns -EDEADLK: the thread holds the lock, through the request.
+ *
  * Lifetime: the request pins its thread (and so the domain); io_uring
  * holds the file, and so the module, until the request is completed.
  * Once completion is decided (done, under dom->lock) nothing re-arms the
  * timer or the work, and the completion cancels both before freeing.
+ * The request may be freed as soon as its completion is queued: io-wq
+ * issues it for a task that can run the completion on another CPU before
+ * the issuer has returned, so the issuer never looks at it after that
+ * (issue 24), and while the issuer still uses it (issuing: it drops the
+ * ring's lock to mark the command cancelable, and a ring teardown can
+ * cancel it then) nothing completes it but the issuer.
+ * tests/kmod/test_uring.c loops over both moments (*_loop).
  */
 #include <linux/hrtimer.h>
 #include <linux/percpu-refcount.h>
@@ -107,8 +120,12 @@ static void kgil_uring_complete(struct io_uring_cmd *cmd,
 	io_uring_cmd_done(cmd, res, 0, issue_flags);
 }
 
-/* Decide the result; the CQE is posted from task context. */
-static void kgil_uring_finish(struct kgil_domain *dom,
+/*
+ * Decide the result.  True: the caller completes the request (and may
+ * free it) once dom->lock is dropped; false: the issuer is still in
+ * kgil_uring_cmd() and completes it when it leaves.
+ */
+static bool kgil_uring_decide(struct kgil_domain *dom,
 			      struct kgil_uring_req *ureq, int ret)
 	__must_hold(&dom->lock)
 {
@@ -116,9 +133,19 @@ static void kgil_uring_finish(struct kgil_domain *dom,
 	kgil_wait_end(dom, &ureq->w, ret);
 	ureq->res = (!ret && ureq->w.owner_dead) ? KGIL_ACQUIRED_OWNER_DEAD :
 						   ret;
-	if (ureq->issuing)
+	if (ureq->issuing) {
 		ureq->complete_deferred = true;
-	else
+		return false;
+	}
+	return true;
+}
+
+/* Decide the result; the CQE is posted from task context. */
+static void kgil_uring_finish(struct kgil_domain *dom,
+			      struct kgil_uring_req *ureq, int ret)
+	__must_hold(&dom->lock)
+{
+	if (kgil_uring_decide(dom, ureq, ret))
 		io_uring_cmd_complete_in_task(ureq->cmd, kgil_uring_complete);
 }
 
@@ -205,24 +232,26 @@ static void kgil_uring_notify(struct kgil_domain *dom, struct kgil_waiter *w)
  * down, or its task cancels everything, as execve() does), with the
  * ring's lock held.  A request whose completion is already decided is
  * left to it; otherwise it leaves the queue without the lock and is
- * completed here and now.
+ * completed here and now, unless its issuer is still in kgil_uring_cmd():
+ * an io-wq issuer drops the ring's lock in io_uring_cmd_mark_cancelable(),
+ * so the cancel can come before it has left, and freeing the request
+ * under it would have it write to freed memory and complete the request
+ * twice.  That issuer completes it (complete_deferred); io_uring calls
+ * the cancel again meanwhile, and finds it done.
  */
 static void kgil_uring_cancel(struct io_uring_cmd *cmd,
 			      unsigned int issue_flags)
 {
 	struct kgil_uring_req *ureq = *kgil_uring_pdu(cmd);
 	struct kgil_domain *dom = ureq->dom;
+	bool complete = false;
 
 	spin_lock(&dom->lock);
-	if (ureq->done) {
-		spin_unlock(&dom->lock);
-		return;
-	}
-	ureq->done = true;
-	kgil_wait_end(dom, &ureq->w, -ECANCELED);
-	ureq->res = -ECANCELED;
+	if (!ureq->done)
+		complete = kgil_uring_decide(dom, ureq, -ECANCELED);
 	spin_unlock(&dom->lock);
-	kgil_uring_complete(cmd, issue_flags);
+	if (complete)
+		kgil_uring_complete(cmd, issue_flags);
 }
 
 /* The command area: 16 bytes of a 64-byte SQE, 80 of a 128-byte one. */
@@ -236,6 +265,7 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	struct kgil_domain *dom = cmd->file->private_data;
 	struct kgil_uring_req *ureq;
 	struct kgil_thread *t;
+	bool queued;
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
@@ -270,12 +300,17 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	spin_lock(&dom->lock);
 	ureq->w.io = t->in_io;
 	ret = kgil_wait_start(dom, &ureq->w, false);
-	if (ret == -EINPROGRESS) {
+	queued = ret == -EINPROGRESS;
+	if (queued) {
 		kgil_uring_arm(dom, ureq, ktime_get());
 		ureq->issuing = true;
 		ret = -EIOCBQUEUED;
 	} else if (!ret && ureq->w.owner_dead) {
-		/* Only a completion can carry the owner's death. */
+		/*
+		 * Only a completion can carry the owner's death.  Once it is
+		 * queued, ureq is not ours: io-wq issues for a task that can
+		 * run the completion, and free ureq, before we return.
+		 */
 		kgil_uring_finish(dom, ureq, 0);
 		ret = -EIOCBQUEUED;
 	} else {
@@ -287,8 +322,11 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		kgil_thread_put(t);
 		return ret;
 	}
-	if (ureq->issuing) {
-		/* May sleep (the ring's lock): outside dom->lock. */
+	if (queued) {
+		/*
+		 * May sleep (the ring's lock): outside dom->lock.  Nothing
+		 * frees ureq while issuing is set, the cancel included.
+		 */
 		io_uring_cmd_mark_cancelable(cmd, issue_flags);
 		spin_lock(&dom->lock);
 		ureq->issuing = false;

@@ -126,6 +126,8 @@ flock -u 9
 # boot (and then gives up with AE_AML_LOOP_TIMEOUT); q35's is a table.
 export KGIL_FUZZ_ITERATIONS=${KGIL_FUZZ_ITERATIONS:-100000}
 export KGIL_STRESS_SECONDS=${KGIL_STRESS_SECONDS:-60}
+# The io-wq loops of tests/kmod/test_uring.c (issue 24): 30 s each, not 2.
+export KGIL_URING_LOOP_SECONDS=${KGIL_URING_LOOP_SECONDS:-30}
 # kgil-check 10 minutes; the instrumented kernel wakes threads more slowly,
 # so a call is taken to be blocked after a longer quiet time.
 export KGIL_CHECK_SECONDS=${KGIL_CHECK_SECONDS:-600}
@@ -136,6 +138,7 @@ set +e
 	--mem 2G --timeout "${KGIL_VM_TIMEOUT:-5400}" -- \
 	env KGIL_FUZZ_ITERATIONS="$KGIL_FUZZ_ITERATIONS" \
 	KGIL_STRESS_SECONDS="$KGIL_STRESS_SECONDS" \
+	KGIL_URING_LOOP_SECONDS="$KGIL_URING_LOOP_SECONDS" \
 	KGIL_CHECK_SECONDS="$KGIL_CHECK_SECONDS" \
 	KGIL_CHECK_SETTLE_MS="$KGIL_CHECK_SETTLE_MS" \
 	BPFTRACE_KERNEL_SOURCE="$SRC" BPFTRACE_KERNEL_BUILD="$SRC" \

@@ -8,12 +8,17 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <dirent.h>
 #include <errno.h>
 #include <liburing.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -431,4 +436,421 @@ Test(uring, library_io_acquire)
 	cr_assert_eq(kgil_open(KGIL_BACKEND_USER_NEWGIL, &u), 0);
 	cr_assert_eq(kgil_uring_prep_acquire(&spare, u), -EOPNOTSUPP);
 	cr_assert_eq(kgil_close(u), 0);
+}
+
+/*
+ * The io-wq races (issue 24, finding 8): the acquire issued by an io-wq
+ * worker (IOSQE_ASYNC) while the request can already be completed and
+ * freed by somebody else.  Each loop runs KGIL_URING_LOOP_SECONDS (2 by
+ * default; scripts/debug-kernel.sh gives the KASAN kernel longer).  Half
+ * of the rounds put the worker on the submitter's CPU, where a woken
+ * submitter can preempt the worker (preempt=full) right after the
+ * completion is queued; the other half let them run side by side.
+ */
+static uint64_t loop_ns(void)
+{
+	return (uint64_t)dt_env_long("KGIL_URING_LOOP_SECONDS", 2) *
+	       1000000000ULL;
+}
+
+/* This thread, and the ring's io-wq workers when same, on one CPU. */
+static int pin_round(struct io_uring *ring, int cpu, bool same)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	if (!same)
+		return 0;
+	return io_uring_register_iowq_aff(ring, sizeof(set), &set);
+}
+
+static int nr_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+struct closer {
+	int fd;
+	uint64_t end;
+	int rounds, queued;	/* rounds run; how many the module queued */
+	int err;		/* the first thing that went wrong */
+	const char *what;
+};
+
+/*
+ * Submit the acquire through io-wq and close the ring at once: the ring's
+ * teardown cancels the request (IO_URING_F_CANCEL, 6.7+) while the
+ * worker may still be in kgil_uring_cmd(), marking it cancelable.
+ */
+static void *closer_run(void *p)
+{
+	struct closer *c = p;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int ret = raw_attach(c->fd);
+
+	if (ret < 0) {
+		c->err = ret;
+		c->what = "attach";
+		return NULL;
+	}
+	while (now_ns() < c->end) {
+		ret = io_uring_queue_init(4, &ring, 0);
+		if (ret < 0) {
+			c->what = "ring";
+			break;
+		}
+		ret = pin_round(&ring, c->rounds % nr_cpus(), c->rounds & 1);
+		if (ret < 0) {
+			io_uring_queue_exit(&ring);
+			c->what = "pin";
+			break;
+		}
+		sqe = dt_uring_prep_acquire(&ring, c->fd, ACQ_DATA);
+		sqe->flags |= IOSQE_ASYNC;
+		ret = io_uring_submit(&ring);
+		io_uring_queue_exit(&ring);
+		if (ret != 1) {
+			ret = ret < 0 ? ret : -EIO;
+			c->what = "submit";
+			break;
+		}
+		c->rounds++;
+		/* Cancelled (-ECANCELED, no CQE left to read): off the queue. */
+		if (!dt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS)) {
+			ret = -ETIMEDOUT;
+			c->what = "the request of a closed ring stayed queued";
+			break;
+		}
+		ret = 0;
+	}
+	c->err = ret;
+	raw_detach(c->fd);
+	return NULL;
+}
+
+Test(uring, async_acquire_vs_ring_close_loop, .timeout = 600)
+{
+	struct closer c = { .fd = fd };
+	pthread_t th;
+	int me = raw_attach(fd);
+
+	cr_assert_geq(me, 1);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_FIFO, 0, 5000000), 0);
+	cr_assert_eq(raw_acquire(fd, 0, 0, NULL), 0);
+	c.end = now_ns() + loop_ns();
+	pthread_create(&th, NULL, closer_run, &c);
+	pthread_join(th, NULL);
+	cr_log_info("%d rounds of acquire-then-close\n", c.rounds);
+	cr_assert_eq(c.err, 0, "round %d: %s: %s", c.rounds, c.what,
+		     strerror(-c.err));
+	cr_assert_gt(c.rounds, 0);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 0, true, LONG_NS));
+	cr_assert_eq(sh->holder_id, (uint32_t)me, "a cancelled request took it");
+	cr_assert_eq(raw_release(fd), 0);
+	cr_assert_eq(sh->holder_id, 0);
+}
+
+static void *die_holding(void *p)
+{
+	int dfd = *(int *)p;
+
+	if (raw_attach(dfd) >= 1)
+		raw_acquire(dfd, 0, 0, NULL);
+	return NULL;		/* attached and holding: the exit probe */
+}
+
+/*
+ * The holder died: the free lock is taken inline by the io-wq worker,
+ * whose completion (KGIL_ACQUIRED_OWNER_DEAD) the submitter, waiting for
+ * it, may run and free before the worker has left kgil_uring_cmd().
+ */
+Test(uring, async_acquire_after_owner_death_loop, .timeout = 600)
+{
+	uint64_t end = now_ns() + loop_ns();
+	int me = raw_attach(fd), rounds = 0;
+
+	cr_assert_geq(me, 1);
+	while (now_ns() < end) {
+		struct io_uring_sqe *sqe;
+		struct io_uring ring;
+		pthread_t th;
+		int res;
+
+		pthread_create(&th, NULL, die_holding, &fd);
+		pthread_join(th, NULL);
+		cr_assert(dt_wait_u32(&sh->holder_id, 0, true, LONG_NS),
+			  "round %d: the dead holder still holds", rounds);
+		cr_assert_eq(io_uring_queue_init(4, &ring, 0), 0);
+		cr_assert_eq(pin_round(&ring, rounds % nr_cpus(),
+				       !(rounds & 1)), 0);
+		sqe = dt_uring_prep_acquire(&ring, fd, ACQ_DATA);
+		sqe->flags |= IOSQE_ASYNC;
+		cr_assert_eq(io_uring_submit(&ring), 1);
+		res = dt_uring_next_cqe(&ring, LONG_NS, NULL);
+		io_uring_queue_exit(&ring);
+		cr_assert_eq(res, KGIL_ACQUIRED_OWNER_DEAD, "round %d: res %d",
+			     rounds, res);
+		cr_assert_eq(sh->holder_id, (uint32_t)me);
+		cr_assert_eq(raw_release(fd), 0);
+		rounds++;
+	}
+	cr_log_info("%d rounds of owner death then an io-wq acquire\n", rounds);
+}
+
+/*
+ * Issue 24, finding 11: under newgil's forced switch a thread that has
+ * released for I/O sleeps until another thread has taken the lock.  Its
+ * own acquire, linked behind the I/O and issued by io-wq while it sleeps
+ * there, can take the free lock first (newgil lets anybody take a free
+ * lock): the lock then never goes to another thread, and the sleeper
+ * must not sleep on holding it while the others wait.
+ *
+ * The shape, made certain: B waits (and asked for the drop), then is kept
+ * off its CPU by a SCHED_FIFO spinner, so that the release's wake-up
+ * cannot get B running.  Y holds and, on a DEFER_TASKRUN ring (whose
+ * completions do not interrupt Y) with one io-wq worker, submits an open
+ * of a FIFO (the worker blocks in it until a writer comes) and, once the
+ * worker sleeps there, the acquire (IOSQE_ASYNC), which waits for the
+ * worker; submitted before, it would make the sleeping worker ask Y,
+ * through task work that also cuts Y's wait, for another worker.  Y
+ * releases for I/O: the forced switch.  The test then opens the FIFO's
+ * other end, and the worker issues Y's acquire.
+ */
+
+/* An io-wq worker of this process sleeps in a FIFO's open. */
+static bool iowq_in_fifo_open(void)
+{
+	char path[320], buf[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir("/proc/self/task");
+
+	while (d && !found && (de = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		found = fgets(buf, sizeof(buf), f) &&
+			!strncmp(buf, "iou-wrk-", 8);
+		fclose(f);
+		if (!found)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan",
+			 de->d_name);
+		f = fopen(path, "r");
+		found = f && fgets(buf, sizeof(buf), f) &&
+			(strstr(buf, "fifo") || strstr(buf, "partner"));
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+struct yielder {
+	int fd;
+	const char *fifo;
+	atomic_int stage;	/* 1: holding, 2: go, 3: IO_BEGIN returned */
+	int id, err, io_begin, open_res, acq_res;
+	uint32_t holder;	/* as IO_BEGIN returned: the holder, */
+	uint64_t switches;	/* the switch number */
+	bool held_after;	/* held the lock once the CQEs were in */
+};
+
+static void *yielder_run(void *p)
+{
+	struct yielder *y = p;
+	struct io_uring_params params = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	unsigned int workers[2] = { 1, 1 };	/* bounded, unbounded */
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	uint64_t data;
+	int ret;
+
+	y->id = raw_attach(y->fd);
+	ret = y->id < 1 ? -EIO : raw_acquire(y->fd, 0, 0, NULL);
+	if (!ret)
+		ret = io_uring_queue_init_params(8, &ring, &params);
+	if (!ret)
+		ret = pin_round(&ring, 0, true);
+	if (!ret)
+		ret = io_uring_register_iowq_max_workers(&ring, workers);
+	if (ret) {
+		y->err = ret;
+		atomic_store(&y->stage, -1);
+		return NULL;
+	}
+	atomic_store(&y->stage, 1);
+	dt_wait_flag(&y->stage, 2, LONG_NS);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_openat(sqe, AT_FDCWD, y->fifo, O_RDONLY, 0);
+	sqe->flags |= IOSQE_ASYNC;
+	sqe->user_data = 1;
+	ret = io_uring_submit(&ring) == 1 ? 0 : -EIO;
+	for (int i = 0; !ret && !iowq_in_fifo_open(); i++) {
+		if (i == 2000)
+			ret = -ETIMEDOUT;
+		sleep_ns(1000000);
+	}
+	sqe = ret ? NULL : dt_uring_prep_acquire(&ring, y->fd, ACQ_DATA);
+	if (sqe) {
+		sqe->flags |= IOSQE_ASYNC;
+		ret = io_uring_submit(&ring) == 1 ? 0 : -EIO;
+	}
+	if (ret) {
+		y->err = ret;
+		atomic_store(&y->stage, -1);
+		return NULL;
+	}
+	y->io_begin = raw_io_begin(y->fd);
+	y->holder = sh->holder_id;
+	y->switches = sh->switch_number;
+	atomic_store(&y->stage, 3);
+	y->open_res = y->acq_res = DT_NO_CQE;
+	for (int i = 0; i < 2; i++) {
+		ret = dt_uring_next_cqe(&ring, LONG_NS, &data);
+		if (data == ACQ_DATA)
+			y->acq_res = ret;
+		else
+			y->open_res = ret;
+	}
+	if (y->open_res >= 0)
+		close(y->open_res);
+	y->held_after = sh->holder_id == (uint32_t)y->id;
+	if (y->held_after)
+		raw_release(y->fd);
+	raw_detach(y->fd);
+	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+struct spinner {
+	atomic_int stop;
+	atomic_int running;
+	int err;
+};
+
+/* SCHED_FIFO on CPU 1 until told (or 3 s): nothing else runs there. */
+static void *spinner_run(void *p)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct spinner *s = p;
+	uint64_t end = now_ns() + 3000000000ULL;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	s->err = sched_setaffinity(0, sizeof(set), &set) ? errno :
+		 pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	atomic_store(&s->running, s->err ? -1 : 1);
+	while (!s->err && !atomic_load(&s->stop) && now_ns() < end)
+		;
+	return NULL;
+}
+
+struct waiter_b {
+	int fd;
+	atomic_int attached;
+	int res;
+	uint64_t got_ns;	/* when its ACQUIRE returned */
+};
+
+static void *waiter_b_run(void *p)
+{
+	struct waiter_b *b = p;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	b->res = raw_attach(b->fd);
+	atomic_store(&b->attached, 1);
+	if (b->res < 1)
+		return NULL;
+	b->res = raw_acquire(b->fd, KGIL_ACQUIRE_TIMEOUT, 3000000000ULL, NULL);
+	b->got_ns = now_ns();
+	if (!b->res)
+		raw_release(b->fd);
+	raw_detach(b->fd);
+	return NULL;
+}
+
+Test(uring, own_acquire_ends_forced_switch_wait)
+{
+	char fifo[64] = "/tmp/kgil-uring-fifo-XXXXXX";
+	struct yielder y = { .fd = fd, .fifo = fifo };
+	struct waiter_b b = { .fd = fd };
+	struct spinner s = { 0 };
+	pthread_t yt, bt, st;
+	uint64_t switches, t0, t1;
+	uint32_t holder;
+	bool returned;
+	int wfd;
+
+	if (nr_cpus() < 2)
+		cr_skip_test("needs two CPUs");
+	cr_assert_neq(mkdtemp(fifo), NULL);
+	strcat(fifo, "/f");
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_NEWGIL,
+				   KGIL_POLICY_FORCE_SWITCH, 1000000), 0);
+	pthread_create(&yt, NULL, yielder_run, &y);
+	cr_assert(dt_wait_flag(&y.stage, 1, LONG_NS));
+	cr_assert_eq(y.stage, 1, "yielder set-up: %s", strerror(-y.err));
+	pthread_create(&bt, NULL, waiter_b_run, &b);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS));
+	cr_assert_neq(dt_spin_until_drop(sh, LONG_NS), 0, "B asked no drop");
+	cr_assert_eq(pin_round(NULL, 0, false), 0, "this thread off CPU 1");
+	pthread_create(&st, NULL, spinner_run, &s);
+	cr_assert(dt_wait_flag(&s.running, 1, LONG_NS));
+	cr_assert_eq(s.err, 0, "SCHED_FIFO spinner: %s", strerror(s.err));
+	atomic_store(&y.stage, 2);
+	cr_assert(dt_wait_u32(&sh->holder_id, 0, true, LONG_NS),
+		  "the yielder did not release (set-up: %s)", strerror(-y.err));
+	sleep_ns(20000000);
+	cr_assert_eq(atomic_load(&y.stage), 2,
+		     "no forced-switch wait (IO_BEGIN returned %d)", y.io_begin);
+	cr_assert_eq(sh->nr_waiting, 1, "B is still queued, kept off its CPU");
+	switches = sh->switch_number;
+	t0 = now_ns();
+	wfd = open(fifo, O_WRONLY);
+	cr_assert_geq(wfd, 0);
+	/* The worker issues Y's acquire: it takes the free lock before B. */
+	returned = dt_wait_flag(&y.stage, 3, 500000000ULL);
+	t1 = now_ns();
+	holder = sh->holder_id;
+	atomic_store(&s.stop, 1);
+	pthread_join(st, NULL);
+	pthread_join(yt, NULL);
+	pthread_join(bt, NULL);
+	close(wfd);
+	unlink(fifo);
+	*strrchr(fifo, '/') = 0;
+	rmdir(fifo);
+	cr_log_info("IO_BEGIN %s %.1f ms after the FIFO opened (holder %u, the yielder %d); B's ACQUIRE: %d, %.1f ms after\n",
+		    returned ? "returned" : "still asleep", (t1 - t0) / 1e6,
+		    holder, y.id, b.res, (b.got_ns - t0) / 1e6);
+	cr_assert(returned, "IO_BEGIN slept on, the lock's holder %u (the yielder is %d), while B waited",
+		  holder, y.id);
+	cr_assert_eq(y.holder, (uint32_t)y.id, "its own acquire took the lock");
+	cr_assert_eq(y.switches, switches, "B had the lock first");
+	cr_assert_eq(y.io_begin, 0);
+	cr_assert_geq(y.open_res, 0);
+	cr_assert_eq(y.acq_res, 0);
+	cr_assert(y.held_after, "the acquire's CQE said it holds the lock");
+	cr_assert_eq(b.res, 0, "B got the lock once the yielder released it");
 }

@@ -258,6 +258,9 @@ struct kgil_attach {
  * takes it back.  The debt ends when the thread gets the lock, when its
  * next wait for it ends otherwise than by a signal (-ETIMEDOUT, -EBUSY,
  * ...), or when it leaves the domain.  CHECK by a thread that neither holds nor owes: -EPERM.
+ * A CHECK whose thread's own io_uring acquire, issued while CHECK waited
+ * for the forced switch, took the lock back returns -EDEADLK: it holds
+ * the lock (the acquire's CQE says so too).
  *
  * A thread that exits holding the lock releases it before its exit can
  * be seen (before pthread_join() returns, as a robust futex): the next
