@@ -274,6 +274,13 @@ const struct kgil_policy_ops kgil_policy_bpf = {
 
 /* ---- kfuncs: what a program may do to the domain --------------------- */
 
+/* The first waking kfunc of a hook's call: its time is not the program's. */
+static void kgil_bpf_credit(struct kgil_domain *dom, u64 t0)
+{
+	if (!dom->bpf_credit_ns)
+		dom->bpf_credit_ns = max_t(u64, local_clock() - t0, 1);
+}
+
 __bpf_kfunc_start_defs();
 
 /**
@@ -282,13 +289,6 @@ __bpf_kfunc_start_defs();
  *
  * The first waiter is woken to spin for the handoff if spin_ns allows.
  */
-/* The first waking kfunc of a hook's call: its time is not the program's. */
-static void kgil_bpf_credit(struct kgil_domain *dom, u64 t0)
-{
-	if (!dom->bpf_credit_ns)
-		dom->bpf_credit_ns = max_t(u64, local_clock() - t0, 1);
-}
-
 __bpf_kfunc void kgil_bpf_request_drop(struct kgil_domain *dom)
 {
 	u64 t0 = local_clock();
