@@ -63,9 +63,11 @@ struct kgil_waiter;
  * Every program runs under dom->lock, a spinlock, so what a program may
  * do is bounded at load time and at run time (docs/bpf.md, "Bounds"):
  *  - sleepable programs, bpf_loop() and the other helpers that loop over
- *    a callback, open-coded iterators (bpf_for, bpf_repeat) and
- *    may_goto are refused: what is left is straight code and loops the
- *    verifier unrolls, at most its million instructions;
+ *    a callback, open-coded iterators (bpf_for, bpf_repeat), may_goto
+ *    and global functions (verified once, whatever calls them) are
+ *    refused: what is left is straight code and loops the verifier
+ *    unrolls, at most its million instructions, and kgil_bpf_waiter_tid()
+ *    walks at most bpf_waiter_steps queue entries a call;
  *  - the arguments are read-only, except each object's words for the
  *    policy (ps.bpf.data), and only through the hook's own arguments
  *    (trusted, and checked for NULL where they may be): a pointer the
