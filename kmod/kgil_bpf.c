@@ -50,6 +50,14 @@
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/version.h>
+
+/* bpf_map_get(): the maps a program names, checked before the verifier. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS(BPF_INTERNAL);
+#else
+MODULE_IMPORT_NS("BPF_INTERNAL");
+#endif
 
 /* The registered policies, in registration order; the ejected ones. */
 static DEFINE_MUTEX(kgil_bpf_mutex);
@@ -389,22 +397,40 @@ static const struct btf_kfunc_id_set kgil_bpf_kfunc_set = {
 /* ---- the verifier's rules --------------------------------------------- */
 
 /*
- * The base helpers, less those that call back in a loop: bpf_loop() and
- * its kind run a callback up to 2^23 times, and a callback may call them
- * again; under dom->lock that is a frozen CPU.  The verifier then says
- * "program of this type cannot use helper bpf_loop#181".
+ * Only helpers whose cost does not grow with their arguments: the
+ * verifier counts a helper call as one instruction, so a helper that
+ * loops (bpf_loop() and its kind run a callback up to 2^23 times), walks
+ * (an LPM trie's 2048 levels) or copies (bpf_probe_read_kernel() of a
+ * 4 MB map value) multiplies the bound of a million instructions.  The
+ * map helpers are safe on the maps kgil_bpf_map_refused() allows.  The
+ * verifier says "program of this type cannot use helper NAME#ID" for the
+ * others.
  */
 static const struct bpf_func_proto *
 kgil_bpf_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
 {
 	switch (func_id) {
-	case BPF_FUNC_loop:
-	case BPF_FUNC_for_each_map_elem:
-	case BPF_FUNC_user_ringbuf_drain:
-	case BPF_FUNC_find_vma:
-		return NULL;
-	default:
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_update_elem:
+	case BPF_FUNC_map_delete_elem:
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_map_pop_elem:
+	case BPF_FUNC_map_peek_elem:
+	case BPF_FUNC_ktime_get_ns:
+	case BPF_FUNC_ktime_get_boot_ns:
+	case BPF_FUNC_ktime_get_coarse_ns:
+	case BPF_FUNC_jiffies64:
+	case BPF_FUNC_get_prandom_u32:
+	case BPF_FUNC_get_smp_processor_id:
+	case BPF_FUNC_get_numa_node_id:
+	case BPF_FUNC_trace_printk:
+	case BPF_FUNC_ringbuf_reserve:
+	case BPF_FUNC_ringbuf_submit:
+	case BPF_FUNC_ringbuf_discard:
+	case BPF_FUNC_ringbuf_query:
 		return bpf_base_func_proto(func_id, prog);
+	default:
+		return NULL;
 	}
 }
 
@@ -486,25 +512,69 @@ static int kgil_bpf_st_init(struct btf *btf)
 	return 0;
 }
 
+/* The largest map value a policy's maps may have: a map helper copies it. */
+#define KGIL_BPF_MAX_VALUE	1024
+
 /*
- * The kernel's open-coded iterators (bpf_for, bpf_repeat, bpf_for_each):
- * the verifier checks one round of the loop, not how many there are, so
- * one call can run 2^23 rounds, nested 2^46.  No iterator exists without
- * its constructor; these are the ones Linux 6.12 has.
+ * Maps whose lookups and updates take a bounded time: arrays, hash maps
+ * (not with BPF_F_ZERO_SEED: a known seed lets a program build one long
+ * bucket), queues, stacks, ring buffers, bloom filters; with values of at
+ * most KGIL_BPF_MAX_VALUE bytes.  Not an LPM trie (a lookup walks up to
+ * 2048 levels: an outside tester's policy held a domain's lock for 29 s
+ * with 48,000 of them), nor maps of maps, sockets, programs (tail calls)
+ * or an arena.  The instructions still name maps by descriptor here
+ * (check_member() runs before the verifier resolves them), in the
+ * loader's own table.
  */
-BTF_ID_LIST(kgil_bpf_iter_ids)
-BTF_ID(func, bpf_iter_num_new)
-BTF_ID(func, bpf_iter_bits_new)
-BTF_ID(func, bpf_iter_task_new)
-BTF_ID(func, bpf_iter_task_vma_new)
-BTF_ID(func, bpf_iter_css_new)
-BTF_ID(func, bpf_iter_css_task_new)
-#define KGIL_BPF_NR_ITERS	6
+static const char *kgil_bpf_map_refused(u32 fd)
+{
+	struct bpf_map *map = bpf_map_get(fd);
+	const char *why = NULL;
+
+	if (IS_ERR(map))
+		return NULL;	/* the verifier says so */
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		if (map->map_flags & BPF_F_ZERO_SEED)
+			why = "it uses a hash map with BPF_F_ZERO_SEED";
+		break;
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_BLOOM_FILTER:
+		break;
+	default:
+		why = "it uses a map of a type whose operations can take long (an LPM trie, maps of maps, ...)";
+		break;
+	}
+	if (!why && map->value_size > KGIL_BPF_MAX_VALUE)
+		why = "it uses a map whose values are over 1024 bytes";
+	bpf_map_put(map);
+	return why;
+}
+
+/* A call of one of kgil's own kfuncs, the only ones a policy may call. */
+static bool kgil_bpf_own_kfunc(const struct bpf_insn *insn)
+{
+	u32 i;
+
+	if (!insn->off)		/* vmlinux's BTF */
+		return false;
+	for (i = 0; i < kgil_bpf_kfunc_ids.cnt; i++)
+		if (kgil_bpf_kfunc_ids.pairs[i].id == insn->imm)
+			return true;
+	return false;
+}
 
 /* Why prog cannot run under a spinlock in bounded time, or NULL. */
 static const char *kgil_bpf_unbounded(const struct bpf_prog *prog)
 {
-	u32 i, j;
+	u32 i;
 
 	if (prog->sleepable)
 		return "it is sleepable";
@@ -521,16 +591,28 @@ static const char *kgil_bpf_unbounded(const struct bpf_prog *prog)
 			return "it calls a global function (make it static: a global one is verified once, not for each call)";
 	for (i = 0; i < prog->len; i++) {
 		const struct bpf_insn *insn = &prog->insnsi[i];
+		const char *why;
 
 		if (insn->code == (BPF_JMP | BPF_JCOND))
 			return "it uses may_goto (can_loop), a loop of 2^23 rounds";
-		if (insn->code != (BPF_JMP | BPF_CALL) ||
-		    insn->src_reg != BPF_PSEUDO_KFUNC_CALL || insn->off)
+		if (insn->code == (BPF_JMP | BPF_CALL) &&
+		    insn->src_reg == BPF_PSEUDO_KFUNC_CALL &&
+		    !kgil_bpf_own_kfunc(insn))
+			return "it calls a kfunc that is not kgil's (the kernel's open-coded iterators, bpf_for and bpf_repeat, loop up to 2^23 rounds)";
+		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
 			continue;
-		for (j = 0; j < KGIL_BPF_NR_ITERS; j++)
-			if (kgil_bpf_iter_ids[j] &&
-			    insn->imm == kgil_bpf_iter_ids[j])
-				return "it uses an open-coded iterator (bpf_for, bpf_repeat), a loop of up to 2^23 rounds";
+		switch (insn->src_reg) {
+		case BPF_PSEUDO_MAP_FD:
+		case BPF_PSEUDO_MAP_VALUE:
+			why = kgil_bpf_map_refused(insn->imm);
+			if (why)
+				return why;
+			break;
+		case BPF_PSEUDO_MAP_IDX:
+		case BPF_PSEUDO_MAP_IDX_VALUE:
+			return "it names maps through fd_array, whose types kgil cannot check before the verifier";
+		}
+		i++;		/* the second half of the instruction */
 	}
 	return NULL;
 }

@@ -312,6 +312,32 @@ Test(bpf, verifier_refuses_an_open_coded_iterator)
 	refused("loop_iter", -EINVAL, "kgil refuses");
 }
 
+/*
+ * A helper call is one instruction to the verifier, whatever it costs:
+ * only helpers and maps of bounded cost (an LPM trie's lookup walks 2048
+ * levels; a 64 KiB value is copied whole by each update).
+ */
+Test(bpf, verifier_refuses_a_helper_of_unbounded_cost)
+{
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	refused("probe_read", -EINVAL, "cannot use helper bpf_probe_read_kernel");
+}
+
+Test(bpf, verifier_refuses_an_lpm_trie)
+{
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	refused("lpm_map", -EINVAL, "kgil refuses");
+}
+
+Test(bpf, verifier_refuses_a_map_of_large_values)
+{
+	if (!have_bpf)
+		cr_skip_test("no KGIL_FEAT_BPF");
+	refused("big_value", -EINVAL, "kgil refuses");
+}
+
 /* Global functions are verified once, not per call: nested in loops, 10^10. */
 Test(bpf, verifier_refuses_global_functions)
 {

@@ -183,11 +183,13 @@ static int load(struct kgil_bpf_log *log, const char *path, struct kgil_bpf *bp)
 		kgil__bpf_log_say(log, "%s: load failed: %s\n", path, strerror(-ret));
 		if (kgil__bpf_log_has(log, "attach to unsupported member"))
 			kgil__bpf_log_say(log, "%s: kgil refuses a hook that may sleep or "
-					  "loop without a small bound (open-coded "
-					  "iterators such as bpf_for, may_goto, global "
-					  "functions: make them static): the kernel log "
-					  "says which (docs/bpf.md, Bounds on time)\n",
-					  path);
+					  "run without a small bound (global functions: "
+					  "make them static; kfuncs other than kgil's, "
+					  "such as bpf_for's iterators; may_goto; maps "
+					  "other than arrays, hashes, queues, stacks, "
+					  "ring buffers and bloom filters, or with values "
+					  "over 1024 bytes): the kernel log says which "
+					  "(docs/bpf.md, Bounds on time)\n", path);
 		return ret;
 	}
 	bp->link = bpf_map__attach_struct_ops(map);
