@@ -606,6 +606,48 @@ Test(uring, async_acquire_after_owner_death_loop, .timeout = 600)
 }
 
 /*
+ * Issue 24, outside pass 2, F2: the thread closes its ring right after
+ * submitting an acquire of the free lock through io-wq (IOSQE_ASYNC).
+ * The worker may issue it long after the close has returned (a loaded
+ * machine): it must not take the lock then, nobody can learn of that
+ * grant.  A grant that came before the close is told by the thread's
+ * next call (ACQUIRE: -EDEADLK); after its RELEASE nothing takes the
+ * lock for it any more.
+ */
+Test(uring, closed_ring_acquire_takes_no_lock_later_loop, .timeout = 600)
+{
+	uint64_t end = now_ns() + loop_ns();
+	int me = raw_attach(fd), rounds = 0, before = 0;
+
+	cr_assert_geq(me, 1);
+	while (now_ns() < end) {
+		struct io_uring_sqe *sqe;
+		struct io_uring ring;
+		int ret;
+
+		cr_assert_eq(io_uring_queue_init(4, &ring, 0), 0);
+		cr_assert_eq(pin_round(&ring, rounds % nr_cpus(),
+				       rounds & 1), 0);
+		sqe = dt_uring_prep_acquire(&ring, fd, ACQ_DATA);
+		sqe->flags |= IOSQE_ASYNC;
+		cr_assert_eq(io_uring_submit(&ring), 1);
+		io_uring_queue_exit(&ring);
+		ret = raw_acquire(fd, 0, 0, NULL);
+		cr_assert(ret == 0 || ret == -EDEADLK, "round %d: ACQUIRE %d",
+			  rounds, ret);
+		before += ret == -EDEADLK;
+		cr_assert_eq(raw_release(fd), 0);
+		sleep_ns(5000000);
+		cr_assert_eq(sh->holder_id, 0,
+			     "round %d: 5 ms after ACQUIRE (%d) and RELEASE, the closed ring's acquire took the lock (holder %u, me %d)",
+			     rounds, ret, sh->holder_id, me);
+		rounds++;
+	}
+	cr_log_info("%d rounds of submit-then-close, %d granted before the close\n",
+		    rounds, before);
+}
+
+/*
  * Issue 24, finding 11: under newgil's forced switch a thread that has
  * released for I/O sleeps until another thread has taken the lock.  Its
  * own acquire, linked behind the I/O and issued by io-wq while it sleeps
