@@ -72,7 +72,9 @@
  * acquire can be issued by io-wq while its thread sleeps in a forced
  * switch wait after that release; if it takes the free lock, that wait
  * ends (kgil_wait_switch()).  A CHECK whose switch wait ends that way
- * returns -EDEADLK: the thread holds the lock, through the request.
+ * returns -EDEADLK: the thread holds the lock, through the request.  So
+ * does a CHECK whose wait the request's task work cut (the completion it
+ * was linked behind), once restarted after the grant (t->taken_back).
  *
  * Lifetime: the request pins its thread (and so the domain); io_uring
  * holds the file, and so the module, until the request is completed.

@@ -260,7 +260,12 @@ struct kgil_attach {
  * ...), or when it leaves the domain.  CHECK by a thread that neither holds nor owes: -EPERM.
  * A CHECK whose thread's own io_uring acquire, issued while CHECK waited
  * for the forced switch, took the lock back returns -EDEADLK: it holds
- * the lock (the acquire's CQE says so too).
+ * the lock (the acquire's CQE says so too), and exactly one of the two
+ * claims it.  That holds too when the acquire's task work (the
+ * completion of a request it is linked behind, say) cut the wait and the
+ * acquire was granted before the CHECK restarted: the restarted CHECK,
+ * or after -EINTR the thread's next CHECK, returns -EDEADLK, once, and
+ * keeps the lock (a RELEASE in between ends that).
  *
  * A thread that exits holding the lock releases it before its exit can
  * be seen (before pthread_join() returns, as a robust futex): the next
