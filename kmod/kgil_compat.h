@@ -14,6 +14,8 @@
 #include <linux/mm.h>
 #include <linux/io_uring.h>
 #include <linux/io_uring_types.h>
+#include <linux/percpu-refcount.h>
+#include <linux/sched.h>
 
 #include "kgil_conftest.h"
 
@@ -87,21 +89,49 @@ static inline struct task_struct *kgil_uring_cmd_task(struct io_uring_cmd *cmd)
  * Cancellation.  Since 6.7 a driver marks a queued command cancelable,
  * and io_uring calls ->uring_cmd() again with IO_URING_F_CANCEL when the
  * ring is torn down or the task cancels all its requests (execve()):
- * kgil_uring_cmd() then ends the acquisition with -ECANCELED, and reads
- * no io_uring internals.
+ * kgil_uring_cmd() then ends the acquisition with -ECANCELED.
  *
  * Before, io_uring cannot cancel a command, and a ring being torn down
  * waits for every request of it: a queued acquisition has to notice by
- * itself (KGIL_URING_POLL) by reading those internals, here and nowhere
- * else.
+ * itself (KGIL_URING_POLL).
+ *
+ * On every kernel io-wq can issue a request after the ring's last user
+ * closed it (the worker had taken the work from its queue, and was then
+ * kept off its CPU), and nothing cancels a request that is not queued
+ * yet: the issue itself has to notice (kgil_uring_unreapable()).  The
+ * io_uring internals read for that are here and nowhere else.
  */
+
+/*
+ * The ring is being torn down: its last user closed it, synchronously in
+ * that close() (io_ring_ctx_wait_and_kill() kills ctx->refs before the
+ * exit work cancels anything).
+ */
+static inline bool kgil_uring_ring_dying(struct io_uring_cmd *cmd)
+{
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
+}
+
+/*
+ * The submitting task cancels all its requests: it exits (from
+ * io_uring_files_cancel(), before PF_EXITING) or execs.  The count is
+ * read by the issuer (io-wq: the task's io-wq, and so its context, lives
+ * until its workers are gone) or by a work while the request is pending
+ * (the task's cancel waits for it, so the context stays).
+ */
+static inline bool kgil_uring_task_cancelling(struct io_uring_cmd *cmd)
+{
+	struct task_struct *task = cmd_to_io_kiocb(cmd)->task;
+
+#ifdef KGIL_HAVE_URING_TASK_IN_CANCEL
+	return task->io_uring && atomic_read(&task->io_uring->in_cancel);
+#else
+	return task->io_uring && atomic_read(&task->io_uring->in_idle);
+#endif
+}
+
 #ifdef IORING_URING_CMD_CANCELABLE
 #define KGIL_URING_POLL 0
-
-static inline bool kgil_uring_abandoned(struct io_uring_cmd *cmd)
-{
-	return false;
-}
 #else
 #define KGIL_URING_POLL 1
 #define IO_URING_F_CANCEL 0
@@ -110,31 +140,39 @@ static inline void io_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
 						unsigned int issue_flags)
 {
 }
+#endif
 
 /*
- * Nobody will use a grant: the ring's last user closed it (io_uring's
- * exit work waits for us), or the submitting task is cancelling all its
- * requests in execve(), which waits for us too.  An exiting task also
- * raises the cancel count, and leaves it raised, but cancels only the
- * requests io_uring tracks, not this one: the exit probe ends it (-EBADF)
- * just after.  PF_EXITING cannot tell the two apart (exit sets it only
- * after cancelling, and a re-evaluation in between, a policy timer on a
- * loaded machine, saw an exit as a cancel); in_execve can.
+ * A queued request re-evaluated: nobody will use a grant.  The ring is
+ * being torn down (since 6.7 io_uring's cancel comes a little later,
+ * from its exit work: a wake-up meanwhile must not grant), or, before
+ * 6.7, the task is cancelling all its requests in execve(), which waits
+ * for us.  An exiting task also raises the cancel count, and leaves it
+ * raised, but cancels only the requests io_uring tracks, not this one:
+ * the exit probe ends it (-EBADF) just after.  PF_EXITING cannot tell
+ * the two apart (exit sets it only after cancelling, and a
+ * re-evaluation in between, a policy timer on a loaded machine, saw an
+ * exit as a cancel); in_execve can.
  */
 static inline bool kgil_uring_abandoned(struct io_uring_cmd *cmd)
 {
-	struct io_kiocb *req = cmd_to_io_kiocb(cmd);
-	struct task_struct *task = req->task;
-
-#ifdef KGIL_HAVE_URING_TASK_IN_CANCEL
-	atomic_t *cancelling = task->io_uring ? &task->io_uring->in_cancel : NULL;
-#else
-	atomic_t *cancelling = task->io_uring ? &task->io_uring->in_idle : NULL;
+#if KGIL_URING_POLL
+	if (kgil_uring_task_cancelling(cmd) &&
+	    kgil_uring_cmd_task(cmd)->in_execve)
+		return true;
 #endif
-
-	return percpu_ref_is_dying(&req->ctx->refs) ||
-	       (cancelling && atomic_read(cancelling) && task->in_execve);
+	return kgil_uring_ring_dying(cmd);
 }
-#endif
+
+/*
+ * A request being issued: nobody would reap a grant, or the task leaves
+ * the domain before it could use one (its exit probe would release the
+ * lock as an owner's death).
+ */
+static inline bool kgil_uring_unreapable(struct io_uring_cmd *cmd)
+{
+	return kgil_uring_ring_dying(cmd) || kgil_uring_task_cancelling(cmd) ||
+	       (kgil_uring_cmd_task(cmd)->flags & PF_EXITING);
+}
 
 #endif /* _KGIL_COMPAT_H */

@@ -131,6 +131,13 @@ struct kgil_thread {
 	 */
 	bool owes_lock;
 	bool owes_switch;
+	/*
+	 * The grant that paid the debt was the thread's own io_uring
+	 * acquire: the CHECK it was owed to (still waiting, restarted, or
+	 * the caller's next) returns -EDEADLK.  Cleared by that CHECK, at
+	 * a release and at detach.
+	 */
+	bool taken_back;
 	struct kgil_waiter *waiter;	/* non-NULL while waiting for the lock */
 	struct kgil_counters c;
 	union kgil_policy_thread_state ps;	/* the policy's */

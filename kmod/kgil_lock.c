@@ -114,7 +114,8 @@
  * Error rule for ACQUIRE, CHECK and IO_END: on any error the caller does
  * not hold the lock, except -EDEADLK (ACQUIRE, IO_END: it already held
  * it; CHECK: its own io_uring acquire took it back during the forced
- * switch wait) and -EPERM (CHECK: it did not hold it to begin with).
+ * switch wait, or while the CHECK was cut and not yet restarted) and
+ * -EPERM (CHECK: it did not hold it to begin with).
  *
  * Signals: a wait cut by a signal returns -EINTR here; the ioctl layer
  * turns it into -ERESTARTNOHAND, so a signal whose handler does not run
@@ -308,6 +309,13 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 	if (dom->nr_switch_waiters)
 		wake_up_all(&dom->switch_wq);
 	kgil_clear_drop(dom);
+	/*
+	 * Its io_uring acquire, issued by io-wq while a CHECK of the thread
+	 * had given the lock away, can take it before that CHECK does: its
+	 * CQE says the lock is held, so the CHECK must not (kgil_check()).
+	 */
+	if (t->owes_lock && w->notify)
+		t->taken_back = true;
 	t->owes_lock = false;
 	t->owes_switch = false;
 	w->owner_dead = dom->owner_dead;
@@ -337,6 +345,7 @@ void kgil_release_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	lockdep_assert_held(&dom->lock);
 	dom->holder = NULL;
 	WRITE_ONCE(dom->shared->holder_id, 0);
+	t->taken_back = false;
 	dom->release_ns = now;
 	kgil_count(dom, t, releases);
 	dom->c.total_hold_ns += hold_ns;
@@ -733,6 +742,16 @@ int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 		ret = -EBADF;
 		goto unlock;
 	}
+	/*
+	 * The io_uring acquire's task work (its issue, or the completion of
+	 * the request it is linked behind) cut the forced-switch wait, and
+	 * the acquire took the lock before this, the restarted CHECK (or
+	 * the caller's next, after -EINTR), came: the CHECK it was owed to.
+	 * Without this the CHECK found its thread holding, and returned 0
+	 * as if it had kept the lock: both calls claimed it.
+	 */
+	if (dom->holder == t && t->taken_back)
+		goto reacquire;
 	if (dom->holder != t) {
 		if (!t->owes_lock) {
 			ret = -EPERM;
@@ -758,6 +777,12 @@ int kgil_check(struct kgil_domain *dom, struct kgil_thread *t,
 		goto unlock;
 	}
 reacquire:
+	if (dom->holder == t) {
+		/* Its own io_uring acquire took the lock (kgil_grant()). */
+		t->taken_back = false;
+		ret = -EDEADLK;
+		goto unlock;
+	}
 	/*
 	 * A release that left the lock free (legacy's, newgil's signalling
 	 * one) is followed by a moment unlocked, as Python 2's release and

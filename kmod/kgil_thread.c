@@ -172,6 +172,7 @@ static void kgil_detach_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	WRITE_ONCE(t->detached, true);
 	t->owes_lock = false;
 	t->owes_switch = false;
+	t->taken_back = false;
 	if (w) {
 		kgil_abandon(dom, w);
 		kgil_waiter_notify(dom, w);

@@ -33,11 +33,16 @@
  *    cancels all its requests (execve() waits for them): completed with
  *    -ECANCELED without taking the lock.  Since 6.7 io_uring says so
  *    (IORING_URING_CMD_CANCELABLE: ->uring_cmd() is called again with
- *    IO_URING_F_CANCEL, kgil_uring_cancel()).  Before, io_uring cannot
- *    cancel a command and a ring being torn down waits until every
- *    request has completed, so a queued request looks every
- *    KGIL_URING_POLL_NS, and before taking a free lock, whether it has
- *    been abandoned (kgil_uring_abandoned(), kgil_compat.h);
+ *    IO_URING_F_CANCEL, kgil_uring_cancel()), from the ring's exit work,
+ *    a little after the close.  Before, io_uring cannot cancel a command
+ *    and a ring being torn down waits until every request has completed,
+ *    so a queued request looks every KGIL_URING_POLL_NS whether it has
+ *    been abandoned.  On both, a re-evaluation (a wake-up, the policy's
+ *    timer) looks before taking a free lock (kgil_uring_abandoned(),
+ *    kgil_compat.h), and so does the issue: io-wq can issue a request
+ *    after its ring's close() has returned, and a request whose ring is
+ *    dying, or whose task is cancelling its requests or exiting, is not
+ *    queued and takes no lock (kgil_uring_unreapable());
  *  - IORING_OP_ASYNC_CANCEL finds nothing to cancel (-ENOENT, the acquire
  *    stays queued): io_uring only cancels io-wq work, polls, timeouts,
  *    futexes and waitids that way.  DETACH is the way to give up a
@@ -46,11 +51,30 @@
  * the grant, or the CQE simply ignored) still leaves its thread holding
  * the lock, as a returned ACQUIRE would: the thread must release it.
  *
+ * What a thread that closes its ring (the last close) with an acquire
+ * pending can rely on (include/uapi/linux/kgil.h says the same):
+ *  - a grant decided before the close stays: the thread holds the lock,
+ *    and its CQE is lost with the ring.  The issue's check and its grant
+ *    are one dom->lock section, and the close kills ctx->refs before it
+ *    returns, so the thread's next call (it takes dom->lock) sees which:
+ *    ACQUIRE returns -EDEADLK, RELEASE 0 instead of -EPERM;
+ *  - once close() has returned, the request takes a free lock neither
+ *    when it is issued nor when it is re-evaluated (wake-up, timer);
+ *  - except one race left: a request already queued when the ring is
+ *    closed stays queued until io_uring cancels it (its exit work, 6.7+)
+ *    or it polls (6.1, up to KGIL_URING_POLL_NS), and a release under a
+ *    handoff policy (fifo, ioprio) in that interval hands the lock to
+ *    it directly (kgil_handoff_pass() does not ask the waiter).  A
+ *    thread that must not be left holding the lock DETACHes (the
+ *    request ends with -EBADF at once) instead of relying on the close.
+ *
  * Submitted before an IO_BEGIN (libkgil's kgil_uring_io_acquire()), the
  * acquire can be issued by io-wq while its thread sleeps in a forced
  * switch wait after that release; if it takes the free lock, that wait
  * ends (kgil_wait_switch()).  A CHECK whose switch wait ends that way
- * returns -EDEADLK: the thread holds the lock, through the request.
+ * returns -EDEADLK: the thread holds the lock, through the request.  So
+ * does a CHECK whose wait the request's task work cut (the completion it
+ * was linked behind), once restarted after the grant (t->taken_back).
  *
  * Lifetime: the request pins its thread (and so the domain); io_uring
  * holds the file, and so the module, until the request is completed.
@@ -299,7 +323,17 @@ int kgil_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	spin_lock(&dom->lock);
 	ureq->w.io = t->in_io;
-	ret = kgil_wait_start(dom, &ureq->w, false);
+	/*
+	 * io-wq may issue us long after the ring's last close() returned:
+	 * a grant now would leave the thread holding the lock with no CQE
+	 * to tell it.  Under dom->lock, in the section that grants: a
+	 * close() followed by any call of the thread's (which takes
+	 * dom->lock) finds either the grant made or the ring dying here.
+	 */
+	if (kgil_uring_unreapable(cmd))
+		ret = -ECANCELED;
+	else
+		ret = kgil_wait_start(dom, &ureq->w, false);
 	queued = ret == -EINPROGRESS;
 	if (queued) {
 		kgil_uring_arm(dom, ureq, ktime_get());

@@ -606,6 +606,48 @@ Test(uring, async_acquire_after_owner_death_loop, .timeout = 600)
 }
 
 /*
+ * Issue 24, outside pass 2, F2: the thread closes its ring right after
+ * submitting an acquire of the free lock through io-wq (IOSQE_ASYNC).
+ * The worker may issue it long after the close has returned (a loaded
+ * machine): it must not take the lock then, nobody can learn of that
+ * grant.  A grant that came before the close is told by the thread's
+ * next call (ACQUIRE: -EDEADLK); after its RELEASE nothing takes the
+ * lock for it any more.
+ */
+Test(uring, closed_ring_acquire_takes_no_lock_later_loop, .timeout = 600)
+{
+	uint64_t end = now_ns() + loop_ns();
+	int me = raw_attach(fd), rounds = 0, before = 0;
+
+	cr_assert_geq(me, 1);
+	while (now_ns() < end) {
+		struct io_uring_sqe *sqe;
+		struct io_uring ring;
+		int ret;
+
+		cr_assert_eq(io_uring_queue_init(4, &ring, 0), 0);
+		cr_assert_eq(pin_round(&ring, rounds % nr_cpus(),
+				       rounds & 1), 0);
+		sqe = dt_uring_prep_acquire(&ring, fd, ACQ_DATA);
+		sqe->flags |= IOSQE_ASYNC;
+		cr_assert_eq(io_uring_submit(&ring), 1);
+		io_uring_queue_exit(&ring);
+		ret = raw_acquire(fd, 0, 0, NULL);
+		cr_assert(ret == 0 || ret == -EDEADLK, "round %d: ACQUIRE %d",
+			  rounds, ret);
+		before += ret == -EDEADLK;
+		cr_assert_eq(raw_release(fd), 0);
+		sleep_ns(5000000);
+		cr_assert_eq(sh->holder_id, 0,
+			     "round %d: 5 ms after ACQUIRE (%d) and RELEASE, the closed ring's acquire took the lock (holder %u, me %d)",
+			     rounds, ret, sh->holder_id, me);
+		rounds++;
+	}
+	cr_log_info("%d rounds of submit-then-close, %d granted before the close\n",
+		    rounds, before);
+}
+
+/*
  * Issue 24, finding 11: under newgil's forced switch a thread that has
  * released for I/O sleeps until another thread has taken the lock.  Its
  * own acquire, linked behind the I/O and issued by io-wq while it sleeps
@@ -853,4 +895,147 @@ Test(uring, own_acquire_ends_forced_switch_wait)
 	cr_assert_eq(y.acq_res, 0);
 	cr_assert(y.held_after, "the acquire's CQE said it holds the lock");
 	cr_assert_eq(b.res, 0, "B got the lock once the yielder released it");
+}
+
+/*
+ * Issue 24, outside pass 2, F3: the same forced switch, entered by CHECK,
+ * with the acquire linked behind a timeout on an ordinary ring.  The
+ * timeout's completion is task work for the checker: it cuts CHECK's
+ * forced-switch wait, the call restarts transparently, and io-wq issues
+ * the acquire, which takes the free lock (B is kept off its CPU), around
+ * that restart.  Exactly one of the two may claim the lock: the
+ * acquire's CQE (res 0), and CHECK then returns -EDEADLK.  The io-wq
+ * worker is made idle beforehand, so that it issues the acquire as soon
+ * as the task work has queued it, typically before the restart.
+ */
+struct checker {
+	int fd;
+	atomic_int stage;	/* 1: holding, 2: go, 3: CHECK returned */
+	int id, err, check, timeout_res, acq_res;
+	uint32_t holder;	/* as CHECK returned */
+	uint64_t check_ns, acquisitions;
+	bool held_after;
+};
+
+static void *checker_run(void *p)
+{
+	static struct __kernel_timespec ts = { .tv_nsec = 100000000 };
+	struct kgil_acquire a = { 0 };
+	struct checker *c = p;
+	struct io_uring_sqe *sqe;
+	struct kgil_stats st;
+	struct io_uring ring;
+	uint64_t data, t0;
+	int ret;
+
+	c->id = raw_attach(c->fd);
+	ret = c->id < 1 ? -EIO : raw_acquire(c->fd, 0, 0, NULL);
+	if (!ret)
+		ret = io_uring_queue_init(8, &ring, 0);
+	if (!ret)
+		ret = pin_round(&ring, 0, true);
+	/* An idle worker, woken at once when the acquire is queued. */
+	sqe = ret ? NULL : io_uring_get_sqe(&ring);
+	if (sqe) {
+		io_uring_prep_nop(sqe);
+		sqe->flags |= IOSQE_ASYNC;
+		ret = io_uring_submit(&ring) == 1 ? 0 : -EIO;
+		if (!ret)
+			ret = dt_uring_next_cqe(&ring, LONG_NS, NULL);
+	}
+	if (ret) {
+		c->err = ret;
+		atomic_store(&c->stage, -1);
+		return NULL;
+	}
+	atomic_store(&c->stage, 1);
+	dt_wait_flag(&c->stage, 2, LONG_NS);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	sqe->user_data = 1;
+	sqe = dt_uring_prep_acquire(&ring, c->fd, ACQ_DATA);
+	sqe->flags |= IOSQE_ASYNC;
+	if (io_uring_submit(&ring) != 2) {
+		c->err = -EIO;
+		atomic_store(&c->stage, -1);
+		return NULL;
+	}
+	t0 = now_ns();
+	c->check = raw_check(c->fd, &a);
+	c->check_ns = now_ns() - t0;
+	c->holder = sh->holder_id;
+	atomic_store(&c->stage, 3);
+	c->timeout_res = c->acq_res = DT_NO_CQE;
+	for (int i = 0; i < 2; i++) {
+		ret = dt_uring_next_cqe(&ring, LONG_NS, &data);
+		if (data == ACQ_DATA)
+			c->acq_res = ret;
+		else
+			c->timeout_res = ret;
+	}
+	if (!raw_thread_stats(c->fd, (uint32_t)c->id, &st))
+		c->acquisitions = st.c.acquisitions;
+	c->held_after = sh->holder_id == (uint32_t)c->id;
+	if (c->held_after)
+		raw_release(c->fd);
+	raw_detach(c->fd);
+	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+/* One round: the checker's CHECK, cut by its acquire's task work. */
+static void check_round(int round)
+{
+	struct checker c = { .fd = fd };
+	struct waiter_b b = { .fd = fd };
+	struct spinner s = { 0 };
+	pthread_t ct, bt, st;
+	uint64_t switches;
+	bool returned;
+
+	pthread_create(&ct, NULL, checker_run, &c);
+	cr_assert(dt_wait_flag(&c.stage, 1, LONG_NS));
+	cr_assert_eq(c.stage, 1, "checker set-up: %s", strerror(-c.err));
+	pthread_create(&bt, NULL, waiter_b_run, &b);
+	cr_assert(dt_wait_u32(&sh->nr_waiting, 1, true, LONG_NS));
+	cr_assert_neq(dt_spin_until_drop(sh, LONG_NS), 0, "B asked no drop");
+	pthread_create(&st, NULL, spinner_run, &s);
+	cr_assert(dt_wait_flag(&s.running, 1, LONG_NS));
+	cr_assert_eq(s.err, 0, "SCHED_FIFO spinner: %s", strerror(s.err));
+	switches = sh->switch_number;
+	atomic_store(&c.stage, 2);
+	returned = dt_wait_flag(&c.stage, 3, 1000000000ULL);
+	atomic_store(&s.stop, 1);
+	pthread_join(st, NULL);
+	pthread_join(ct, NULL);
+	pthread_join(bt, NULL);
+	cr_log_info("round %d: CHECK %d after %.1f ms (holder %u, the checker %d); CQEs: timeout %d, acquire %d; the checker's acquisitions %llu\n",
+		    round, c.check, c.check_ns / 1e6, c.holder, c.id,
+		    c.timeout_res, c.acq_res,
+		    (unsigned long long)c.acquisitions);
+	cr_assert(returned, "round %d: CHECK slept on while B waited", round);
+	cr_assert_eq(c.err, 0, "checker: %s", strerror(-c.err));
+	cr_assert_eq(c.timeout_res, -ETIME);
+	cr_assert_eq(c.acq_res, 0, "the acquire's CQE: it took the lock");
+	cr_assert_eq(c.holder, (uint32_t)c.id, "the checker held the lock");
+	cr_assert_eq(sh->switch_number - switches, 1,
+		     "B took the lock only after the checker released it");
+	cr_assert_eq(c.acquisitions, 2, "one grant, to the acquire");
+	cr_assert_eq(c.check, -EDEADLK,
+		     "round %d: CHECK %d (%.1f ms), but the acquire's CQE claims the lock: want -EDEADLK",
+		     round, c.check, c.check_ns / 1e6);
+	cr_assert(c.held_after);
+	cr_assert_eq(b.res, 0, "B got the lock once the checker released it");
+}
+
+Test(uring, check_cut_by_own_acquire_is_edeadlk)
+{
+	if (nr_cpus() < 2)
+		cr_skip_test("needs two CPUs");
+	cr_assert_eq(dt_set_policy(fd, KGIL_POLICY_NEWGIL,
+				   KGIL_POLICY_FORCE_SWITCH, 1000000), 0);
+	cr_assert_eq(pin_round(NULL, 0, false), 0, "this thread off CPU 1");
+	for (int round = 0; round < 5; round++)
+		check_round(round);
 }

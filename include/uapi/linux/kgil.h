@@ -260,7 +260,12 @@ struct kgil_attach {
  * ...), or when it leaves the domain.  CHECK by a thread that neither holds nor owes: -EPERM.
  * A CHECK whose thread's own io_uring acquire, issued while CHECK waited
  * for the forced switch, took the lock back returns -EDEADLK: it holds
- * the lock (the acquire's CQE says so too).
+ * the lock (the acquire's CQE says so too), and exactly one of the two
+ * claims it.  That holds too when the acquire's task work (the
+ * completion of a request it is linked behind, say) cut the wait and the
+ * acquire was granted before the CHECK restarted: the restarted CHECK,
+ * or after -EINTR the thread's next CHECK, returns -EDEADLK, once, and
+ * keeps the lock (a RELEASE in between ends that).
  *
  * A thread that exits holding the lock releases it before its exit can
  * be seen (before pthread_join() returns, as a robust futex): the next
@@ -413,7 +418,20 @@ struct kgil_shared {
  * besides ACQUIRE's: -EALREADY (the thread already has an acquisition
  * pending; a blocking ACQUIRE or IO_END meanwhile gets it too), -EBADF
  * (the thread detached, exited or closed the domain while it was
- * pending), -ECANCELED (the ring was torn down while it was pending).
+ * pending), -ECANCELED (the ring was torn down while it was pending, or
+ * before io-wq issued it; or the thread was exiting or in execve()).
+ *
+ * Closing the ring (its last descriptor) with an acquire pending: a
+ * grant made before the close stays, its CQE lost with the ring; the
+ * thread's next call says whether it holds the lock (ACQUIRE: -EDEADLK,
+ * RELEASE: 0 rather than -EPERM).  Once close() has returned, the
+ * request never takes a free lock, whether io-wq issues it only then or
+ * a wake-up re-evaluates it, except under a handoff policy (fifo,
+ * ioprio): a request still queued when the ring closed can be handed
+ * the lock by a release until the kernel cancels it (shortly after the
+ * close on Linux 6.7 and later; up to 100 ms after on older kernels).
+ * DETACH ends a pending acquire at once and never leaves the lock with
+ * the thread: use it rather than the close to give up an acquire.
  */
 #define KGIL_URING_CMD_ACQUIRE	0x4b01
 
