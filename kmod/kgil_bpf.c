@@ -522,17 +522,13 @@ static int kgil_bpf_st_init(struct btf *btf)
  * most KGIL_BPF_MAX_VALUE bytes.  Not an LPM trie (a lookup walks up to
  * 2048 levels: an outside tester's policy held a domain's lock for 29 s
  * with 48,000 of them), nor maps of maps, sockets, programs (tail calls)
- * or an arena.  The instructions still name maps by descriptor here
- * (check_member() runs before the verifier resolves them), in the
- * loader's own table.
+ * or an arena.  Every helper that works on a map takes it from a map
+ * load (BPF_PSEUDO_MAP_FD), so those are the loads checked.
  */
-static const char *kgil_bpf_map_refused(u32 fd)
+static const char *kgil_bpf_map_type_refused(const struct bpf_map *map)
 {
-	struct bpf_map *map = bpf_map_get(fd);
 	const char *why = NULL;
 
-	if (IS_ERR(map))
-		return NULL;	/* the verifier says so */
 	switch (map->map_type) {
 	case BPF_MAP_TYPE_HASH:
 	case BPF_MAP_TYPE_PERCPU_HASH:
@@ -554,6 +550,28 @@ static const char *kgil_bpf_map_refused(u32 fd)
 	}
 	if (!why && map->value_size > KGIL_BPF_MAX_VALUE)
 		why = "it uses a map whose values are over 1024 bytes";
+	return why;
+}
+
+/*
+ * The map of a map load.  Linux 6.12 has already resolved it when
+ * check_member() runs: the two halves of the instruction hold the map's
+ * address, pinned by the verifier for the load.  Before that, it holds
+ * the loader's descriptor (and a zero second half): a kernel address and
+ * a descriptor cannot be mistaken for each other.
+ */
+static const char *kgil_bpf_map_refused(const struct bpf_insn *insn)
+{
+	u64 addr = (u64)(u32)insn[1].imm << 32 | (u32)insn[0].imm;
+	struct bpf_map *map;
+	const char *why;
+
+	if (addr >= TASK_SIZE_MAX)
+		return kgil_bpf_map_type_refused((const struct bpf_map *)addr);
+	map = bpf_map_get(insn[0].imm);
+	if (IS_ERR(map))
+		return NULL;	/* the verifier says so */
+	why = kgil_bpf_map_type_refused(map);
 	bpf_map_put(map);
 	return why;
 }
@@ -603,8 +621,7 @@ static const char *kgil_bpf_unbounded(const struct bpf_prog *prog)
 			continue;
 		switch (insn->src_reg) {
 		case BPF_PSEUDO_MAP_FD:
-		case BPF_PSEUDO_MAP_VALUE:
-			why = kgil_bpf_map_refused(insn->imm);
+			why = kgil_bpf_map_refused(insn);
 			if (why)
 				return why;
 			break;
