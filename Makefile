@@ -264,11 +264,12 @@ test-device: all
 	done; exit $$fail
 
 # The debug kernel (cached under build/debug-kernel/) and the device suite
-# on it with the module built against it: docs/reliability.md.
+# on it with the module built against it: docs/reliability.md.  The
+# suite runs real Python too (tests/device.d/80-python.sh): python first.
 debug-kernel:
 	scripts/debug-kernel.sh kernel
 
-test-debug: all
+test-debug: all python
 	scripts/debug-kernel.sh test
 
 # Debian's CPython 3.11 with its GIL on kgil (docs/python.md, issue 14):
