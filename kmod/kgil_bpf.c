@@ -197,6 +197,7 @@ static void kgil_bpf_on_wait_start(struct kgil_domain *dom,
 	w->ps.bpf.class = class;
 	if (!class)
 		return;
+	w->placed = true;
 	list_for_each_entry(pos, &dom->waiters, node)
 		if (pos != w && pos->ps.bpf.class < class)
 			break;

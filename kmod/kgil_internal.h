@@ -138,6 +138,19 @@ struct kgil_thread {
 	 * a release and at detach.
 	 */
 	bool taken_back;
+	/*
+	 * The thread's last wait that a signal ended (-EINTR), which its
+	 * next ACQUIRE, IO_END or CHECK may resume (kgil_lock.c,
+	 * "Resuming"); start_ns 0: none.  Cleared when the thread next
+	 * starts a wait or is granted the lock.
+	 */
+	struct {
+		u64 start_ns;
+		ktime_t deadline;	/* the policy's, as last armed */
+		/* the policy that armed it: compared, never followed */
+		const struct kgil_policy_ops *ops;
+		bool io;
+	} cut;
 	struct kgil_waiter *waiter;	/* non-NULL while waiting for the lock */
 	struct kgil_counters c;
 	union kgil_policy_thread_state ps;	/* the policy's */
@@ -168,6 +181,19 @@ struct kgil_waiter {
 	u64 armed_tenure;
 	ktime_t policy_deadline;
 	u64 spun_tenure;		/* dom->tenure it spun on */
+	/*
+	 * Resumes t->cut ("Resuming"): the first arm keeps cut's deadline
+	 * (resume_deadline, if resume_ops still rules the domain).
+	 */
+	bool resumed;
+	ktime_t resume_deadline;
+	const struct kgil_policy_ops *resume_ops;
+	/*
+	 * The policy's on_wait_start moved it ahead of waiters that came
+	 * before it (a priority class): a resumed waiter that goes back to
+	 * its arrival place does not pass it.
+	 */
+	bool placed;
 	u32 failed;			/* woke up, found it taken */
 	bool begun;			/* traced as begun: trace the end */
 	bool io;			/* IO_END: back from I/O */
@@ -244,6 +270,7 @@ struct kgil_lock_req {
 	/* the call's, absolute (CLOCK_MONOTONIC); KTIME_MAX: none */
 	ktime_t deadline;
 	bool io;			/* IO_END */
+	u64 resume_ns;			/* kgil_acquire.resume_ns: 0 or a cut wait */
 };
 
 struct kgil_lock_res {
@@ -251,6 +278,7 @@ struct kgil_lock_res {
 	bool switched;			/* the grant changed the holder */
 	u64 wait_ns;
 	u32 failed;
+	u64 resume_ns;			/* -EINTR: the cut wait's start */
 };
 
 int kgil_acquire(struct kgil_domain *dom, struct kgil_thread *t,

@@ -33,6 +33,7 @@ static long kgil_ioctl_features(void __user *uarg)
 			    KGIL_FEAT_OWNER_DEATH | KGIL_FEAT_TRACEPOINTS |
 			    KGIL_FEAT_URING_CMD |
 			    KGIL_FEAT_SPIN | KGIL_FEAT_RESTART |
+			    KGIL_FEAT_RESUME |
 			    (kgil_bpf_available() ? KGIL_FEAT_BPF : 0) |
 			    kgil_policy_features(),
 	};
@@ -161,8 +162,7 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if ((a.flags & ~KGIL_ACQUIRE_FLAGS_ALL) || a.reserved0 ||
-	    !kgil_all_zero(a.reserved, ARRAY_SIZE(a.reserved)))
+	if ((a.flags & ~KGIL_ACQUIRE_FLAGS_ALL) || a.reserved0)
 		return -EINVAL;
 	/* A timeout without the flag is a caller's mistake, not a no-op. */
 	if (!(a.flags & KGIL_ACQUIRE_TIMEOUT) && (a.timeout_ns || a.deadline_ns))
@@ -174,6 +174,7 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 	req.flags = a.flags;
 	req.deadline = kgil_lock_deadline(&a);
 	req.io = cmd == KGIL_IOC_IO_END;
+	req.resume_ns = a.resume_ns;
 	if (cmd == KGIL_IOC_CHECK) {
 		ret = kgil_check(dom, t, &req, &res);
 		if (res.switched)
@@ -187,6 +188,7 @@ static long kgil_ioctl_lock(struct kgil_domain *dom, unsigned int cmd,
 	a.wait_ns = res.wait_ns;
 	a.failed_attempts = res.failed;
 	a.deadline_ns = 0;
+	a.resume_ns = res.resume_ns;
 	if (ret == -EINTR) {
 		/*
 		 * Restarted unless a handler runs (kgil_lock.c, "Signals"),

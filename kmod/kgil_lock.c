@@ -130,6 +130,26 @@
  * infinite one stays infinite (a restart block in user memory: the
  * kernel's own restart_block would point into this module's text, which
  * could be unloaded before the restart).
+ *
+ * Resuming: a wait that a signal ends keeps its place and its deadline,
+ * as CPython's take_gil() keeps both across signals (its
+ * pthread_cond_timedwait() resumes after a handler, with the same
+ * absolute time).  Without that, a periodic signal (a profiler's
+ * setitimer) made every retry a newcomer: newgil's interval and the
+ * handoff layer's due time counted from each retry, never ran out, and
+ * the holder was never asked to drop.  The waiter itself cannot stay
+ * queued while its thread runs a handler (a grant then would give the
+ * lock to a thread that was told -EINTR, which breaks "an error means you
+ * do not hold it"), so it leaves the queue as any waiter that gives up,
+ * and the thread keeps a record of the wait (t->cut: its start, the
+ * policy deadline it was armed with).  The ioctl writes the start out
+ * (kgil_acquire.resume_ns); the thread's next wait of the same kind that
+ * passes it back is the same wait again: it queues at its arrival place
+ * (ahead of every waiter that came after it, except those a policy
+ * placed ahead by class), counts its time from the first start (fifo's
+ * and ioprio's due time, the oldest-waiter bound, wait_ns), and its
+ * first arm keeps the deadline it had.  A value that names no cut wait
+ * starts a new one: the struct may be reused after the caller gave up.
  */
 #include <linux/log2.h>
 #include <linux/sched.h>
@@ -205,6 +225,28 @@ void kgil_clear_drop(struct kgil_domain *dom)
 
 /* ---- queueing ----------------------------------------------------- */
 
+/*
+ * A resumed waiter ("Resuming") goes back to its arrival place: in
+ * dom->arrivals before every later start, and in dom->waiters before the
+ * later arrivals at the tail, stopping at a waiter its policy placed
+ * ahead by class (that order is the policy's, not the arrivals').
+ */
+static void kgil_requeue_at_arrival(struct kgil_domain *dom,
+				    struct kgil_waiter *w)
+{
+	struct kgil_waiter *pos;
+
+	list_for_each_entry_reverse(pos, &dom->arrivals, anode)
+		if (pos->start_ns <= w->start_ns)
+			break;
+	list_add(&w->anode, &pos->anode);
+	pos = w;
+	list_for_each_entry_continue_reverse(pos, &dom->waiters, node)
+		if (pos->placed || pos->start_ns <= w->start_ns)
+			break;
+	list_move(&w->node, &pos->node);
+}
+
 /* Queue w at the tail and let the policy place it (on_wait_start). */
 static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 {
@@ -212,7 +254,10 @@ static void kgil_enqueue(struct kgil_domain *dom, struct kgil_waiter *w)
 	/* Refused by kgil_acquire_refused(); queued, it could be granted. */
 	WARN_ON_ONCE(w->t->detached);
 	list_add_tail(&w->node, &dom->waiters);
-	list_add_tail(&w->anode, &dom->arrivals);
+	if (w->resumed)
+		kgil_requeue_at_arrival(dom, w);
+	else
+		list_add_tail(&w->anode, &dom->arrivals);
 	w->t->waiter = w;
 	dom->nr_waiting++;
 	WRITE_ONCE(dom->shared->nr_waiting, dom->nr_waiting);
@@ -318,6 +363,7 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 		t->taken_back = true;
 	t->owes_lock = false;
 	t->owes_switch = false;
+	t->cut.start_ns = 0;
 	w->owner_dead = dom->owner_dead;
 	dom->owner_dead = false;
 	kgil_count(dom, t, acquisitions);
@@ -408,6 +454,13 @@ ktime_t kgil_wait_arm(struct kgil_domain *dom, struct kgil_waiter *w,
 	w->armed_ops = dom->ops;
 	w->armed_tenure = dom->tenure;
 	w->policy_deadline = kgil_policy_wait_deadline(dom, w, now);
+	if (w->resumed) {
+		/* The cut wait's deadline stands ("Resuming"). */
+		w->resumed = false;
+		if (w->resume_ops == dom->ops)
+			w->policy_deadline = min(w->policy_deadline,
+						 w->resume_deadline);
+	}
 	return w->policy_deadline;
 }
 
@@ -586,6 +639,31 @@ static int kgil_wait_and_take(struct kgil_domain *dom, struct kgil_waiter *w,
 }
 
 /*
+ * w is t's wait that a signal cut, if resume_ns names it and w is of the
+ * same kind ("Resuming"); either way t has no cut wait left to resume.
+ */
+static void kgil_wait_resume(struct kgil_thread *t, struct kgil_waiter *w,
+			     u64 resume_ns)
+{
+	if (resume_ns && resume_ns == t->cut.start_ns && w->io == t->cut.io) {
+		w->start_ns = t->cut.start_ns;
+		w->resumed = true;
+		w->resume_deadline = t->cut.deadline;
+		w->resume_ops = t->cut.ops;
+	}
+	t->cut.start_ns = 0;
+}
+
+/* A signal cut w: t may resume it ("Resuming"). */
+static void kgil_wait_cut(struct kgil_thread *t, const struct kgil_waiter *w)
+{
+	t->cut.start_ns = w->start_ns;
+	t->cut.deadline = w->policy_deadline;
+	t->cut.ops = w->armed_ops;
+	t->cut.io = w->io;
+}
+
+/*
  * ACQUIRE with dom->lock held (and held again on return); yielded: the
  * re-acquire of a CHECK that gave the lock away.
  */
@@ -603,6 +681,8 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 
 	INIT_LIST_HEAD(&w.node);
 	w.start_ns = ktime_get_ns();
+	if (!kgil_acquire_refused(dom, t))
+		kgil_wait_resume(t, &w, req->resume_ns);
 	ret = kgil_wait_and_take(dom, &w, req->flags, req->deadline);
 	/*
 	 * A handoff policy leaves the timing of the holder this CHECK has
@@ -622,7 +702,10 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 		if (w.owner_dead)
 			res->result |= KGIL_ACQUIRED_OWNER_DEAD;
 		res->switched = w.switched;
-	} else if (ret != -EINTR) {
+	} else if (ret == -EINTR) {
+		kgil_wait_cut(t, &w);
+		res->resume_ns = w.start_ns;
+	} else {
 		/* Only a signal leaves a CHECK's re-acquire owed (kgil_check()). */
 		t->owes_lock = false;
 		t->owes_switch = false;

@@ -128,10 +128,14 @@ enum kgil_check_action {
  *	if it is queued, NULL on its first try (so that a handoff policy
  *	refuses newcomers while others queue).  Default: yes (barging, as
  *	in CPython).
- * @on_wait_start: @w was queued at the tail and is about to wait for
+ * @on_wait_start: @w was queued at the tail (a resumed wait: at its
+ *	arrival place, kgil_lock.c "Resuming") and is about to wait for
  *	the first time; @w->io says it is back from I/O (IO_END), where an
  *	I/O-aware policy raises its priority (it may move @w in the
- *	queue) or a drop request.  Default: nothing.
+ *	queue) or a drop request.  A policy that moves @w ahead of waiters
+ *	that came before it sets @w->placed, so that a resumed waiter
+ *	going back to its arrival place does not pass it.  Default:
+ *	nothing.
  * @wait_deadline: the absolute time at which @w must be woken even if
  *	nobody signals it (newgil: @now plus the switch interval), or
  *	KTIME_MAX.  Asked every time @w goes back to waiting; waits use

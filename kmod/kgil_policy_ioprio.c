@@ -106,6 +106,7 @@ static void ioprio_on_wait_start(struct kgil_domain *dom,
 	    ioprio_refill(dom, now) < (s64)dom->params.io_boost_ns)
 		return;		/* queued at the tail, CPU-bound */
 	w->ps.ioprio.prio = true;
+	w->placed = true;
 	/* Behind the priority waiters, ahead of everybody else. */
 	list_for_each_entry(pos, &dom->waiters, node)
 		if (pos != w && !pos->ps.ioprio.prio)

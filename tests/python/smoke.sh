@@ -87,6 +87,32 @@ print("smoke: ok   %s: %s" % (name, summary))
 PYCHECK
 }
 
+# edge NAME SCRIPT [VAR=VALUE...]: one of the edge scripts (tests/python/,
+# issue 25), which exits 0 when the interpreter behaved as stock's does
+# and prints one line of what it saw.
+edge() {
+	local name=$1 script=$2 out rc=0
+	shift 2
+	out=$(env -u KGIL_BACKEND -u KGIL_POLICY "$@" timeout 300 "$PY" \
+		"$REPO/tests/python/$script" 2>&1) || rc=$?
+	if [ $rc = 0 ]; then
+		echo "smoke: ok   $name $script: $(echo "$out" | tail -1)"
+	else
+		echo "smoke: FAIL $name $script (exit $rc): $(echo "$out" | tail -5)"
+		fail=1
+	fi
+}
+
+# The edge scripts under each lock the run covers.
+EDGES="itimer_wait.py"
+edges() {
+	local name=$1 e
+	shift
+	for e in $EDGES; do
+		edge "$name" "$e" "$@"
+	done
+}
+
 native() {
 	# KGIL_PY_STATS alone (no KGIL_BACKEND) must not bring kgil in.
 	run stock stock
@@ -95,6 +121,9 @@ native() {
 	run user-legacy-ci10 legacy KGIL_BACKEND=user-legacy KGIL_CHECK_INTERVAL=10
 	run user-newgil-io-nolock newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=nolock
 	run user-newgil-io-none newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=none
+	edges stock
+	edges user-newgil KGIL_BACKEND=user-newgil
+	edges user-legacy KGIL_BACKEND=user-legacy
 	# A lock the environment asks for and cannot have stops the start-up.
 	bad KGIL_BACKEND=bogus
 	bad KGIL_BACKEND=user-newgil KGIL_POLICY=fifo
@@ -119,8 +148,10 @@ kernel() {
 	echo "smoke: kernel $(uname -r)"
 	for p in legacy newgil fifo ioprio; do
 		run "kernel-$p" "$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
+		edges "kernel-$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
 	done
 	run kernel-stock stock
+	edges kernel-stock
 }
 
 case ${1:-all} in

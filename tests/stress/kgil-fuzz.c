@@ -304,8 +304,10 @@ static bool gen_acquire(struct rng *r, struct kgil_acquire *a)
 	}
 	if (rng_pct(r, 5))
 		a->reserved0 = (uint32_t)rng_next(r) | 1;
+	/* A resume token: any value is valid; only its own cut wait's
+	 * start resumes, anything else starts a new wait. */
 	if (rng_pct(r, 5))
-		a->reserved[0] = rng_next(r) | 1;
+		a->resume_ns = rng_pct(r, 50) ? rng_next(r) : now_ns();
 	/*
 	 * A restart's deadline, valid only with the TIMEOUT flag, which the
 	 * caller may still add (blocking forms): not counted as invalid,
@@ -314,8 +316,7 @@ static bool gen_acquire(struct rng *r, struct kgil_acquire *a)
 	if (rng_pct(r, 5))
 		a->deadline_ns = rng_pct(r, 50) ? rng_next(r) | 1 :
 				 now_ns() + pick_timeout(r);
-	return (a->flags & ~KGIL_ACQUIRE_FLAGS_ALL) || a->reserved0 ||
-	       a->reserved[0];
+	return (a->flags & ~KGIL_ACQUIRE_FLAGS_ALL) || a->reserved0;
 }
 
 static bool gen_arg(struct rng *r, enum arg_kind k, void *p)

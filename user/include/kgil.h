@@ -237,6 +237,15 @@ struct kgil_acquire_info {
 	bool switched;		/* kgil_check: the lock went to another thread */
 };
 
+/*
+ * Waits for the lock.  Kernel backend: a signal whose handler runs ends
+ * the wait with -EINTR (the caller does not hold the lock); the thread's
+ * next kgil_acquire() (kgil_io_end() after an interrupted kgil_io_end())
+ * resumes that wait, in its place in the queue and with its deadline, so
+ * that a thread retrying after each signal of a periodic timer is not
+ * starved (uapi kgil.h, "Resuming").  The user backends are not
+ * interrupted by signals: their waits go on through a handler.
+ */
 int kgil_acquire(struct kgil *g, struct kgil_acquire_info *info);
 /* -ETIMEDOUT after timeout_ns; timeout_ns == 0 is a try (-EBUSY). */
 int kgil_acquire_timeout(struct kgil *g, uint64_t timeout_ns,

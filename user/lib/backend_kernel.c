@@ -184,16 +184,41 @@ static void fill_info(struct kgil_acquire_info *info,
 	info->switched = a->result & KGIL_ACQUIRED_SWITCHED;
 }
 
+/*
+ * A wait a signal ended is resumed by the thread's next wait of the same
+ * kind (kgil.h, "Resuming"): kgil_acquire() after -EINTR keeps its place
+ * and its deadline, as a CPython thread's wait for the GIL does across a
+ * signal.  Any other call starts afresh (the kernel keeps one cut wait a
+ * thread, and the value names it only until the thread waits again).
+ */
+static uint64_t resume_take(bool io)
+{
+	uint64_t v = kgil__self.resume_io == io ? kgil__self.resume_ns : 0;
+
+	kgil__self.resume_ns = 0;
+	return v;
+}
+
+static void resume_keep(int ret, const struct kgil_acquire *a, bool io)
+{
+	if (ret == -EINTR) {
+		kgil__self.resume_ns = a->resume_ns;
+		kgil__self.resume_io = io;
+	}
+}
+
 static int kernel_acquire(struct kgil *g, const struct kgil_acq_req *req,
 			  struct kgil_acquire_info *info)
 {
 	struct kgil_acquire a = {
 		.flags = req->flags,
 		.timeout_ns = req->timeout_ns,
+		.resume_ns = resume_take(req->io),
 	};
 	int ret;
 
 	ret = kioctl(g, req->io ? KGIL_IOC_IO_END : KGIL_IOC_ACQUIRE, &a);
+	resume_keep(ret, &a, req->io);
 	fill_info(info, &a);
 	return ret;
 }
@@ -205,9 +230,10 @@ static int kernel_release(struct kgil *g, bool io)
 
 static int kernel_check(struct kgil *g, struct kgil_acquire_info *info)
 {
-	struct kgil_acquire a = { 0 };
+	struct kgil_acquire a = { .resume_ns = resume_take(false) };
 	int ret = kioctl(g, KGIL_IOC_CHECK, &a);
 
+	resume_keep(ret, &a, false);
 	fill_info(info, &a);
 	if (ret)
 		return ret;

@@ -82,6 +82,13 @@ struct kgil_self {
 	bool held;		/* holds the lock */
 	bool in_io;		/* between kgil_io_begin and kgil_io_end */
 	void *rec;		/* the user backends' per-thread record */
+	/*
+	 * Kernel backend: the start of this thread's wait that a signal
+	 * ended (kgil_acquire.resume_ns), and whether it was an IO_END;
+	 * its next wait of that kind resumes it.  0: none.
+	 */
+	uint64_t resume_ns;
+	bool resume_io;
 };
 extern __thread struct kgil_self kgil__self;
 

@@ -51,6 +51,8 @@
  * Set on kernels where a module can define a BPF struct_ops type (6.12).
  */
 #define KGIL_FEAT_BPF		(1ULL << 10)
+/* A wait a signal ended resumes its place: kgil_acquire.resume_ns. */
+#define KGIL_FEAT_RESUME	(1ULL << 11)
 #define KGIL_FEAT_POLICY(id)	(1ULL << (32 + (id)))  /* policy id known */
 
 struct kgil_features {
@@ -246,6 +248,25 @@ struct kgil_attach {
  * -EINTR) keeps, and the time it had left into timeout_ns, for
  * information (UINT64_MAX for none).  Every other outcome writes
  * deadline_ns back as 0, so the struct can be reused.
+ * Resuming: a signal whose handler runs makes the caller leave the
+ * queue (after -EINTR it never holds the lock), but the wait is not
+ * forgotten.  -EINTR writes its start into resume_ns; the thread's next
+ * call of the same kind (ACQUIRE or CHECK's re-acquire; IO_END) with
+ * that value in resume_ns is the same wait again, as CPython's take_gil()
+ * waits on through a signal: it queues where it was (ahead of the waiters
+ * that came after it, unless the policy placed them ahead by class,
+ * as ioprio's I/O returns), its time counts from the first start (so the
+ * handoff the policy makes due after a switch interval of waiting comes
+ * when it would have, and wait_ns covers the whole wait), and the
+ * policy's pending deadline (newgil's interval) is kept.  A periodic
+ * signal (a profiler's timer) can then delay a waiter but never starve
+ * it.  Any other value starts a new wait, and so does the call when the
+ * thread began or was granted another wait since (each thread has at
+ * most one wait to resume: its last one cut).  The transparent restart
+ * passes the value back by itself, so a restarted call is the same wait
+ * too.  The kind must match: ACQUIRE cannot resume an IO_END, which would
+ * change the policy's treatment of the wait.
+ *
  * A restart repeats the call on the same descriptor number: a thread
  * whose descriptor another thread closed (or replaced) while it waited
  * gets what any restarted system call would, -EBADF (or the other
@@ -300,7 +321,14 @@ struct kgil_acquire {
 	 * (KGIL_FEAT_RESTART)
 	 */
 	__u64 deadline_ns;
-	__u64 reserved[1];
+	/*
+	 * in/out (KGIL_FEAT_RESUME): 0, or the CLOCK_MONOTONIC start of
+	 * this thread's wait for the lock that a signal ended, written by
+	 * the kernel with -EINTR (0 with every other outcome).  Passed back,
+	 * the wait resumes (see "Resuming" above).  Before KGIL_FEAT_RESUME
+	 * this was a reserved field and nonzero gave -EINVAL.
+	 */
+	__u64 resume_ns;
 };
 
 /* ---- statistics ----------------------------------------------------- */
