@@ -195,6 +195,7 @@ struct kgil_waiter {
 	 */
 	bool placed;
 	u32 failed;			/* woke up, found it taken */
+	u64 wait_ns;			/* granted: the wait, as counted */
 	bool begun;			/* traced as begun: trace the end */
 	bool io;			/* IO_END: back from I/O */
 	bool woken;			/* signalled by a release */

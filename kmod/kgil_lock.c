@@ -367,6 +367,7 @@ static void kgil_grant(struct kgil_domain *dom, struct kgil_waiter *w)
 	w->owner_dead = dom->owner_dead;
 	dom->owner_dead = false;
 	kgil_count(dom, t, acquisitions);
+	w->wait_ns = wait_ns;
 	kgil_count_wait(&dom->c, wait_ns);
 	kgil_count_wait(&t->c, wait_ns);
 	if (w->io)
@@ -696,7 +697,11 @@ static int kgil_acquire_locked(struct kgil_domain *dom, struct kgil_thread *t,
 	if (!w.begun)
 		return ret;
 	kgil_wait_end(dom, &w, ret);
-	res->wait_ns = ktime_get_ns() - w.start_ns;
+	/*
+	 * Granted: the wait STATS counted, up to the grant (a handoff's
+	 * wake-up after it is not waiting for the lock, which is held).
+	 */
+	res->wait_ns = ret ? ktime_get_ns() - w.start_ns : w.wait_ns;
 	res->failed = w.failed;
 	if (!ret) {
 		if (w.owner_dead)

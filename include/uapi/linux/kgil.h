@@ -262,7 +262,8 @@ struct kgil_attach {
  * signal (a profiler's timer) can then delay a waiter but never starve
  * it.  Any other value starts a new wait, and so does the call when the
  * thread began or was granted another wait since (each thread has at
- * most one wait to resume: its last one cut).  The transparent restart
+ * most one wait to resume: its last one cut; a TRY counts as a wait
+ * begun, whatever it returns).  The transparent restart
  * passes the value back by itself, so a restarted call is the same wait
  * too.  The kind must match: ACQUIRE cannot resume an IO_END, which would
  * change the policy's treatment of the wait.
@@ -311,7 +312,7 @@ struct kgil_acquire {
 	 * (UINT64_MAX: no limit); out after -EINTR: the time that was left
 	 */
 	__u64 timeout_ns;
-	__u64 wait_ns;		/* out: time spent waiting */
+	__u64 wait_ns;		/* out: time spent waiting, to the grant (as STATS) */
 	__u32 failed_attempts;	/* out: woke up, found it taken, slept again */
 	__u32 reserved0;
 	/*
