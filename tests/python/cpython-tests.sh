@@ -62,8 +62,13 @@ done
 TESTS=("$@")
 [ -z "$modules" ] || mapfile -t -O ${#TESTS[@]} TESTS < <(grep -Ev '^[[:space:]]*(#|$)' "$modules")
 # --all: no module named, regrtest runs them all.
-[ ${#TESTS[@]} -gt 0 ] || [ $all = 1 ] || TESTS=(test_threading test_thread test_threading_local
-	test_sys test_signal test_socket test_embed)
+if [ ${#TESTS[@]} = 0 ] && [ $all = 0 ]; then
+	TESTS=(test_threading test_thread test_threading_local test_sys test_signal
+		test_socket test_embed test_queue)
+	# The subset's thread-pool and asyncio parts (whole, each module is
+	# minutes of process pools and event loops).
+	[ -z "$subset" ] || TESTS+=(test_concurrent_futures test_asyncio)
+fi
 if [ -z "$backends" ]; then
 	if [ $mode = native ]; then backends=user-newgil; else backends="legacy newgil fifo ioprio"; fi
 fi
@@ -223,7 +228,7 @@ rerun() {
 		local -a RUN_TESTS=()
 		mapfile -t RUN_TESTS < <(while read -r id; do owner "$id"; done <<<"$ids" | sort -u)
 		# An id no module is known for: run every module with the matchfile.
-		if printf '%s\n' "${RUN_TESTS[@]}" | grep -qxF '?'; then
+		if [[ " ${RUN_TESTS[*]} " == *" ? "* ]]; then
 			RUN_TESTS=("${TESTS[@]}")
 		fi
 		regrtest "$name" "$OUT/$name.match" "$@"
@@ -259,9 +264,9 @@ one() {
 	ids=$(junit failed "$OUT/$name.xml")
 	# The failing modules none of whose cases is on record as failed (a
 	# crash, a timeout, an altered environment): they run again whole.
-	mods=$(failing "$OUT/$name.modules" | while read -r m; do
-		while read -r id; do [ -z "$id" ] || owner "$id"; done <<<"$ids" | grep -qxF "$m" || echo "$m"
-	done)
+	# (Not grep -q in a pipe: under pipefail its early exit fails the pipe.)
+	mods=$(failing "$OUT/$name.modules" | grep -vxF -f <(while read -r id; do
+		[ -z "$id" ] || owner "$id"; done <<<"$ids") || true)
 	[ $rc != 0 ] || [ -n "$ids$mods" ] || return 0
 	if [ -z "$ids$mods" ]; then
 		echo "    failed with no failed test case on record (a crash or a timeout?):"
