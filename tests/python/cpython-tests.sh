@@ -66,8 +66,10 @@ if [ ${#TESTS[@]} = 0 ] && [ $all = 0 ]; then
 	TESTS=(test_threading test_thread test_threading_local test_sys test_signal
 		test_socket test_embed test_queue)
 	# The subset's thread-pool and asyncio parts (whole, each module is
-	# minutes of process pools and event loops).
-	[ -z "$subset" ] || TESTS+=(test_concurrent_futures test_asyncio)
+	# minutes of process pools and event loops; test_asyncio's package
+	# alone costs ~55 s of imports under TCG: only its two modules).
+	[ -z "$subset" ] || TESTS+=(test_concurrent_futures
+		test_asyncio.test_threads test_asyncio.test_tasks)
 fi
 if [ -z "$backends" ]; then
 	if [ $mode = native ]; then backends=user-newgil; else backends="legacy newgil fifo ioprio"; fi
