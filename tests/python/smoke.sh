@@ -14,7 +14,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PY=$REPO/build/cpython/python
 SMOKE=$REPO/tests/python/smoke.py
+EDGES=$REPO/tests/python/edges.py
+EMBED=$REPO/build/cpython/obj/kgil-embed-reinit
 [ -x "$PY" ] || { echo "smoke: no $PY: run make python" >&2; exit 1; }
+[ -x "$EMBED" ] || { echo "smoke: no $EMBED: run make python" >&2; exit 1; }
 # Not /tmp for results a VM's host reads back: the repo's build/ is shared.
 TMP=$(mktemp -d "$REPO/build/cpython/smoke.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -87,6 +90,53 @@ print("smoke: ok   %s: %s" % (name, summary))
 PYCHECK
 }
 
+# edge NAME VAR=VALUE... -- PROGRAM ARGS...: one of issue 25's edge tests
+# (tests/python/edges.py, tests/python/embed-reinit.c) under the GIL the
+# variables choose; it must exit 0 within 600 s.
+edge() {
+	local name=$1 vars=() out rc=0
+	shift
+	while [ "$1" != -- ]; do vars+=("$1"); shift; done
+	shift
+	out=$(env -u KGIL_BACKEND -u KGIL_POLICY "${vars[@]}" timeout 600 "$@" 2>&1) || rc=$?
+	if [ $rc = 0 ]; then
+		echo "smoke: ok   $name: $(echo "$out" | tail -1)"
+	else
+		echo "smoke: FAIL $name (exit $rc): $(echo "$out" | tail -5)"
+		fail=1
+	fi
+}
+
+# edges NAME VAR=VALUE...: every edge test that runs on any GIL.
+edges() {
+	local name=$1
+	shift
+	edge "$name interval" "$@" -- "$PY" "$EDGES" interval
+	edge "$name 1100 threads" "$@" -- "$PY" "$EDGES" threads 1100
+	edge "$name embed daemons" "$@" -- "$EMBED" daemons
+	edge "$name embed other" "$@" -- "$EMBED" other
+}
+
+# modparam NAME VALUE: set a module parameter (in the VM, as root).
+modparam() {
+	echo "$2" >"/sys/module/kgil/parameters/$1"
+}
+
+# Past the module's limits: a thread that cannot attach, a fork whose
+# child cannot have a domain, are Python exceptions in the parent.
+limits() {
+	local old_threads old_domains
+	old_threads=$(cat /sys/module/kgil/parameters/max_threads)
+	old_domains=$(cat /sys/module/kgil/parameters/max_domains_per_user)
+	modparam max_threads 64
+	edge "kernel over max_threads 64" KGIL_BACKEND=kernel -- "$PY" "$EDGES" over-limit 100
+	modparam max_threads "$old_threads"
+	modparam max_domains_per_user 1
+	edge "kernel fork over max_domains_per_user 1" KGIL_BACKEND=kernel -- \
+		"$PY" "$EDGES" fork-fails EMFILE
+	modparam max_domains_per_user "$old_domains"
+}
+
 native() {
 	# KGIL_PY_STATS alone (no KGIL_BACKEND) must not bring kgil in.
 	run stock stock
@@ -100,6 +150,9 @@ native() {
 	bad KGIL_BACKEND=user-newgil KGIL_POLICY=fifo
 	bad KGIL_BACKEND=user-newgil KGIL_SWITCH_INTERVAL_NS=5ms
 	bad KGIL_BACKEND=user-newgil KGIL_PY_IO=some
+	edges stock
+	edges user-newgil KGIL_BACKEND=user-newgil
+	edges user-legacy KGIL_BACKEND=user-legacy
 }
 
 # bad VAR=VALUE...: the interpreter must refuse to start, with a message.
@@ -119,8 +172,11 @@ kernel() {
 	echo "smoke: kernel $(uname -r)"
 	for p in legacy newgil fifo ioprio; do
 		run "kernel-$p" "$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
+		edges "kernel-$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
 	done
+	limits
 	run kernel-stock stock
+	edges kernel-stock
 }
 
 case ${1:-all} in
