@@ -4,8 +4,8 @@
  * patched libpython by `make python` (tests/python/embed.mk) and run by
  * tests/python/smoke.sh on stock CPython and on kgil:
  *
- *   embed-reinit daemons   three rounds of Py_Initialize, 8 counting
- *                          daemon threads, Py_Finalize; then Py_Initialize, two threads
+ *   embed-reinit daemons [N]  three rounds of Py_Initialize, N (8)
+ *                          counting daemon threads, Py_Finalize; then Py_Initialize, two threads
  *                          whose results are checked, Py_Finalize.  The
  *                          daemons of a finished runtime must never run
  *                          again: on stock CPython they exit in take_gil.
@@ -34,9 +34,9 @@ static const char daemons_code[] =
 	"    x = 0\n"
 	"    while True:\n"
 	"        x += 1\n"
-	"for i in range(8):\n"
+	"for i in range(N):\n"
 	"    threading.Thread(target=count, daemon=True).start()\n"
-	"for i in range(8):\n"
+	"for i in range(N):\n"
 	"    up.acquire()\n"
 	"time.sleep(0.05)\n";
 
@@ -123,6 +123,8 @@ static void join_or_die(pthread_t t, const char *what)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
+	int ndaemons = argc > 2 ? atoi(argv[2]) : 8;
+	char set_n[32];
 	pthread_t t;
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 
@@ -132,10 +134,16 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "daemons")) {
 		for (int round = 0; round < 3; round++) {
 			init_python();
-			if (PyRun_SimpleString(daemons_code) != 0)
+			snprintf(set_n, sizeof(set_n), "N = %d\n", ndaemons);
+			if (PyRun_SimpleString(set_n) != 0 ||
+			    PyRun_SimpleString(daemons_code) != 0)
 				die("starting the daemon threads raised");
+			fprintf(stderr, "embed-reinit: round %d: daemons up\n",
+				round);
 			if (Py_FinalizeEx() < 0)
 				die("Py_FinalizeEx failed");
+			fprintf(stderr, "embed-reinit: round %d: finalized\n",
+				round);
 			/*
 			 * Stock CPython's daemon threads exit at the end of
 			 * a timed wait for the GIL (5 ms) that finds the
@@ -158,7 +166,7 @@ int main(int argc, char **argv)
 		join_or_die(t, "Py_Initialize in another thread");
 		run_work();
 	} else {
-		fprintf(stderr, "usage: embed-reinit daemons|other\n");
+		fprintf(stderr, "usage: embed-reinit daemons [N] | other\n");
 		return 64;
 	}
 	printf("embed-reinit: ok %s\n", mode);
