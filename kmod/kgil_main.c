@@ -20,6 +20,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/threads.h>
 #include <linux/xarray.h>
 
 #include "kgil_compat.h"
@@ -29,10 +30,21 @@
 #define CREATE_TRACE_POINTS
 #include "kgil_trace.h"
 
-/* The highest max_threads accepted: a bound on one domain's memory. */
-#define KGIL_MAX_THREADS_LIMIT 65536
+/*
+ * An attached thread costs the module one struct kgil_thread (560 bytes
+ * on x86-64, a 1 KiB kmalloc object) and a slot of its domain's id
+ * xarray, about 1 KiB in all, charged to the attaching task's memory
+ * cgroup; its wait is on its own stack.  Its task already costs the
+ * kernel far more (a 16 KiB stack, the task_struct), and a thread is
+ * attached only while it lives (exit detaches).  So the default does not
+ * bound a domain below what the kernel holds: PID_MAX_LIMIT, the most
+ * tasks a kernel can have.  Thread servers (thousands of Python threads
+ * in one process) must not hit a limit of ours before the kernel's
+ * threads-max and pid_max; max_threads stays to cap a domain lower.
+ */
+#define KGIL_MAX_THREADS_LIMIT PID_MAX_LIMIT
 
-unsigned int kgil_max_threads = 1024;
+unsigned int kgil_max_threads = KGIL_MAX_THREADS_LIMIT;
 unsigned int kgil_max_domains_per_user = 1024;
 unsigned int kgil_max_thread_id = UINT_MAX;
 
@@ -48,7 +60,7 @@ static const struct kernel_param_ops kgil_max_threads_ops = {
 
 /* Writable by root at run time; a change applies to later attaches/opens. */
 module_param_cb(max_threads, &kgil_max_threads_ops, &kgil_max_threads, 0644);
-MODULE_PARM_DESC(max_threads, "Threads per domain, 1..65536 (default 1024): ATTACH beyond it fails with ENOSPC");
+MODULE_PARM_DESC(max_threads, "Threads per domain, 1..4194304 (default 4194304, PID_MAX_LIMIT: the kernel's own task limits bound it first); an attached thread costs about 1 KiB of kernel memory: ATTACH beyond it fails with ENOSPC");
 /*
  * Where a domain's thread ids wrap: 2^32 - 1, lowered only to reach the
  * wrap in a test without billions of attaches.  Read at each attach.

@@ -132,6 +132,16 @@ pyexpat pyexpat.c -lexpat'
 log "make -j$JOBS"
 make -s -C "$OBJ" -j"$JOBS" >"$C/make.log" 2>&1 || { tail -40 "$C/make.log" >&2; die "make failed (build/cpython/make.log)"; }
 
+# Embedding tests (tests/python/embed-*.c, run by tests/python/smoke.sh):
+# linked as CPython links Programs/_testembed, into obj/ where they find
+# the build tree's Lib/ as _testembed does.
+for src in "$REPO"/tests/python/embed-*.c; do
+	out=$OBJ/kgil-$(basename "$src" .c)
+	make -s -C "$OBJ" -f Makefile -f "$REPO/tests/python/embed.mk" \
+		KGIL_EMBED_SRC="$src" KGIL_EMBED_OUT="$out" "$out" >>"$C/make.log" 2>&1 ||
+		{ tail -20 "$C/make.log" >&2; die "building $out failed (build/cpython/make.log)"; }
+done
+
 # The wrapper: obj/python finds its Lib/ through the build tree
 # (pybuilddir.txt), wherever it is started from; the VM mounts the repo
 # at the same path, so the same wrapper works there.
