@@ -393,8 +393,11 @@ int kgil_uring_io_acquire(struct kgil *g, struct io_uring *ring,
  *  - checks: slow-path checks performed (a legacy tick check, a newgil
  *    drop-request check, kgil_check); io_begins; timeouts of
  *    kgil_acquire_timeout; interrupts (kernel only: signals).
- * Domain counters are the sums of the thread counters (the user backends
- * keep a thread's counters after it detached, until kgil_close).
+ * Domain counters are the sums of the thread counters, those of the
+ * threads that have left included.  A thread's own record goes when it
+ * detaches (or exits attached), on every backend: kgil_thread_stats() of
+ * its id is then -ENOENT, and a process that runs many short threads
+ * does not grow.
  */
 int kgil_stats(struct kgil *g, struct kgil_counters *out);
 /* One thread's counters; id 0 is the calling thread. */
