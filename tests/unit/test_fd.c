@@ -69,12 +69,13 @@ Test(fd, lost_descriptor)
 	cr_assert_geq(kgil_attach(g), 1);
 	cr_assert_eq(kgil_acquire(g, NULL), 0);
 	fd = kgil_fd(g);
+	/* Opened first, so that it is not at fd itself. */
+	other = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(other, 0);
 	cr_assert_eq(close(fd), 0);
 	cr_assert_eq(kgil_release(g), -EBADF, "a closed number");
 	cr_assert_eq(kgil_lost(g), 0);
 	cr_assert_eq(kgil_fd(g), -1);
-	other = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	cr_assert_geq(other, 0);
 	cr_assert_eq(dup2(other, fd), fd);
 	cr_assert_eq(kgil_attach(g), -EBADF, "no call reaches the number");
 	cr_assert_eq(kgil_close(g), 0, "nobody attached any more");
