@@ -76,7 +76,7 @@ env -u KGIL_BACKEND $PY user/python/table.py "$OUT" $columns
 if [ -c /dev/kgil ]; then
 	echo
 	echo "py-convoy under ioprio by KGIL_PY_IO (medians of $repeat):"
-	for io in all nolock none; do
+	for io in fd all nolock none; do
 		timeout "$LIMIT" build/kgil bench py-convoy --backend kernel --policy ioprio \
 			--py-io $io "${convoy_args[@]}" --repeat "$repeat" --json --quiet \
 			> "$OUT/ioprio-$io.py-convoy.json" 2>/dev/null || { echo "  $io: failed"; continue; }

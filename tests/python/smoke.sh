@@ -146,6 +146,94 @@ limits() {
 	modparam max_domains_per_user "$old_domains"
 }
 
+# io_kinds NAME VAR=VALUE...: which GIL releases the domain counts as I/O
+# (tests/python/io_kinds.py): each phase's io_begins over the base run's.
+# KGIL_PY_IO=fd (the default): the waits on a descriptor (recv, a pipe's
+# read, select) count, n or more; a lock, an Event, a SimpleQueue and
+# time.sleep do not (at most n/20 of noise).  KGIL_PY_IO=all: all count.
+io_kinds() {
+	local name=$1 n=200 ph rc errs="" io_all=no line=""
+	shift
+	case " $* " in *" KGIL_PY_IO=all "*) io_all=yes ;; esac
+	declare -A io
+	for ph in base lock event queue sleep recv pipe select; do
+		rm -f "$TMP/io.stats"
+		rc=0
+		env -u KGIL_BACKEND -u KGIL_POLICY -u KGIL_PY_IO "$@" \
+			KGIL_PY_STATS="$TMP/io.stats" timeout 300 "$PY" \
+			"$REPO/tests/python/io_kinds.py" "$ph" $n || rc=$?
+		if [ $rc != 0 ] || [ ! -s "$TMP/io.stats" ]; then
+			errs+=" $ph exited $rc;"
+			continue
+		fi
+		io[$ph]=$(python3 -c 'import json, sys
+print(json.loads(open(sys.argv[1]).readline())["io_begins"])' "$TMP/io.stats")
+	done
+	for ph in lock event queue sleep recv pipe select; do
+		[ -n "${io[$ph]:-}" ] && [ -n "${io[base]:-}" ] || continue
+		local d=$(( ${io[$ph]} - ${io[base]} ))
+		line+=" $ph $d"
+		case $io_all/$ph in
+		yes/*|*/recv|*/pipe|*/select)
+			[ $d -ge $n ] || errs+=" $ph: $d io_begins, want >= $n;" ;;
+		*)	[ $d -le $((n / 20)) ] || errs+=" $ph: $d io_begins, want none;" ;;
+		esac
+	done
+	if [ -n "$errs" ]; then
+		echo "smoke: FAIL io-kinds $name:$errs (base ${io[base]:-?};$line)"
+		fail=1
+	else
+		echo "smoke: ok   io-kinds $name: io_begins over base ${io[base]}:$line"
+	fi
+}
+
+# threads_mem NAME VAR=VALUE...: 100,000 short threads (KGIL_SMOKE_THREADS)
+# grow the resident set by no more than stock CPython's growth + 2 MB.
+threads_mem() {
+	local name=$1 n=${KGIL_SMOKE_THREADS:-100000} stock kb
+	shift
+	stock=$(env -u KGIL_BACKEND timeout 900 "$PY" "$REPO/tests/python/threads_mem.py" $n) || stock=fail
+	kb=$(env -u KGIL_BACKEND -u KGIL_POLICY "$@" timeout 900 "$PY" \
+		"$REPO/tests/python/threads_mem.py" $n) || kb=fail
+	if [ "$stock" != fail ] && [ "$kb" != fail ] && [ "$kb" -le $((stock + 2048)) ]; then
+		echo "smoke: ok   threads-mem $name: $n threads grew it by $kb kB (stock: $stock kB)"
+	else
+		echo "smoke: FAIL threads-mem $name: $n threads grew it by $kb kB (stock: $stock kB)"
+		fail=1
+	fi
+}
+
+# closerange NAME VAR=VALUE...: tests/python/closerange.py's phases must
+# all end well.  On the kernel backend the bypassing and the threaded ones
+# run under strace: no kgil ioctl (type 0xb8) may reach a descriptor that
+# is not /dev/kgil (a closed number's EBADF is fine: it reached nothing).
+closerange() {
+	local name=$1 ph rc out trace bad kernel=no
+	shift
+	case " $* " in *" KGIL_BACKEND=kernel "*) kernel=yes ;; esac
+	for ph in single256 singlemax multi256 multimax oscalls bypass; do
+		trace=$TMP/closerange-$ph.strace
+		local pre=()
+		if [ $kernel = yes ] && [ "$ph" = bypass -o "$ph" = multimax ]; then
+			pre=(strace -f -qq -y -e trace=ioctl -o "$trace")
+		fi
+		rc=0
+		out=$(env -u KGIL_BACKEND -u KGIL_POLICY "$@" timeout 600 \
+			"${pre[@]}" "$PY" "$REPO/tests/python/closerange.py" "$ph" 2>&1) || rc=$?
+		bad=""
+		if [ ${#pre[@]} != 0 ]; then
+			bad=$(grep -iE 'ioctl\([0-9]+<[^>]*>, [^)]*0xb8' "$trace" |
+				grep -v '<char 10:[0-9]*>\|</dev/kgil>' | head -3 || true)
+		fi
+		if [ $rc = 0 ] && [ -z "$bad" ] && [ "${out#*\"ok\": true}" != "$out" ]; then
+			echo "smoke: ok   closerange $name $ph${pre:+ (strace: no kgil ioctl on another file)}: $(echo "$out" | tail -1)"
+		else
+			echo "smoke: FAIL closerange $name $ph (exit $rc): $(echo "$out" | tail -3)${bad:+; kgil ioctls on other files: $bad}"
+			fail=1
+		fi
+	done
+}
+
 native() {
 	# KGIL_PY_STATS alone (no KGIL_BACKEND) must not bring kgil in.
 	run stock stock
@@ -154,6 +242,14 @@ native() {
 	run user-legacy-ci10 legacy KGIL_BACKEND=user-legacy KGIL_CHECK_INTERVAL=10
 	run user-newgil-io-nolock newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=nolock
 	run user-newgil-io-none newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=none
+	run user-newgil-io-all newgil KGIL_BACKEND=user-newgil KGIL_PY_IO=all
+	io_kinds user-newgil KGIL_BACKEND=user-newgil
+	io_kinds user-legacy KGIL_BACKEND=user-legacy
+	io_kinds user-newgil-io-all KGIL_BACKEND=user-newgil KGIL_PY_IO=all
+	threads_mem user-newgil KGIL_BACKEND=user-newgil
+	closerange stock
+	closerange user-newgil KGIL_BACKEND=user-newgil
+	threads_mem user-legacy KGIL_BACKEND=user-legacy
 	# A lock the environment asks for and cannot have stops the start-up.
 	bad KGIL_BACKEND=bogus
 	bad KGIL_BACKEND=user-newgil KGIL_POLICY=fifo
@@ -182,8 +278,12 @@ kernel() {
 	for p in legacy newgil fifo ioprio; do
 		run "kernel-$p" "$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
 		edges "kernel-$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
+		io_kinds "kernel-$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
+		closerange "kernel-$p" KGIL_BACKEND=kernel KGIL_POLICY=$p
 	done
 	limits
+	KGIL_SMOKE_THREADS=${KGIL_SMOKE_THREADS:-20000} \
+		threads_mem kernel-newgil KGIL_BACKEND=kernel KGIL_POLICY=newgil
 	run kernel-stock stock
 	edges kernel-stock
 }

@@ -128,8 +128,39 @@ int kgil_close(struct kgil *g);
 int kgil_forget_after_fork(struct kgil *g);
 /* g must be an open domain (not NULL). */
 enum kgil_backend kgil_backend_of(const struct kgil *g);
-/* The kernel backend's descriptor, -1 for the user backends. */
+/* The kernel backend's descriptor, -1 for the user backends (and once lost). */
 int kgil_fd(const struct kgil *g);
+
+/*
+ * The kernel backend's descriptor is an ordinary descriptor of the
+ * process, which code that does not know of it may close (a daemon's
+ * "close every descriptor from 3 up"; docs/design.md, "the domain's
+ * descriptor").  Closing it is closing the domain for this process: the
+ * module detaches all its threads (->flush), waiters get -EBADF.
+ *
+ * kgil_fd_move() moves the descriptor to the lowest free number >= min_fd
+ * (close-on-exec), out of the range such code closes, and returns it (or
+ * -errno: -EINVAL for min_fd < 0 or at or above RLIMIT_NOFILE, -EMFILE,
+ * -EBADF if the descriptor was closed already; -EOPNOTSUPP on the user
+ * backends).  Threads stay attached and a holder keeps the lock: the new
+ * number refers to the same open file before the old one is closed.  A
+ * thread that read the old number just before the move could still issue
+ * its call on it, so move only when no other thread can be calling into g
+ * without the lock (at open, or holding it with every other thread
+ * waiting inside the kernel or outside libkgil).
+ *
+ * kgil_lost(g): the descriptor is no longer the domain's (a call on g
+ * returned -EBADF, or -ENOTTY/-ENOENT because the number now refers to
+ * another file).  From then on every call on g fails with -EBADF without
+ * reaching the number (kgil_fd() is -1), and kgil_close() will not close
+ * it.  The calling thread, if attached to g, is no longer, without any
+ * call to the module (which detached it at the close): it may attach to
+ * another domain.  Each thread attached to g calls kgil_lost(g) itself
+ * once one of its calls fails; kgil_close(g) frees g once all have.
+ * Returns 0, -EINVAL for NULL, -EOPNOTSUPP on the user backends.
+ */
+int kgil_fd_move(struct kgil *g, int min_fd);
+int kgil_lost(struct kgil *g);
 
 /*
  * Policies.  The user backends implement one policy each (user-legacy:
@@ -402,8 +433,11 @@ int kgil_uring_io_acquire(struct kgil *g, struct io_uring *ring,
  *  - checks: slow-path checks performed (a legacy tick check, a newgil
  *    drop-request check, kgil_check); io_begins; timeouts of
  *    kgil_acquire_timeout; interrupts (kernel only: signals).
- * Domain counters are the sums of the thread counters (the user backends
- * keep a thread's counters after it detached, until kgil_close).
+ * Domain counters are the sums of the thread counters, those of the
+ * threads that have left included.  A thread's own record goes when it
+ * detaches (or exits attached), on every backend: kgil_thread_stats() of
+ * its id is then -ENOENT, and a process that runs many short threads
+ * does not grow.
  */
 int kgil_stats(struct kgil *g, struct kgil_counters *out);
 /* One thread's counters; id 0 is the calling thread. */

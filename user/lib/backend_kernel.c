@@ -17,7 +17,12 @@
 #include "libkgil.h"
 
 struct kgil_kernel {
-	int fd;
+	/*
+	 * -1 once kgil_lost() said the number is not the domain's any more
+	 * (closed, maybe reused, behind the library's back): no call reaches
+	 * it again.  Moved by kgil_fd_move() while other threads may read it.
+	 */
+	atomic_int fd;
 	/* Written by the module only; NULL without KGIL_FEAT_MMAP. */
 	const volatile struct kgil_shared *shared;
 	size_t map_len;
@@ -36,12 +41,46 @@ static struct kgil_kernel *kk(struct kgil *g)
 
 int kgil__kernel_fd(const struct kgil *g)
 {
-	return ((const struct kgil_kernel *)g->priv)->fd;
+	struct kgil_kernel *k = g->priv;
+
+	return atomic_load_explicit(&k->fd, memory_order_relaxed);
 }
 
 static int kioctl(struct kgil *g, unsigned long cmd, void *arg)
 {
-	return ioctl(kk(g)->fd, cmd, arg) < 0 ? -errno : 0;
+	int fd = atomic_load_explicit(&kk(g)->fd, memory_order_relaxed);
+
+	if (fd < 0)
+		return -EBADF;
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/*
+ * The new number holds the same open file before the old one is closed,
+ * so the module's ->flush finds another descriptor of the domain in the
+ * table and detaches nobody.  A thread that read the old number just
+ * before the store may still issue its call on it: the caller moves the
+ * descriptor only when no other thread can be between reading it and
+ * entering the kernel (kgil.h).
+ */
+int kgil__kernel_fd_move(struct kgil *g, int min_fd)
+{
+	struct kgil_kernel *k = kk(g);
+	int old = atomic_load(&k->fd), fd;
+
+	if (old < 0)
+		return -EBADF;
+	fd = fcntl(old, F_DUPFD_CLOEXEC, min_fd);
+	if (fd < 0)
+		return -errno;
+	atomic_store(&k->fd, fd);
+	close(old);
+	return fd;
+}
+
+void kgil__kernel_lose(struct kgil *g)
+{
+	atomic_store(&kk(g)->fd, -1);
 }
 
 static int kernel_open(struct kgil *g)
@@ -49,16 +88,17 @@ static int kernel_open(struct kgil *g)
 	struct kgil_kernel *k = calloc(1, sizeof(*k));
 	struct kgil_features f;
 	void *map;
-	int ret;
+	int ret, fd;
 
 	if (!k)
 		return -ENOMEM;
-	k->fd = open(KGIL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (k->fd < 0) {
+	fd = open(KGIL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		goto err_free;
 	}
-	ret = kgil_query_features(k->fd, &f);
+	atomic_init(&k->fd, fd);
+	ret = kgil_query_features(fd, &f);
 	if (ret)
 		goto err_close;
 	if (!(f.features & KGIL_FEAT_LOCK)) {
@@ -69,7 +109,7 @@ static int kernel_open(struct kgil *g)
 	k->check_interval = KGIL_DEFAULT_CHECK_INTERVAL;
 	if (f.features & KGIL_FEAT_MMAP) {
 		k->map_len = (size_t)sysconf(_SC_PAGESIZE);
-		map = mmap(NULL, k->map_len, PROT_READ, MAP_SHARED, k->fd, 0);
+		map = mmap(NULL, k->map_len, PROT_READ, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED) {
 			ret = -errno;
 			goto err_close;
@@ -80,7 +120,7 @@ static int kernel_open(struct kgil *g)
 	return 0;
 
 err_close:
-	close(k->fd);
+	close(fd);
 err_free:
 	free(k);
 	return ret;
@@ -92,7 +132,9 @@ static void kernel_close(struct kgil *g)
 
 	if (k->shared)
 		munmap((void *)k->shared, k->map_len);
-	close(k->fd);
+	/* A lost number may be another file's now: not ours to close. */
+	if (atomic_load(&k->fd) >= 0)
+		close(atomic_load(&k->fd));
 	free(k);
 	g->priv = NULL;
 }

@@ -112,6 +112,33 @@ int kgil_forget_after_fork(struct kgil *g)
 	return 0;
 }
 
+int kgil_fd_move(struct kgil *g, int min_fd)
+{
+	if (!g || min_fd < 0)
+		return -EINVAL;
+	if (g->backend != KGIL_BACKEND_KERNEL)
+		return -EOPNOTSUPP;
+	return kgil__kernel_fd_move(g, min_fd);
+}
+
+int kgil_lost(struct kgil *g)
+{
+	if (!g)
+		return -EINVAL;
+	if (g->backend != KGIL_BACKEND_KERNEL)
+		return -EOPNOTSUPP;
+	kgil__kernel_lose(g);
+	if (kgil__tls.g == g) {
+		/*
+		 * The module detached the thread at the close (->flush), or
+		 * will never hear from it again: nothing to tell it.
+		 */
+		pthread_setspecific(exit_key, NULL);
+		forget_self(g);
+	}
+	return 0;
+}
+
 enum kgil_backend kgil_backend_of(const struct kgil *g)
 {
 	return g->backend;

@@ -118,6 +118,8 @@ int kgil__acquire(struct kgil *g, const struct kgil_acq_req *req,
 
 /* backend_kernel.c */
 int kgil__kernel_fd(const struct kgil *g);
+int kgil__kernel_fd_move(struct kgil *g, int min_fd);
+void kgil__kernel_lose(struct kgil *g);
 
 /* bpf_log.c: libbpf's messages during a call, the tail kept for the caller. */
 struct kgil_bpf_log;

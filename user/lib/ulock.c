@@ -122,7 +122,6 @@ static int ulock_attach(struct kgil *g)
 		return -ENOMEM;
 	pthread_mutex_lock(&ul->mutex);
 	rec->id = ul->next_id++;
-	rec->attached = true;
 	rec->next = ul->threads;
 	ul->threads = rec;
 	ul->nr_threads++;
@@ -132,10 +131,28 @@ static int ulock_attach(struct kgil *g)
 	return 0;
 }
 
+/*
+ * Under the mutex: rec leaves for good (not holding: detach lets go first,
+ * an exiting holder is ungranted).  No pointer to it may survive, and its
+ * counters stay in the domain's sums.
+ */
 static void ulock_forget(struct kgil_ulock *ul, struct kgil_uthread *rec)
 {
-	rec->attached = false;
+	struct kgil_uthread **pp = &ul->threads;
+
+	while (*pp != rec)
+		pp = &(*pp)->next;
+	*pp = rec->next;
 	ul->nr_threads--;
+	if (ul->check_releaser == rec) {
+		/* Defensive: a check's release is settled inside the check. */
+		kgil__count_release(&rec->c, kgil__now_ns() - rec->acquired_at);
+		ul->check_releaser = NULL;
+	}
+	if (ul->last_holder == rec)
+		ul->last_holder = &ul->gone;
+	kgil__counters_add(&ul->retired, &rec->c);
+	free(rec);
 }
 
 static int ulock_acquire(struct kgil *g, const struct kgil_acq_req *req,
@@ -209,6 +226,7 @@ static int ulock_stats(struct kgil *g, struct kgil_stats *s)
 	s->holder_id = rec ? rec->id : 0;
 	s->domain_id = ul->domain_id;
 	if (s->scope == KGIL_STATS_DOMAIN) {
+		s->c = ul->retired;
 		for (rec = ul->threads; rec; rec = rec->next)
 			kgil__counters_add(&s->c, &rec->c);
 	} else {

@@ -18,10 +18,13 @@
 /* Library internals: not exported from libkgil.so. */
 #pragma GCC visibility push(hidden)
 
-/* One attached (or formerly attached) thread; freed with the domain. */
+/*
+ * One attached thread.  Freed when it detaches (or exits attached), its
+ * counters folded into the domain's retired ones: a process that starts
+ * and ends threads for ever must not grow (issue 25).
+ */
 struct kgil_uthread {
 	uint32_t id;
-	bool attached;
 	uint64_t acquired_at;		/* ns, while it holds the lock */
 	struct kgil_counters c;		/* written under ul->mutex */
 	struct kgil_uthread *next;
@@ -89,7 +92,15 @@ struct kgil_ulock {
 	struct kgil_policy policy;
 	uint64_t domain_id;
 	uint32_t next_id;
-	struct kgil_uthread *threads;
+	struct kgil_uthread *threads;	/* the attached threads */
+	/* The counters of the threads that have left, for the domain's sums. */
+	struct kgil_counters retired;
+	/*
+	 * Stands for a last holder that has left, in last_holder: its record
+	 * is freed, and a new thread's record may get the same address, which
+	 * would then not count its first acquisition as a handoff.
+	 */
+	struct kgil_uthread gone;
 };
 
 /* Absolute deadline of a request started at start_ns, 0 for none. */

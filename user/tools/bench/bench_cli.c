@@ -69,8 +69,8 @@ void bench_usage(FILE *f)
 	      "  --gap T              convoy: peer's pause between round trips (1ms)\n"
 	      "  --hold T             handoff: time each holder keeps the lock (100us)\n"
 	      "  --cap T              stop a timed phase after T and extrapolate (120s)\n"
-	      "  --py-io M            py-*: all | nolock | none: which of Python's GIL\n"
-	      "                       releases are I/O (KGIL_PY_IO, docs/python.md; all)\n"
+	      "  --py-io M            py-*: fd | all | nolock | none: which of Python's GIL\n"
+	      "                       releases are I/O (KGIL_PY_IO, docs/python.md; fd)\n"
 	      "  --uring-acquire      io, convoy: wait for the I/O and the lock in one\n"
 	      "                       io_uring_enter (KGIL_URING_CMD_ACQUIRE; kernel)\n"
 	      "  --idle-spinners M    off | on | auto: SCHED_IDLE spinners keep CPUs from\n"
@@ -248,7 +248,8 @@ static int parse_one(struct bench_opts *o, int opt, const char *arg)
 	case OPT_HOLD:
 		return parse_time_ns(arg, &o->handoff.hold_ns);
 	case OPT_PY_IO:
-		if (strcmp(arg, "all") && strcmp(arg, "nolock") && strcmp(arg, "none"))
+		if (strcmp(arg, "fd") && strcmp(arg, "all") && strcmp(arg, "nolock") &&
+		    strcmp(arg, "none"))
 			return -EINVAL;
 		o->py_io = arg;
 		return 0;

@@ -259,7 +259,7 @@ int py_get(const struct py_out *out, const char *key, long long arg, double *v)
 int py_describe(const struct bench_opts *o, struct res *out)
 {
 	if (!o->stock) {
-		res_str(out, "py_io", o->py_io ? o->py_io : "all");
+		res_str(out, "py_io", o->py_io ? o->py_io : "fd");
 		return domain_describe(o, out);
 	}
 	res_str(out, "backend", "stock");
